@@ -1,0 +1,23 @@
+// The plain-TypeScript backend: every kernel written as directly as the maths allows. It is the
+// oracle the wasm backend is tested against, and the fallback where WebAssembly SIMD is missing.
+import type { Kernels } from '../kernels.js';
+import { gemm, gemmNT, gemmTN } from './gemm.js';
+import { activationBackward, biasActivate, colSums } from './layer.js';
+import { countCorrect, meanSquaredError, softmaxCrossEntropy } from './loss.js';
+import { axpy, countNonzero, dot, l1Norm, scale } from './vector.js';
+import { proxGradient, proxL1, proxLinearDecrease } from './prox.js';
+import { adamStep, momentumStep } from './optim.js';
+
+export function createJsKernels(): Kernels {
+  return {
+    name: 'js',
+    alloc: (n) => new Float32Array(n),
+    free: () => {},
+    gemm, gemmTN, gemmNT,
+    biasActivate, activationBackward, colSums,
+    softmaxCrossEntropy, countCorrect, meanSquaredError,
+    l1Norm, dot, axpy, scale, countNonzero,
+    proxGradient, proxLinearDecrease, proxL1,
+    momentumStep, adamStep,
+  };
+}

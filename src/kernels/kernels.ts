@@ -1,0 +1,99 @@
+/**
+ * The kernel layer: every heavy numeric operation of regpath, named once here.
+ *
+ * Two backends implement this interface: `js` (plain TypeScript, the oracle the tests compare
+ * against) and `wasm` (AssemblyScript compiled to WebAssembly SIMD). The engine above only ever
+ * calls these functions, so a new layer needs no new backend code unless it needs a new primitive.
+ *
+ * Conventions
+ * - Matrices are row-major Float32Array views; `m×n` means m rows, n columns.
+ * - Buffers passed to a backend's kernels must come from that backend's `alloc` (the wasm
+ *   backend works in place in its linear memory and never copies). `subarray` views of such
+ *   buffers are fine.
+ * - Kernels never allocate; outputs are written into buffers the caller owns.
+ * - `accumulate` true adds into the output instead of overwriting it.
+ * - Reductions (losses, norms, dot products) accumulate in double precision and return doubles.
+ */
+
+/** Activation codes (numeric so they cross the wasm boundary as plain ints). */
+export const Act = { identity: 0, relu: 1, tanh: 2, sigmoid: 3 } as const;
+export type ActName = keyof typeof Act;
+export type ActCode = (typeof Act)[ActName];
+
+export interface Kernels {
+  readonly name: 'js' | 'wasm';
+
+  /** A zeroed buffer of n floats that this backend's kernels can use in place. */
+  alloc(n: number): Float32Array;
+  /** Give a buffer from `alloc` back (optional for callers; the js backend ignores it). */
+  free(a: Float32Array): void;
+
+  // ---- GEMM family -------------------------------------------------------------------------
+  /** C(m×n) = A(m×k) · B(k×n)  (+ C). */
+  gemm(m: number, n: number, k: number, a: Float32Array, b: Float32Array, c: Float32Array, accumulate: boolean): void;
+  /** C(m×n) = Aᵀ · B, with A stored k×m and B stored k×n (weight gradient Xᵀ·dZ)  (+ C). */
+  gemmTN(m: number, n: number, k: number, a: Float32Array, b: Float32Array, c: Float32Array, accumulate: boolean): void;
+  /** C(m×n) = A · Bᵀ, with A stored m×k and B stored n×k (input gradient dZ·Wᵀ)  (+ C). */
+  gemmNT(m: number, n: number, k: number, a: Float32Array, b: Float32Array, c: Float32Array, accumulate: boolean): void;
+
+  // ---- layer pieces ------------------------------------------------------------------------
+  /** In place, row-wise: z[i, j] ← act(z[i, j] + bias[j]) for an m×n matrix z. */
+  biasActivate(m: number, n: number, z: Float32Array, bias: Float32Array, act: ActCode): void;
+  /**
+   * In place: grad[i] ← grad[i] · act'(·), with the derivative expressed through the activation's
+   * OUTPUT a (relu: a>0, tanh: 1-a², sigmoid: a(1-a), identity: 1), over n entries.
+   */
+  activationBackward(n: number, a: Float32Array, grad: Float32Array, act: ActCode): void;
+  /** out[j] = Σ_i a[i, j] over an m×n matrix (bias gradient)  (+ out). */
+  colSums(m: number, n: number, a: Float32Array, out: Float32Array, accumulate: boolean): void;
+
+  // ---- losses (mean over the m rows) -------------------------------------------------------
+  /**
+   * Softmax cross-entropy (natural log) of logits (m×n) against class indices `labels` (m floats
+   * holding integers 0..n-1). Returns the mean loss; writes grad = (softmax - onehot)/m (m×n),
+   * which may be the same buffer as logits. Numerically stable (max-shifted log-sum-exp).
+   */
+  softmaxCrossEntropy(m: number, n: number, logits: Float32Array, labels: Float32Array, grad: Float32Array): number;
+  /** Number of rows whose arg-max of logits (m×n) equals the label. */
+  countCorrect(m: number, n: number, logits: Float32Array, labels: Float32Array): number;
+  /**
+   * Mean squared error over all m·n entries (not halved). Returns the loss; writes
+   * grad = 2(pred - target)/(m·n), which may be the same buffer as pred.
+   */
+  meanSquaredError(m: number, n: number, pred: Float32Array, target: Float32Array, grad: Float32Array): number;
+
+  // ---- vectors -----------------------------------------------------------------------------
+  /** Σ |x_i|. */
+  l1Norm(n: number, x: Float32Array): number;
+  /** Σ x_i y_i. */
+  dot(n: number, x: Float32Array, y: Float32Array): number;
+  /** y ← y + alpha·x. */
+  axpy(n: number, alpha: number, x: Float32Array, y: Float32Array): void;
+  /** x ← alpha·x. */
+  scale(n: number, alpha: number, x: Float32Array): void;
+  /** Number of entries with x_i ≠ 0. */
+  countNonzero(n: number, x: Float32Array): number;
+
+  // ---- proximal operators --------------------------------------------------------------------
+  /**
+   * out ← S_tau(x - step·g), with S_tau(z) = sign(z)·max(|z| - tau, 0). tau = 0 is a plain
+   * gradient step; step = 0 a pure shrinkage. out may alias x.
+   */
+  proxGradient(n: number, x: Float32Array, g: Float32Array, step: number, tau: number, out: Float32Array): void;
+  /** Without writing y = S_tau(x - step·g): returns Σ g_i (y_i - x_i) (the linearised loss decrease). */
+  proxLinearDecrease(n: number, x: Float32Array, g: Float32Array, step: number, tau: number): number;
+  /** Without writing y = S_tau(x - step·g): returns Σ |y_i| (the l1 norm after the step). */
+  proxL1(n: number, x: Float32Array, g: Float32Array, step: number, tau: number): number;
+
+  // ---- optimiser updates ---------------------------------------------------------------------
+  /** Heavy-ball SGD: v ← mu·v + g;  x ← x - lr·v. */
+  momentumStep(n: number, x: Float32Array, g: Float32Array, v: Float32Array, lr: number, mu: number): void;
+  /**
+   * Adam (Kingma & Ba): m ← b1·m + (1-b1)g;  v ← b2·v + (1-b2)g²;
+   * x ← x - lr·(m/bc1) / (sqrt(v/bc2) + eps), with bc1 = 1-b1^t and bc2 = 1-b2^t given by the caller.
+   */
+  adamStep(
+    n: number, x: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array,
+    lr: number, b1: number, b2: number, eps: number, bc1: number, bc2: number,
+  ): void;
+}
