@@ -1,0 +1,47 @@
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { RegpathError } from '../errors.js';
+import { pathCommand } from './path-command.js';
+
+/**
+ * The CLI's entry point: parses arguments, runs a command, and is the only place where an error
+ * becomes a message and an exit code. RegpathError (bad input) prints one line; anything else is
+ * a bug and says so.
+ */
+export async function main(argv: string[]): Promise<number> {
+  const program = new Command();
+  program
+    .name('regpath')
+    .description('Regularization paths of neural networks: the Pareto front of training loss against the l1 norm.')
+    .exitOverride()
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  pathCommand(program);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0 ? 0 : 2;
+    if (err instanceof RegpathError) {
+      process.stderr.write(`regpath: ${err.message}\n`);
+      return err.code === 'BAD_OPTION' ? 2 : 1;
+    }
+    process.stderr.write(`regpath: internal error (a bug, please report it): ${(err as Error)?.stack ?? String(err)}\n`);
+    return 70;
+  }
+}
+
+/** Commander argument parsers that reject bad numbers with the option's name and value. */
+export function intArg(name: string) {
+  return (v: string): number => {
+    if (!/^-?\d+$/.test(v.trim())) throw new InvalidArgumentError(`${name} expects an integer, got "${v}"`);
+    return Number(v);
+  };
+}
+
+export function numArg(name: string) {
+  return (v: string): number => {
+    const x = Number(v);
+    if (v.trim() === '' || !Number.isFinite(x)) throw new InvalidArgumentError(`${name} expects a number, got "${v}"`);
+    return x;
+  };
+}

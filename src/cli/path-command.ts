@@ -1,0 +1,91 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { defaultRunDir } from '../io/run-folder.js';
+import { computePath, type PathEvent } from '../path/compute-path.js';
+import { parseHidden } from '../path/options.js';
+import { RegpathError } from '../errors.js';
+import { intArg, numArg } from './main.js';
+import { Progress } from './progress.js';
+import { formatSummary } from './report.js';
+
+interface PathFlags {
+  data: string;
+  target?: string;
+  task: 'classify' | 'regress' | 'auto';
+  hidden?: number[];
+  activation: 'relu' | 'tanh' | 'sigmoid' | 'identity';
+  points?: number;
+  batch?: number;
+  seed?: number;
+  penalizeBias?: boolean;
+  standardize: boolean;
+  testFraction?: number;
+  direction: 'both' | 'denser' | 'sparser';
+  step?: number;
+  tolerance?: number;
+  maxCorrectorSteps?: number;
+  out?: string;
+  resume?: boolean;
+  json?: boolean;
+}
+
+export function pathCommand(program: Command): void {
+  program
+    .command('path')
+    .description('compute the regularization path (loss vs l1 front) by the predictor-corrector continuation method')
+    .option('--data <spec>', 'mnist | iris | fashion-mnist | file.csv | folder of IDX files', 'mnist')
+    .option('--target <column>', 'CSV target column (default: the last column)')
+    .addOption(new Option('--task <task>', 'classification or regression (default: inferred)').choices(['classify', 'regress', 'auto']).default('auto'))
+    .option('--hidden <widths>', 'hidden layer widths, e.g. 20,20; 0 for a linear model (default: 20,20)', (v: string) => {
+      try {
+        return parseHidden(v);
+      } catch (e) {
+        throw new InvalidArgumentError((e as Error).message.replace(/^--hidden: /, ''));
+      }
+    })
+    .addOption(new Option('--activation <name>', 'hidden activation').choices(['relu', 'tanh', 'sigmoid', 'identity']).default('relu'))
+    .option('--points <n>', 'target number of front points (default: 40)', intArg('--points'))
+    .option('--batch <n>', 'mini-batch size (default: full batch up to 10,000 rows, else 5,600)', intArg('--batch'))
+    .option('--seed <n>', 'seed for init, split and batches (default: 1)', intArg('--seed'))
+    .option('--penalize-bias', 'penalise biases too (default: weights only)')
+    .option('--standardize', 'standardise features on the training part (default)', true)
+    .option('--no-standardize', 'use the features as they are')
+    .option('--test-fraction <f>', 'share of rows held out for testing, 0 for none (default: 0.2)', numArg('--test-fraction'))
+    .addOption(new Option('--direction <d>', 'branches to follow from the initial point').choices(['both', 'denser', 'sparser']).default('both'))
+    .option('--step <h>', 'initial multiobjective proximal gradient step size (default: 1, adapted)', numArg('--step'))
+    .option('--tolerance <t>', 'corrector stops when a check moves the point less than t × spacing (default: 0.02)', numArg('--tolerance'))
+    .option('--max-corrector-steps <n>', 'cap on steps per corrector (default: 2000)', intArg('--max-corrector-steps'))
+    .option('--out <folder>', 'run folder (default: runs/<date-time>)')
+    .option('--resume', 'finish the interrupted run in --out')
+    .option('--json', 'print only a machine-readable summary on stdout')
+    .action(async (flags: PathFlags) => {
+      if (flags.resume && !flags.out) throw new RegpathError('BAD_OPTION', '--resume needs --out <folder> naming the run to finish');
+      const out = flags.out ?? defaultRunDir();
+      const progress = flags.json ? null : new Progress();
+      try {
+        const result = await computePath({
+          data: flags.data, task: flags.task, activation: flags.activation, standardize: flags.standardize,
+          direction: flags.direction, out, resume: flags.resume ?? false,
+          ...(flags.target !== undefined && { target: flags.target }),
+          ...(flags.hidden !== undefined && { hidden: flags.hidden }),
+          ...(flags.points !== undefined && { points: flags.points }),
+          ...(flags.batch !== undefined && { batch: flags.batch }),
+          ...(flags.seed !== undefined && { seed: flags.seed }),
+          ...(flags.penalizeBias !== undefined && { penalizeBias: flags.penalizeBias }),
+          ...(flags.testFraction !== undefined && { testFraction: flags.testFraction }),
+          ...(flags.step !== undefined && { step: flags.step }),
+          ...(flags.tolerance !== undefined && { tolerance: flags.tolerance }),
+          ...(flags.maxCorrectorSteps !== undefined && { maxCorrectorSteps: flags.maxCorrectorSteps }),
+          onProgress: (e: PathEvent) => progress?.update(e),
+        });
+        progress?.stop();
+        if (flags.json) {
+          const { parameters: _p, raw: _r, ...rest } = result;
+          process.stdout.write(JSON.stringify({ ...rest, points: rest.points }) + '\n');
+        } else {
+          process.stdout.write(formatSummary(result));
+        }
+      } finally {
+        progress?.stop();
+      }
+    });
+}

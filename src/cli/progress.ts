@@ -1,0 +1,49 @@
+import cliProgress from 'cli-progress';
+import type { PathEvent } from '../path/compute-path.js';
+
+/**
+ * The terminal progress display of a path run: a bar over the target number of points, with the
+ * branch and the latest point's l1, loss and accuracy. On a non-TTY stderr (logs, CI) it prints
+ * one line per point instead.
+ */
+export class Progress {
+  private bar: cliProgress.SingleBar | null = null;
+  private readonly tty = Boolean(process.stderr.isTTY);
+  private started = performance.now();
+
+  update(e: PathEvent): void {
+    if (e.type === 'start') {
+      this.started = performance.now();
+      const where = e.out ? ` → ${e.out}` : '';
+      process.stderr.write(
+        `regpath path: ${e.dataset.name} (${e.dataset.train} train / ${e.dataset.test} test rows), ` +
+          `layers ${e.layers.join('-')}, ~${e.points} points${where}` + (e.resumedPoints ? `, resuming after ${e.resumedPoints} points` : '') + '\n',
+      );
+      if (this.tty) {
+        this.bar = new cliProgress.SingleBar({
+          format: '{bar} {value} points | {phase} | l1 {l1} | loss {loss} | {acc} | {elapsed}s',
+          stream: process.stderr, hideCursor: true, clearOnComplete: false,
+        }, cliProgress.Presets.shades_classic);
+        this.bar.start(e.points, e.resumedPoints, { phase: 'initial', l1: '-', loss: '-', acc: '', elapsed: 0 });
+      }
+      return;
+    }
+    const p = e.point;
+    const fields = {
+      phase: p.phase, l1: p.l1.toPrecision(4), loss: p.trainLoss.toPrecision(4),
+      acc: p.testAccuracy !== undefined ? `test acc ${(100 * p.testAccuracy).toFixed(1)}%` : '',
+      elapsed: ((performance.now() - this.started) / 1000).toFixed(0),
+    };
+    if (this.bar) {
+      if (p.index + 1 > this.bar.getTotal()) this.bar.setTotal(p.index + 1);
+      this.bar.update(p.index + 1, fields);
+    } else {
+      process.stderr.write(`  point ${p.index} ${fields.phase}: l1 ${fields.l1}, loss ${fields.loss}${fields.acc ? ', ' + fields.acc : ''}, ${p.correctorSteps} steps, ${fields.elapsed}s\n`);
+    }
+  }
+
+  stop(): void {
+    this.bar?.stop();
+    this.bar = null;
+  }
+}

@@ -1,0 +1,109 @@
+import { Act, type ActCode, type ActName, type Kernels } from '../kernels/kernels.js';
+import { ParameterLayout } from './layout.js';
+
+export type LossName = 'cross-entropy' | 'mse';
+
+export interface Architecture {
+  /** Widths from input to output, e.g. [784, 20, 20, 10]; [d, c] is a linear model. */
+  layers: number[];
+  /** Hidden activation; the output layer is always linear (logits or predictions). */
+  activation: ActName;
+  loss: LossName;
+}
+
+/**
+ * A multilayer perceptron's forward and backward pass over a batch, on the kernel layer.
+ *
+ * The parameters are not owned here: every call takes the flat parameter vector θ (see
+ * ParameterLayout), so optimisers and path methods can evaluate any θ they hold. Activations
+ * and deltas live in buffers sized for `maxRows` and reused by every call: a training step
+ * allocates nothing.
+ */
+export class Mlp {
+  readonly arch: Architecture;
+  readonly layout: ParameterLayout;
+  readonly maxRows: number;
+  private readonly k: Kernels;
+  private readonly act: ActCode;
+  /** acts[l] holds layer l+1's output for the current batch (acts[depth-1] are the logits). */
+  private readonly acts: Float32Array[] = [];
+  private readonly deltaA: Float32Array;
+  private readonly deltaB: Float32Array;
+
+  constructor(k: Kernels, arch: Architecture, maxRows: number) {
+    this.k = k;
+    this.arch = arch;
+    this.layout = new ParameterLayout(arch.layers);
+    this.maxRows = maxRows;
+    this.act = Act[arch.activation];
+    const widest = Math.max(...arch.layers.slice(1));
+    for (let l = 0; l < this.layout.depth; l++) this.acts.push(k.alloc(maxRows * this.layout.fanOut(l)));
+    this.deltaA = k.alloc(maxRows * widest);
+    this.deltaB = k.alloc(maxRows * widest);
+  }
+
+  get outputs(): number {
+    return this.arch.layers[this.arch.layers.length - 1]!;
+  }
+
+  /** Forward pass of `rows` examples x (rows × inputs); returns the output view (rows × outputs). */
+  forward(theta: Float32Array, x: Float32Array, rows: number): Float32Array {
+    this.checkRows(rows);
+    const { k, layout } = this;
+    let input = x;
+    for (let l = 0; l < layout.depth; l++) {
+      const out = this.acts[l]!;
+      const fanIn = layout.fanIn(l);
+      const fanOut = layout.fanOut(l);
+      k.gemm(rows, fanOut, fanIn, input, layout.weights(theta, l), out, false);
+      const act: ActCode = l === layout.depth - 1 ? Act.identity : this.act;
+      k.biasActivate(rows, fanOut, out, layout.bias(theta, l), act);
+      input = out;
+    }
+    return this.acts[layout.depth - 1]!.subarray(0, rows * this.outputs);
+  }
+
+  /**
+   * Loss of the batch and, when grad is given, its gradient with respect to θ (written, not
+   * accumulated). `count` correct predictions are returned for classification.
+   */
+  lossAndGradient(
+    theta: Float32Array, x: Float32Array, y: Float32Array, rows: number, grad: Float32Array | null,
+  ): { loss: number; correct: number } {
+    const { k, layout } = this;
+    const logits = this.forward(theta, x, rows);
+    const c = this.outputs;
+    let correct = 0;
+    let delta = this.deltaA;
+    let loss: number;
+    if (this.arch.loss === 'cross-entropy') {
+      correct = k.countCorrect(rows, c, logits, y);
+      loss = k.softmaxCrossEntropy(rows, c, logits, y, delta);
+    } else {
+      loss = k.meanSquaredError(rows, c, logits, y, delta);
+    }
+    if (!grad) return { loss, correct };
+    let other = this.deltaB;
+    for (let l = layout.depth - 1; l >= 0; l--) {
+      const fanIn = layout.fanIn(l);
+      const fanOut = layout.fanOut(l);
+      const input = l === 0 ? x : this.acts[l - 1]!;
+      // dW = inputᵀ·δ, db = Σ_rows δ
+      k.gemmTN(fanIn, fanOut, rows, input, delta, layout.weights(grad, l), false);
+      k.colSums(rows, fanOut, delta, layout.bias(grad, l), false);
+      if (l > 0) {
+        // δ_prev = (δ·Wᵀ) ⊙ act'(a_prev)
+        k.gemmNT(rows, fanIn, fanOut, delta, layout.weights(theta, l), other, false);
+        k.activationBackward(rows * fanIn, this.acts[l - 1]!, other, this.act);
+        const t = delta;
+        delta = other;
+        other = t;
+      }
+    }
+    return { loss, correct };
+  }
+
+  private checkRows(rows: number): void {
+    if (rows > this.maxRows) throw new Error(`internal: batch of ${rows} rows exceeds workspace of ${this.maxRows}`);
+  }
+}

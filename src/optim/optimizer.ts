@@ -1,0 +1,70 @@
+import type { Kernels } from '../kernels/kernels.js';
+
+/**
+ * One interface for every first-order optimiser: given θ and ∇L(θ), update θ in place.
+ * Proximal variants (l1) wrap a base optimiser and apply the soft-threshold after its step.
+ */
+export interface Optimizer {
+  step(theta: Float32Array, grad: Float32Array): void;
+  /** Forget momentum / moment estimates (used when a path method jumps to a new point). */
+  reset(): void;
+}
+
+/** Heavy-ball SGD (Polyak): v ← μv + g, θ ← θ - lr·v. μ = 0 is plain gradient descent. */
+export class Sgd implements Optimizer {
+  private readonly v: Float32Array;
+  constructor(private readonly k: Kernels, size: number, public lr: number, public momentum = 0) {
+    this.v = k.alloc(size);
+  }
+  step(theta: Float32Array, grad: Float32Array): void {
+    this.k.momentumStep(theta.length, theta, grad, this.v, this.lr, this.momentum);
+  }
+  reset(): void {
+    this.v.fill(0);
+  }
+}
+
+/** Adam (Kingma & Ba 2015) with the usual bias corrections. */
+export class Adam implements Optimizer {
+  private readonly m: Float32Array;
+  private readonly v: Float32Array;
+  private t = 0;
+  constructor(
+    private readonly k: Kernels, size: number, public lr = 1e-3,
+    private readonly b1 = 0.9, private readonly b2 = 0.999, private readonly eps = 1e-8,
+  ) {
+    this.m = k.alloc(size);
+    this.v = k.alloc(size);
+  }
+  step(theta: Float32Array, grad: Float32Array): void {
+    this.t++;
+    const bc1 = 1 - Math.pow(this.b1, this.t);
+    const bc2 = 1 - Math.pow(this.b2, this.t);
+    this.k.adamStep(theta.length, theta, grad, this.m, this.v, this.lr, this.b1, this.b2, this.eps, bc1, bc2);
+  }
+  reset(): void {
+    this.m.fill(0);
+    this.v.fill(0);
+    this.t = 0;
+  }
+}
+
+/**
+ * Proximal gradient for L(θ) + λ‖θ_pen‖₁: the base optimiser's step on L, then the
+ * soft-threshold S_{lr·λ} on the penalised prefix (its first `penalised` entries). Zeros are
+ * exact, unlike a subgradient penalty.
+ */
+export class Proximal implements Optimizer {
+  constructor(
+    private readonly k: Kernels, private readonly base: Optimizer & { lr: number },
+    private readonly penalised: number, public lambda: number,
+  ) {}
+  step(theta: Float32Array, grad: Float32Array): void {
+    this.base.step(theta, grad);
+    const w = theta.subarray(0, this.penalised);
+    this.k.proxGradient(this.penalised, w, w, 0, this.base.lr * this.lambda, w);
+  }
+  reset(): void {
+    this.base.reset();
+  }
+}

@@ -1,0 +1,155 @@
+import { fail } from '../errors.js';
+import { kernels as defaultKernels, type Kernels } from '../kernels/index.js';
+import { RunFolder, SETTINGS_FILE } from '../io/run-folder.js';
+import { toCsv } from '../io/csv.js';
+import type { Architecture } from '../nn/mlp.js';
+import { Problem, toDevice } from '../nn/problem.js';
+import { parametersToTensors, tensorsToParameters } from '../nn/serialize.js';
+import { Continuation } from './continuation.js';
+import { checkPathOptions, type PathOptions, type ResolvedPathOptions } from './options.js';
+import { prepareData, type PreparedData } from './prepare.js';
+import { CSV_COLUMNS, PATH_FORMAT, summarise, weightsFile, type PathSummary } from './result.js';
+import type { ContinuationSettings, ContinuationState, RawPoint } from './types.js';
+
+export const SETTINGS_FORMAT = 'regpath.settings/1';
+const LOG_FILE = 'log.jsonl';
+
+export type PathEvent =
+  | { type: 'start'; dataset: PreparedData['info']; layers: number[]; points: number; resumedPoints: number; out: string | null }
+  | { type: 'point'; point: RawPoint; state: ContinuationState; frontSize: number };
+
+export interface ComputePathOptions extends PathOptions {
+  /** Progress callback (the CLI draws its progress bar from it). */
+  onProgress?: (e: PathEvent) => void;
+  /** Kernel backend; the process default (wasm) otherwise. */
+  kernels?: Kernels;
+}
+
+export interface PathResult extends PathSummary {
+  /** Parameters of each front point (same order as `points`), flat layout of ParameterLayout. */
+  parameters: Float32Array[];
+  /** Run folder written, if any. */
+  out: string | null;
+}
+
+interface LogRecord {
+  point: RawPoint;
+  state: ContinuationState;
+  /** Wall seconds since the run started, summed over resumed sessions. */
+  elapsed: number;
+}
+
+/**
+ *     min over θ of ( L(θ), ‖θ_pen‖₁ )
+ *
+ * Computes the regularization path (the Pareto front of training loss against the l1 norm of
+ * the weights) of an MLP by the predictor-corrector continuation method, and returns the front
+ * sorted by l1 ascending with each point's losses, accuracies, non-zeros and parameters. With
+ * `out` every point is saved as soon as it is computed, and `resume` finishes a run that was
+ * interrupted.
+ */
+export async function computePath(options: ComputePathOptions = {}): Promise<PathResult> {
+  const k = options.kernels ?? defaultKernels();
+  const started = performance.now();
+  let folder: RunFolder | null = null;
+  let resolved: ResolvedPathOptions;
+  let explicitTestFraction = options.testFraction !== undefined;
+  let log: LogRecord[] = [];
+  if (options.resume) {
+    if (!options.out) fail('BAD_OPTION', 'resume needs the run folder (--out) of the run to finish');
+    folder = RunFolder.create(options.out, { resume: true });
+    const settings = folder.readJson(SETTINGS_FILE, SETTINGS_FORMAT) as { options: ResolvedPathOptions; explicitTestFraction: boolean };
+    resolved = checkPathOptions(settings.options as PathOptions);
+    explicitTestFraction = settings.explicitTestFraction;
+    log = folder.has(LOG_FILE) ? (folder.readLog(LOG_FILE) as LogRecord[]) : [];
+  } else {
+    resolved = checkPathOptions(options);
+  }
+  const data = prepareData(resolved, explicitTestFraction);
+  const arch: Architecture = {
+    layers: [data.info.features, ...resolved.hidden, data.info.task === 'classification' ? data.info.classes : 1],
+    activation: resolved.activation,
+    loss: data.info.task === 'classification' ? 'cross-entropy' : 'mse',
+  };
+  if (options.out && !folder) {
+    folder = RunFolder.create(options.out, { resume: false });
+    folder.writeJson(SETTINGS_FILE, { format: SETTINGS_FORMAT, command: 'path', options: resolved, explicitTestFraction });
+    if (data.standardizer) {
+      folder.writeTensors('preprocess.safetensors', {
+        mean: { dtype: 'F32', shape: [data.info.features], data: data.standardizer.mean },
+        std: { dtype: 'F32', shape: [data.info.features], data: data.standardizer.std },
+      });
+    }
+  }
+
+  const train = toDevice(k, data.train.x, data.train.y, data.train.rows, data.train.features);
+  const test = data.test ? toDevice(k, data.test.x, data.test.y, data.test.rows, data.test.features) : null;
+  const batch = resolved.batch ?? (train.rows <= 10000 ? train.rows : 5600);
+  const problem = new Problem(k, arch, train, test, batch, resolved.seed);
+  const layout = problem.mlp.layout;
+  const penalised = layout.penalised(resolved.penalizeBias);
+  const settings: ContinuationSettings = {
+    seed: resolved.seed, points: resolved.points, direction: resolved.direction, penalised,
+    arcLength: 1.6, h: resolved.step, accelerate: true,
+    maxInitialSteps: resolved.maxCorrectorSteps * 5, maxCorrectorSteps: resolved.maxCorrectorSteps,
+    maxPredictorSteps: 500, predictorLearningRate: 0.1,
+    moveTolerance: resolved.tolerance, flatSlope: 0.02, minLossFraction: 1e-3,
+    maxBranchPoints: resolved.points * 3, minScale: 0.1, maxScale: 100,
+  };
+
+  const raw: RawPoint[] = log.map((r) => r.point);
+  const thetas = new Map<number, Float32Array>();
+  const load = (i: number): Float32Array => {
+    let t = thetas.get(i);
+    if (!t) {
+      if (!folder) fail('INTERNAL', `point ${i} is not in memory`);
+      t = new Float32Array(layout.size);
+      const file = weightsFile(i);
+      tensorsToParameters(layout, folder.readTensors(file).tensors, t, `${folder.path(file)}`);
+      thetas.set(i, t);
+    }
+    return t;
+  };
+  const priorElapsed = log.length ? log[log.length - 1]!.elapsed : 0;
+  const elapsed = (): number => priorElapsed + (performance.now() - started) / 1000;
+  const summary = (status: PathSummary['status']): PathSummary => {
+    const { points, metrics } = summarise(raw, problem.nullLoss);
+    return {
+      format: PATH_FORMAT, method: 'continuation', status, seed: resolved.seed, seconds: round(elapsed(), 3),
+      dataset: data.info, model: { layers: arch.layers, activation: resolved.activation },
+      objective: { loss: arch.loss, penalty: 'l1', penalizeBias: resolved.penalizeBias },
+      metrics, points, raw,
+    };
+  };
+  const writeSummary = (s: PathSummary): void => {
+    if (!folder) return;
+    folder.writeJson('path.json', s);
+    folder.writeText('path.csv', toCsv([...CSV_COLUMNS], s.points.map((p) => ({ ...p }))));
+  };
+
+  options.onProgress?.({ type: 'start', dataset: data.info, layers: arch.layers, points: resolved.points, resumedPoints: raw.length, out: folder?.dir ?? null });
+  const continuation = new Continuation(k, problem, settings, (point, theta, state) => {
+    const copy = Float32Array.from(theta);
+    thetas.set(point.index, copy);
+    raw.push(point);
+    if (folder) {
+      // weights first, then the log line that refers to them: a kill between the two leaves a
+      // weights file nobody points to, never a log entry without weights
+      folder.writeTensors(weightsFile(point.index), parametersToTensors(layout, copy), { l1: String(point.l1), trainLoss: String(point.trainLoss) });
+      folder.appendLog(LOG_FILE, { point, state, elapsed: round(elapsed(), 3) } satisfies LogRecord);
+      writeSummary(summary('running'));
+    }
+    options.onProgress?.({ type: 'point', point, state: { ...state }, frontSize: summarise(raw, problem.nullLoss).points.length });
+  });
+  const state = log.length ? structuredClone(log[log.length - 1]!.state) : continuation.initialState();
+  continuation.run(state, load);
+
+  const final = summary('complete');
+  writeSummary(final);
+  return { ...final, parameters: final.points.map((p) => load(p.index)), out: folder?.dir ?? null };
+}
+
+function round(x: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}

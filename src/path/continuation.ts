@@ -1,0 +1,195 @@
+import type { Kernels } from '../kernels/kernels.js';
+import { initParameters } from '../nn/init.js';
+import type { Problem } from '../nn/problem.js';
+import { Sgd } from '../optim/optimizer.js';
+import { tradeoff } from '../optim/mpg.js';
+import { Corrector, type CorrectorReport } from './corrector.js';
+import { gradientPredictor, shrinkPredictor } from './predictors.js';
+import type { ContinuationSettings, ContinuationState, Phase, RawPoint } from './types.js';
+
+/** Called once per computed point, before the next one starts (the caller persists it). */
+export type PointSink = (point: RawPoint, theta: Float32Array, state: ContinuationState) => void;
+
+/**
+ * The predictor-corrector continuation method (Amakor, Sonntag & Peitz, Algorithm 2;
+ * SCIENCE.md §3), with the changes the issue asks for:
+ *
+ *   θ ← corrector(init)                              initial point p0 on the front
+ *   repeat (towards lower loss):   θ ← corrector(gradient predictor(θ, d·s))
+ *   θ ← p0
+ *   repeat (towards sparser):      θ ← corrector(shrink predictor(θ, Δl1 for d·s))
+ *
+ * d is the target spacing in normalised objectives (loss/L_null, l1/l1_scale), so `points`
+ * sets the density of the front rather than fixed step counts; s adapts after every point to
+ * the distance the point really moved. Correctors stop on a progress test. The lower-loss branch
+ * stops where the front goes flat (the unregularised end); the sparser branch ends at the
+ * all-zero network. Every segment reseeds the batch sampler from (seed, point index), so a run
+ * resumed from any saved point continues exactly as it would have.
+ */
+export class Continuation {
+  private readonly corrector: Corrector;
+  private readonly sgd: Sgd;
+  private readonly grad: Float32Array;
+  private readonly backup: Float32Array;
+  readonly theta: Float32Array;
+
+  constructor(
+    private readonly k: Kernels, private readonly problem: Problem,
+    private readonly settings: ContinuationSettings, private readonly sink: PointSink,
+  ) {
+    const n = problem.mlp.layout.size;
+    this.corrector = new Corrector(k, problem, settings.penalised);
+    this.sgd = new Sgd(k, n, settings.predictorLearningRate, 0.9);
+    this.grad = k.alloc(n);
+    this.backup = k.alloc(n);
+    this.theta = k.alloc(n);
+  }
+
+  /** Fresh state for a new run. */
+  initialState(): ContinuationState {
+    const s = this.settings;
+    return {
+      phase: 'initial', next: 0, anchor: -1, last: -1, h: s.h, scale: 1, l1Scale: 0,
+      lastLoss: this.problem.nullLoss, lastL1: 0, lastLambda: null, flatCount: 0, stuckCount: 0, branchPoints: 0,
+    };
+  }
+
+  /**
+   * Runs from `state` to the end. `load(i)` must return the parameters of raw point i (for the
+   * branch switch and for resuming).
+   */
+  run(state: ContinuationState, load: (index: number) => Float32Array): ContinuationState {
+    const s = this.settings;
+    const theta = this.theta;
+    const spacing = s.arcLength / Math.max(1, s.points - 1);
+    while (state.phase !== 'done') {
+      this.problem.reseed((s.seed * 1000003 + state.next) >>> 0);
+      const start = performance.now();
+      let report: CorrectorReport;
+      if (state.phase === 'initial') {
+        initParameters(this.problem.mlp.layout, this.problem.arch.activation, s.seed, theta);
+        state.l1Scale = this.k.l1Norm(s.penalised, theta);
+        report = this.correct(state, spacing, s.maxInitialSteps);
+      } else {
+        theta.set(load(state.last));
+        if (state.phase === 'denser') {
+          gradientPredictor(
+            { k: this.k, problem: this.problem, penalised: s.penalised, sgd: this.sgd, grad: this.grad,
+              backup: this.backup, lossScale: this.problem.nullLoss, l1Scale: state.l1Scale },
+            theta, spacing * state.scale, s.maxPredictorSteps);
+        } else {
+          shrinkPredictor(this.k, theta, s.penalised, this.l1Step(state, spacing * state.scale));
+        }
+        report = this.correct(state, spacing, s.maxCorrectorSteps);
+      }
+      const point = this.measure(state.phase, state.next, report, (performance.now() - start) / 1000);
+      this.advance(state, point, spacing);
+      this.sink(point, theta, state);
+    }
+    return state;
+  }
+
+  private correct(state: ContinuationState, spacing: number, maxSteps: number): CorrectorReport {
+    const s = this.settings;
+    const r = this.corrector.run(this.theta, {
+      h: state.h, maxSteps, moveTolerance: s.moveTolerance * spacing, lossScale: this.problem.nullLoss,
+      l1Scale: Math.max(state.l1Scale, 1e-12), accelerate: s.accelerate,
+    });
+    state.h = r.h;
+    return r;
+  }
+
+  /**
+   * The l1 decrease whose step along the front's tangent has normalised length `distance`:
+   * with the local slope dL/dl1 = -λ, the tangent step (λΔ/L_null, Δ/l1_scale) has length
+   * Δ·√((λ/L_null)² + 1/l1_scale²).
+   */
+  private l1Step(state: ContinuationState, distance: number): number {
+    const lambda = state.lastLambda ?? 0;
+    const perUnit = Math.hypot(lambda / this.problem.nullLoss, 1 / Math.max(state.l1Scale, 1e-12));
+    return distance / perUnit;
+  }
+
+  private measure(phase: Phase, index: number, r: CorrectorReport, seconds: number): RawPoint {
+    const { k, problem, theta } = this;
+    const p = this.settings.penalised;
+    const train = problem.evaluate(theta);
+    const point: RawPoint = {
+      index, phase, l1: k.l1Norm(p, theta), nonzeros: k.countNonzero(p, theta),
+      trainLoss: train.loss, alpha: r.alpha, lambda: finiteOrNull(tradeoff(r.alpha)), correctorSteps: r.steps,
+      converged: r.converged, stationarity: r.stationarity, seconds,
+    };
+    if (train.accuracy !== undefined) point.trainAccuracy = train.accuracy;
+    if (problem.test) {
+      const test = problem.evaluate(theta, problem.test);
+      point.testLoss = test.loss;
+      if (test.accuracy !== undefined) point.testAccuracy = test.accuracy;
+    }
+    return point;
+  }
+
+  /** Bookkeeping after a point: adapt the predictor scale, decide whether the branch ends. */
+  private advance(state: ContinuationState, p: RawPoint, spacing: number): void {
+    const s = this.settings;
+    const L0 = this.problem.nullLoss;
+    const prevLoss = state.lastLoss;
+    const prevL1 = state.lastL1;
+    state.l1Scale = Math.max(state.l1Scale, p.l1);
+    const moved = Math.hypot((p.trainLoss - prevLoss) / L0, (p.l1 - prevL1) / state.l1Scale);
+    state.next = p.index + 1;
+    state.lastLoss = p.trainLoss;
+    state.lastL1 = p.l1;
+    state.lastLambda = p.lambda;
+    state.last = p.index;
+
+    if (state.phase === 'initial') {
+      state.anchor = p.index;
+      state.anchorLoss = p.trainLoss;
+      state.anchorL1 = p.l1;
+      state.anchorLambda = p.lambda;
+      state.branchPoints = 0;
+      state.phase = s.direction === 'sparser' ? 'sparser' : 'denser';
+      return;
+    }
+    state.branchPoints++;
+    // Aim the next predictor so that the next point lands `spacing` away: scale by the ratio of
+    // wanted to achieved distance, damped to at most ×2 / ÷2 per point.
+    const ratio = moved > 0 ? spacing / moved : 2;
+    state.scale = Math.min(s.maxScale, Math.max(s.minScale, state.scale * Math.min(2, Math.max(0.5, ratio))));
+
+    if (state.phase === 'denser') {
+      const gain = (prevLoss - p.trainLoss) / L0;
+      const cost = (p.l1 - prevL1) / state.l1Scale;
+      // progress stalls (the corrector pulled the point back where it was) → count it
+      state.stuckCount = moved < 0.1 * spacing ? state.stuckCount + 1 : 0;
+      // flat front: moving along it buys almost no loss
+      state.flatCount = cost > 0 && gain / cost < s.flatSlope ? state.flatCount + 1 : 0;
+      const unregularised = p.alpha >= 1 - 1e-9 && p.converged;
+      const perfect = p.trainLoss <= s.minLossFraction * L0;
+      if (unregularised || perfect || state.flatCount >= 2 || state.stuckCount >= 3 || state.branchPoints >= s.maxBranchPoints) {
+        this.switchToSparser(state);
+      }
+    } else if (p.l1 === 0 || state.branchPoints >= s.maxBranchPoints) {
+      state.phase = 'done';
+    }
+  }
+
+  private switchToSparser(state: ContinuationState): void {
+    if (this.settings.direction === 'denser') {
+      state.phase = 'done';
+      return;
+    }
+    state.phase = 'sparser';
+    state.branchPoints = 0;
+    state.scale = 1;
+    state.last = state.anchor;
+    // the anchor's own objectives become the reference for the first sparser step
+    state.lastLoss = state.anchorLoss ?? state.lastLoss;
+    state.lastL1 = state.anchorL1 ?? state.lastL1;
+    state.lastLambda = state.anchorLambda ?? state.lastLambda;
+  }
+}
+
+function finiteOrNull(x: number): number | null {
+  return Number.isFinite(x) ? x : null;
+}

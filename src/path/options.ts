@@ -1,0 +1,114 @@
+import { fail } from '../errors.js';
+import { Act, type ActName } from '../kernels/kernels.js';
+import type { Direction } from './types.js';
+
+/** What a path run is asked to do: the library's mirror of `regpath path`'s options. */
+export interface PathOptions {
+  /** 'mnist', 'iris', 'fashion-mnist', a .csv file or a folder of MNIST-format IDX files. @default 'mnist' */
+  data?: string;
+  /** CSV target column. @default the last column */
+  target?: string;
+  /** @default 'auto' (integer labels → classification) */
+  task?: 'classify' | 'regress' | 'auto';
+  /** Hidden layer widths; [] is a linear model (linear, logistic or softmax regression). @default [20, 20] */
+  hidden?: number[];
+  /** Hidden activation. @default 'relu' */
+  activation?: ActName;
+  /** Target number of front points (their spacing is set from it). @default 40 */
+  points?: number;
+  /** Mini-batch size. @default full batch up to 10,000 training rows, else 5,600 */
+  batch?: number;
+  /** Seed for init, split and batches. @default 1 */
+  seed?: number;
+  /** Penalise biases with the weights. @default false */
+  penalizeBias?: boolean;
+  /** Standardise features with the training part's mean and std. @default true */
+  standardize?: boolean;
+  /** Share of rows held out for testing (stratified). @default 0.2 */
+  testFraction?: number;
+  /** Which branches to follow from the initial point. @default 'both' */
+  direction?: Direction;
+  /** Initial MPG step size h (backtracking adapts it). @default 1 */
+  step?: number;
+  /** Corrector convergence: movement per check below this fraction of the spacing. @default 0.02 */
+  tolerance?: number;
+  /** Cap on MPG steps per corrector. @default 2000 */
+  maxCorrectorSteps?: number;
+  /** Run folder to write; none when omitted (library use). */
+  out?: string;
+  /** Finish the interrupted run in `out`. @default false */
+  resume?: boolean;
+}
+
+export interface ResolvedPathOptions {
+  data: string;
+  target: string | null;
+  task: 'classify' | 'regress' | 'auto';
+  hidden: number[];
+  activation: ActName;
+  points: number;
+  batch: number | null;
+  seed: number;
+  penalizeBias: boolean;
+  standardize: boolean;
+  testFraction: number;
+  direction: Direction;
+  step: number;
+  tolerance: number;
+  maxCorrectorSteps: number;
+}
+
+const DIRECTIONS: Direction[] = ['both', 'denser', 'sparser'];
+
+/** Validates every option (naming the option, the bad value and what was expected) and fills defaults. */
+export function checkPathOptions(o: PathOptions): ResolvedPathOptions {
+  const hidden = o.hidden ?? [20, 20];
+  if (!Array.isArray(hidden) || hidden.some((w) => !Number.isInteger(w) || w < 1 || w > 100000)) {
+    fail('BAD_OPTION', `hidden: expected a list of positive integer widths, got ${JSON.stringify(o.hidden)}`);
+  }
+  const activation = o.activation ?? 'relu';
+  if (!(activation in Act)) fail('BAD_OPTION', `activation: expected one of ${Object.keys(Act).join(', ')}, got "${activation}"`);
+  const task = o.task ?? 'auto';
+  if (!['classify', 'regress', 'auto'].includes(task)) fail('BAD_OPTION', `task: expected classify, regress or auto, got "${task}"`);
+  const direction = o.direction ?? 'both';
+  if (!DIRECTIONS.includes(direction)) fail('BAD_OPTION', `direction: expected one of ${DIRECTIONS.join(', ')}, got "${direction}"`);
+  return {
+    data: o.data ?? 'mnist',
+    target: o.target ?? null,
+    task,
+    hidden,
+    activation,
+    points: integer('points', o.points ?? 40, 2, 10000),
+    batch: o.batch === undefined ? null : integer('batch', o.batch, 1, 1e9),
+    seed: integer('seed', o.seed ?? 1, 0, 2 ** 32 - 1),
+    penalizeBias: o.penalizeBias ?? false,
+    standardize: o.standardize ?? true,
+    testFraction: range('test-fraction', o.testFraction ?? 0.2, 0, 0.95),
+    direction,
+    step: range('step', o.step ?? 1, 1e-12, 1e6),
+    tolerance: range('tolerance', o.tolerance ?? 0.02, 1e-9, 1),
+    maxCorrectorSteps: integer('max-corrector-steps', o.maxCorrectorSteps ?? 2000, 1, 1e9),
+  };
+}
+
+function integer(name: string, v: number, lo: number, hi: number): number {
+  if (!Number.isInteger(v) || v < lo || v > hi) fail('BAD_OPTION', `${name}: expected an integer from ${lo} to ${hi}, got ${v}`);
+  return v;
+}
+
+function range(name: string, v: number, lo: number, hi: number): number {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < lo || v > hi) fail('BAD_OPTION', `${name}: expected a number from ${lo} to ${hi}, got ${v}`);
+  return v;
+}
+
+/** Parses a --hidden value: "20,20", "4", or "0"/"" for a linear model. */
+export function parseHidden(text: string): number[] {
+  const t = text.trim();
+  if (t === '0' || t === '' || t === 'none') return [];
+  const parts = t.split(',').map((s) => s.trim());
+  const widths = parts.map(Number);
+  if (parts.some((s) => !/^\d+$/.test(s)) || widths.some((w) => w < 1)) {
+    fail('BAD_OPTION', `--hidden: expected comma-separated positive widths such as 20,20 (or 0 for a linear model), got "${text}"`);
+  }
+  return widths;
+}

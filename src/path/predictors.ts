@@ -1,0 +1,92 @@
+import type { Kernels } from '../kernels/kernels.js';
+import type { Problem } from '../nn/problem.js';
+import { Sgd } from '../optim/optimizer.js';
+
+/**
+ * Predictors move θ off the front in the chosen direction; the corrector then brings it back.
+ * Both take a target distance in normalised objective space, so the spacing of the front points
+ * is controlled by the caller instead of by fixed step counts (the reference code's 7 epochs of
+ * Adam or 7 shrinkage steps).
+ */
+
+/** The l1 norm soft-thresholding by τ would leave: Σ max(|w_i| - τ, 0). */
+function l1After(sortedAbsDesc: Float64Array, tau: number): number {
+  let s = 0;
+  for (let i = 0; i < sortedAbsDesc.length; i++) {
+    const v = sortedAbsDesc[i]! - tau;
+    if (v <= 0) break;
+    s += v;
+  }
+  return s;
+}
+
+/**
+ * The threshold τ with ‖S_τ(w)‖₁ = target (0 ≤ target ≤ ‖w‖₁), exactly: l1After is piecewise
+ * linear in τ with kinks at the sorted |w_i|, so walk the kinks and solve the linear piece.
+ */
+export function thresholdForL1(w: Float32Array, target: number): number {
+  const a = Float64Array.from(w, Math.abs).sort().reverse();
+  if (target <= 0) return a.length ? a[0]! : 0;
+  // With the j largest entries above τ: l1 = (Σ_{i<j} a_i) - jτ, valid while a_j ≤ τ ≤ a_{j-1}.
+  let prefix = 0;
+  for (let j = 1; j <= a.length; j++) {
+    prefix += a[j - 1]!;
+    const tau = (prefix - target) / j;
+    const lo = j < a.length ? a[j]! : 0;
+    if (tau >= lo && tau <= a[j - 1]!) return Math.max(tau, 0);
+  }
+  return 0;
+}
+
+/**
+ * Towards sparser: one soft-threshold of the penalised weights that lowers ‖w‖₁ by `deltaL1`
+ * (all the way to zero if deltaL1 ≥ ‖w‖₁). Returns the new l1.
+ */
+export function shrinkPredictor(k: Kernels, theta: Float32Array, penalised: number, deltaL1: number): number {
+  const w = theta.subarray(0, penalised);
+  const l1 = k.l1Norm(penalised, w);
+  const tau = thresholdForL1(w, Math.max(0, l1 - deltaL1));
+  k.proxGradient(penalised, w, w, 0, tau, w);
+  return k.l1Norm(penalised, w);
+}
+
+/** What the lower-loss predictor works with (buffers owned by the caller, reused). */
+export interface GradientPredictorContext {
+  k: Kernels;
+  problem: Problem;
+  penalised: number;
+  /** Heavy-ball optimiser on L alone; reset before each use. */
+  sgd: Sgd;
+  grad: Float32Array;
+  backup: Float32Array;
+  lossScale: number;
+  l1Scale: number;
+}
+
+/**
+ * Towards lower loss: heavy-ball gradient steps on L alone until the point has moved `distance`
+ * in normalised objectives (loss/lossScale, l1/l1Scale) from where it started, or `maxSteps`.
+ * Gradient steps (not Adam) so that weights move in proportion to their gradient and the
+ * sparsity pattern is disturbed no more than the move needs. Returns the steps taken.
+ */
+export function gradientPredictor(c: GradientPredictorContext, theta: Float32Array, distance: number, maxSteps: number): number {
+  const { k, problem, penalised, sgd, grad, backup } = c;
+  sgd.reset();
+  const start0 = problem.evaluate(theta).loss / c.lossScale;
+  const start1 = k.l1Norm(penalised, theta) / c.l1Scale;
+  let steps = 0;
+  while (steps < maxSteps) {
+    backup.set(theta);
+    const loss = problem.lossAndGradient(theta, problem.nextBatch(), grad);
+    if (!Number.isFinite(loss)) {
+      theta.set(backup);
+      break;
+    }
+    sgd.step(theta, grad);
+    steps++;
+    // the batch loss before the step stands in for the loss after it: one pass per step
+    const moved = Math.hypot(loss / c.lossScale - start0, k.l1Norm(penalised, theta) / c.l1Scale - start1);
+    if (moved >= distance) break;
+  }
+  return steps;
+}

@@ -1,0 +1,41 @@
+import { applyStandardizer, fitStandardizer, loadDataset, splitDataset, splitPreset, type Dataset, type Standardizer } from '../data/index.js';
+import { fail } from '../errors.js';
+import type { ResolvedPathOptions } from './options.js';
+
+export interface PreparedData {
+  train: Dataset;
+  test: Dataset | null;
+  /** The training part's feature mean and std (identity when standardisation is off). */
+  standardizer: Standardizer | null;
+  /** Source name, task and sizes, as recorded in path.json. */
+  info: { name: string; task: 'classification' | 'regression'; features: number; classes: number; train: number; test: number };
+  classNames: string[];
+  featureNames: string[];
+}
+
+/**
+ * Loads the data, splits it (stratified, seeded; an IDX folder's official test set when it has
+ * one and no --test-fraction was chosen) and standardises with statistics of the training part.
+ */
+export function prepareData(o: ResolvedPathOptions, explicitTestFraction: boolean): PreparedData {
+  const task = o.task === 'classify' ? 'classification' : o.task === 'regress' ? 'regression' : 'auto';
+  const ds = loadDataset(o.data, { ...(o.target !== null ? { target: o.target } : {}), task });
+  if (ds.task === 'classification' && ds.classes < 2) fail('BAD_DATA', `${ds.name}: classification needs at least 2 classes, found ${ds.classes}`);
+  let split = ds.presetTestRows && !explicitTestFraction ? splitPreset(ds) : splitDataset(ds, o.testFraction, o.seed);
+  let standardizer: Standardizer | null = null;
+  if (o.standardize) {
+    standardizer = fitStandardizer(split.train);
+    split = { train: applyStandardizer(split.train, standardizer), test: split.test ? applyStandardizer(split.test, standardizer) : null };
+  }
+  return {
+    train: split.train,
+    test: split.test,
+    standardizer,
+    info: {
+      name: ds.name, task: ds.task, features: ds.features, classes: ds.classes,
+      train: split.train.rows, test: split.test?.rows ?? 0,
+    },
+    classNames: ds.classNames,
+    featureNames: ds.featureNames,
+  };
+}

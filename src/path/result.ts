@@ -1,0 +1,86 @@
+import { hypervolume, largestGap, nonDominated } from '../metrics/front.js';
+import type { RawPoint } from './types.js';
+
+export const PATH_FORMAT = 'regpath.path/1';
+
+/** One point of the reported front (path.json's `points`). */
+export interface PathPoint {
+  /** Index in the raw log (and name of its weights file). */
+  index: number;
+  l1: number;
+  nonzeros: number;
+  trainLoss: number;
+  testLoss?: number;
+  trainAccuracy?: number;
+  testAccuracy?: number;
+  /** Local lasso multiplier λ = (1-α)/α of the corrector's last step (null at the sparse end). */
+  lambda: number | null;
+  /** Weights file, relative to the run folder. */
+  weights: string;
+}
+
+export interface FrontMetrics {
+  /** Loss of the best constant predictor (normalises the loss axis). */
+  nullLoss: number;
+  /** l1 normalisation: the largest l1 on the front. */
+  l1Ref: number;
+  hypervolumeTrain: number;
+  hypervolumeTest?: number;
+  /** Raw points left out of the front because another point dominates them. */
+  dominatedDropped: number;
+  /** Largest normalised gap between neighbouring front points. */
+  largestGap: number;
+  bestTestAccuracy?: { accuracy: number; l1: number; nonzeros: number; index: number };
+}
+
+export interface PathSummary {
+  format: typeof PATH_FORMAT;
+  method: 'continuation';
+  status: 'running' | 'complete';
+  seed: number;
+  seconds: number;
+  dataset: { name: string; task: 'classification' | 'regression'; features: number; classes: number; train: number; test: number };
+  model: { layers: number[]; activation: string };
+  objective: { loss: 'cross-entropy' | 'mse'; penalty: 'l1'; penalizeBias: boolean };
+  metrics: FrontMetrics;
+  points: PathPoint[];
+  /** Every computed point, dominated ones included, in the order computed. */
+  raw: RawPoint[];
+}
+
+export function weightsFile(index: number): string {
+  return `points/${String(index).padStart(3, '0')}.safetensors`;
+}
+
+/** The reported front and its measures, from all raw points. */
+export function summarise(raw: RawPoint[], nullLoss: number): { points: PathPoint[]; metrics: FrontMetrics } {
+  const keep = nonDominated(raw.map((p) => ({ l1: p.l1, loss: p.trainLoss })));
+  const points: PathPoint[] = keep.map((i) => {
+    const r = raw[i]!;
+    const p: PathPoint = { index: r.index, l1: r.l1, nonzeros: r.nonzeros, trainLoss: r.trainLoss, lambda: r.lambda, weights: weightsFile(r.index) };
+    if (r.testLoss !== undefined) p.testLoss = r.testLoss;
+    if (r.trainAccuracy !== undefined) p.trainAccuracy = r.trainAccuracy;
+    if (r.testAccuracy !== undefined) p.testAccuracy = r.testAccuracy;
+    return p;
+  });
+  const l1Ref = Math.max(1e-12, ...points.map((p) => p.l1));
+  const metrics: FrontMetrics = {
+    nullLoss,
+    l1Ref,
+    hypervolumeTrain: hypervolume(points.map((p) => ({ l1: p.l1, loss: p.trainLoss })), nullLoss, l1Ref),
+    dominatedDropped: raw.length - points.length,
+    largestGap: largestGap(points.map((p) => ({ l1: p.l1, loss: p.trainLoss })), nullLoss, l1Ref),
+  };
+  if (points.length && points[0]!.testLoss !== undefined) {
+    // the test front: the same networks measured on the test part (its own non-dominated set)
+    metrics.hypervolumeTest = hypervolume(points.map((p) => ({ l1: p.l1, loss: p.testLoss! })), nullLoss, l1Ref);
+  }
+  const withAcc = points.filter((p) => p.testAccuracy !== undefined);
+  if (withAcc.length) {
+    const best = withAcc.reduce((a, b) => (b.testAccuracy! > a.testAccuracy! ? b : a));
+    metrics.bestTestAccuracy = { accuracy: best.testAccuracy!, l1: best.l1, nonzeros: best.nonzeros, index: best.index };
+  }
+  return { points, metrics };
+}
+
+export const CSV_COLUMNS = ['index', 'l1', 'nonzeros', 'trainLoss', 'testLoss', 'trainAccuracy', 'testAccuracy', 'lambda', 'weights'] as const;

@@ -1,0 +1,69 @@
+export type Phase = 'initial' | 'denser' | 'sparser';
+export type Direction = 'both' | 'denser' | 'sparser';
+
+/** One point the path method computed (the raw log keeps them all, dominated or not). */
+export interface RawPoint {
+  index: number;
+  phase: Phase;
+  l1: number;
+  nonzeros: number;
+  trainLoss: number;
+  trainAccuracy?: number;
+  testLoss?: number;
+  testAccuracy?: number;
+  /** α* of the last corrector step and the local lasso multiplier λ = (1-α)/α (null: ∞, at α = 0). */
+  alpha: number;
+  lambda: number | null;
+  correctorSteps: number;
+  converged: boolean;
+  stationarity: number;
+  seconds: number;
+}
+
+/** Everything the continuation needs to carry on from its last point (saved with each point). */
+export interface ContinuationState {
+  phase: Phase | 'done';
+  /** Index the next point gets. */
+  next: number;
+  /** Raw index of the initial point (the branch switch goes back to it). */
+  anchor: number;
+  anchorLoss?: number;
+  anchorL1?: number;
+  anchorLambda?: number | null;
+  /** Raw index of the point the next predictor starts from. */
+  last: number;
+  h: number;
+  scale: number;
+  l1Scale: number;
+  lastLoss: number;
+  lastL1: number;
+  lastLambda: number | null;
+  flatCount: number;
+  stuckCount: number;
+  branchPoints: number;
+}
+
+export interface ContinuationSettings {
+  seed: number;
+  points: number;
+  direction: Direction;
+  /** Length of the penalised prefix of θ. */
+  penalised: number;
+  /** Estimated normalised arc length of the front; spacing = arcLength / (points - 1). */
+  arcLength: number;
+  h: number;
+  accelerate: boolean;
+  maxInitialSteps: number;
+  maxCorrectorSteps: number;
+  maxPredictorSteps: number;
+  predictorLearningRate: number;
+  /** Corrector converged when a check interval moves less than this fraction of the spacing. */
+  moveTolerance: number;
+  /** Lower-loss branch ends when Δ(loss/L_null) / Δ(l1/l1_scale) stays below this. */
+  flatSlope: number;
+  /** … or when the training loss falls below this fraction of L_null. */
+  minLossFraction: number;
+  maxBranchPoints: number;
+  minScale: number;
+  maxScale: number;
+}
