@@ -1,0 +1,113 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { MpgSolver, tradeoff } from '../src/optim/mpg.js';
+import { thresholdForL1 } from '../src/path/predictors.js';
+import { Rng } from '../src/util/rng.js';
+import { backends } from './helpers/backends.js';
+
+const soft = (z: number, t: number): number => (z > t ? z - t : z < -t ? z + t : 0);
+
+/** ω1(α) - ω2(α) in double precision, straight from the definition (SCIENCE.md §2). */
+function slope(theta: Float32Array, g: Float32Array, p: number, h: number, a: number): number {
+  let w1 = 0, l1y = 0, l1t = 0;
+  for (let i = 0; i < theta.length; i++) {
+    const y = i < p ? soft(theta[i]! - h * a * g[i]!, h * (1 - a)) : theta[i]! - h * a * g[i]!;
+    w1 += g[i]! * (y - theta[i]!);
+    if (i < p) {
+      l1y += Math.abs(y);
+      l1t += Math.abs(theta[i]!);
+    }
+  }
+  return w1 - (l1y - l1t);
+}
+
+for (const k of backends()) {
+  test(`[${k.name}] MPG finds α* to 1e-6 and y(α*) solves the primal subproblem`, () => {
+    const rng = new Rng(3);
+    let interior = 0;
+    for (let trial = 0; trial < 40; trial++) {
+      const n = 5 + rng.int(300);
+      const p = Math.max(1, n - rng.int(20));
+      const theta = k.alloc(n), g = k.alloc(n), y = k.alloc(n);
+      const sparsity = rng.uniform();
+      for (let i = 0; i < n; i++) {
+        theta[i] = rng.uniform() < sparsity ? 0 : rng.normal();
+        g[i] = rng.normal() * 10 ** (rng.uniform() * 2 - 1);
+      }
+      const h = 10 ** (rng.uniform() * 3 - 2);
+      const r = new MpgSolver(k).step(theta, g, p, h, y);
+      if (r.alpha > 0 && r.alpha < 1) {
+        interior++;
+        assert.ok(slope(theta, g, p, h, Math.max(0, r.alpha - 1e-6)) >= -1e-9 * n, `slope left of α*=${r.alpha} must be ≥ 0`);
+        assert.ok(slope(theta, g, p, h, Math.min(1, r.alpha + 1e-6)) <= 1e-9 * n, `slope right of α*=${r.alpha} must be ≤ 0`);
+      } else if (r.alpha === 0) {
+        assert.ok(slope(theta, g, p, h, 0) <= 1e-9 * n);
+      } else {
+        assert.ok(slope(theta, g, p, h, 1) >= -1e-9 * n);
+      }
+      // at α* = 0 the unpenalised part takes an extra descent step (tested below), so y(0) is
+      // then deliberately not the subproblem's solution
+      if (r.alpha === 0 && p < n) continue;
+      // primal value of y(α*) is no worse than that of random nearby candidates
+      const primal = (cand: Float64Array): number => {
+        let w1 = 0, l1y = 0, l1t = 0, sq = 0;
+        for (let i = 0; i < n; i++) {
+          w1 += g[i]! * (cand[i]! - theta[i]!);
+          sq += (cand[i]! - theta[i]!) ** 2;
+          if (i < p) {
+            l1y += Math.abs(cand[i]!);
+            l1t += Math.abs(theta[i]!);
+          }
+        }
+        return Math.max(w1, l1y - l1t) + sq / (2 * h);
+      };
+      const best = primal(Float64Array.from(y));
+      for (let t = 0; t < 20; t++) {
+        const cand = Float64Array.from(y, (v) => v + 1e-3 * rng.normal() * (Math.abs(v) + h));
+        assert.ok(primal(cand) >= best - 1e-6 * (1 + Math.abs(best)), 'a perturbed y must not beat y(α*)');
+      }
+      assert.ok(best <= 1e-9, 'the optimal subproblem value is ≤ 0 (θ itself gives 0)');
+    }
+    assert.ok(interior > 10, 'most random cases have an interior α*');
+  });
+
+  test(`[${k.name}] at a lasso minimiser the MPG step is zero and (1-α)/α recovers λ`, () => {
+    // L(θ) = ½‖θ - c‖²; the minimiser of L + λ‖θ‖₁ is S_λ(c), with gradient θ* - c there.
+    const rng = new Rng(5);
+    const n = 50;
+    for (const lambda of [0.05, 0.3, 1.5]) {
+      const theta = k.alloc(n), g = k.alloc(n), y = k.alloc(n);
+      for (let i = 0; i < n; i++) {
+        const c = 2 * rng.normal();
+        theta[i] = soft(c, lambda);
+        g[i] = theta[i]! - c;
+      }
+      const r = new MpgSolver(k).step(theta, g, n, 0.5, y);
+      assert.ok(r.stationarity < 1e-4, `stationarity ${r.stationarity}`);
+      assert.ok(Math.abs(tradeoff(r.alpha) - lambda) < 1e-4 * (1 + lambda), `λ ${tradeoff(r.alpha)} vs ${lambda}`);
+    }
+  });
+
+  test(`[${k.name}] MPG at the all-zero network still fits the unpenalised biases`, () => {
+    const theta = k.alloc(6), g = k.alloc(6), y = k.alloc(6);
+    g.set([0.1, -0.2, 0.05, 0, 1, -2]); // weights first (4 penalised), then two biases
+    const r = new MpgSolver(k).step(theta, g, 4, 0.5, y);
+    assert.equal(r.alpha, 0);
+    assert.deepEqual(Array.from(y.subarray(0, 4)), [0, 0, 0, 0]);
+    assert.deepEqual(Array.from(y.subarray(4)), [-0.5, 1]);
+  });
+}
+
+test('thresholdForL1 hits the requested l1 exactly', () => {
+  const rng = new Rng(9);
+  for (let t = 0; t < 50; t++) {
+    const n = 1 + rng.int(200);
+    const w = Float32Array.from({ length: n }, () => (rng.uniform() < 0.3 ? 0 : rng.normal()));
+    const l1 = w.reduce((s, v) => s + Math.abs(v), 0);
+    const target = l1 * rng.uniform();
+    const tau = thresholdForL1(w, target);
+    const after = w.reduce((s, v) => s + Math.abs(soft(v, tau)), 0);
+    assert.ok(Math.abs(after - target) <= 1e-9 * (1 + l1), `l1 after ${after} vs target ${target}`);
+  }
+  assert.equal(thresholdForL1(Float32Array.from([1, -3, 2]), 0), 3);
+});
