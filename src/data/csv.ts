@@ -1,0 +1,80 @@
+/**
+ * A .csv file as a Dataset: header row required, the target column picked by name (default: the
+ * last column), every other column a numeric feature. Errors name the file, the line as an editor
+ * shows it, and the column.
+ */
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { fail } from '../errors.js';
+import { fieldLine, readCsvText } from './csv-read.js';
+import { encodeTarget } from './csv-target.js';
+import { badNumber, parseCell, quoteCell } from './numbers.js';
+import type { Dataset, LoadOptions } from './types.js';
+
+export function loadCsv(file: string, opts: LoadOptions = {}): Dataset {
+  let text: Buffer;
+  try {
+    text = readFileSync(file);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') fail('FILE_NOT_FOUND', `${file}: file not found`);
+    return fail('BAD_FILE', `${file}: cannot read (${code ?? 'error'})`);
+  }
+  return parseCsvDataset(text, file, opts);
+}
+
+/** The same from text already in memory; `file` names it in errors and becomes the dataset name. */
+export function parseCsvDataset(text: string | Buffer, file: string, opts: LoadOptions = {}): Dataset {
+  const { header, records } = readCsvText(text, file);
+  const width = header.length;
+  if (records.length === 0) fail('BAD_DATA', `${file}: has a header but no data rows`);
+  if (width < 2) {
+    fail('BAD_DATA', `${file}: only one column (${quoteCell(header[0] ?? '')}); need features and a target, separated by commas`);
+  }
+  const names = header.map((h, i) => (h === '' ? `column${i + 1}` : h));
+  const targetCol = findTarget(names, opts.target, file);
+  const featureCols = names.map((_, i) => i).filter((i) => i !== targetCol);
+
+  const rows = records.length;
+  const features = featureCols.length;
+  const x = new Float32Array(rows * features);
+  for (let r = 0; r < rows; r++) {
+    const rec = records[r]!;
+    if (rec.fields.length !== width) {
+      fail('BAD_DATA', `${file} line ${rec.line}: expected ${width} fields (as in the header), got ${rec.fields.length}`);
+    }
+    for (let j = 0; j < features; j++) {
+      const col = featureCols[j]!;
+      const cell = rec.fields[col]!;
+      const p = parseCell(cell);
+      if (p.kind === 'number') {
+        x[r * features + j] = p.value;
+        continue;
+      }
+      fail('BAD_DATA', `${file} line ${fieldLine(rec, col)}, column "${names[col]}": ${badNumber(cell, p)}`);
+    }
+  }
+
+  const cells = records.map((rec) => ({ text: rec.fields[targetCol]!, line: fieldLine(rec, targetCol) }));
+  const target = encodeTarget(cells, names[targetCol]!, file, opts.task ?? 'auto');
+  return {
+    name: basename(file),
+    task: target.task,
+    rows,
+    features,
+    classes: target.classNames.length,
+    featureNames: featureCols.map((i) => names[i]!),
+    classNames: target.classNames,
+    x,
+    y: target.y,
+  };
+}
+
+function findTarget(names: string[], target: string | undefined, file: string): number {
+  if (target === undefined) return names.length - 1;
+  const hits = names.flatMap((n, i) => (n === target.trim() ? [i] : []));
+  if (hits.length === 1) return hits[0]!;
+  if (hits.length > 1) fail('BAD_DATA', `${file}: several columns are named "${target}" (columns ${hits.map((i) => i + 1).join(', ')})`);
+  const shown = names.length > 30 ? [...names.slice(0, 30), `… ${names.length - 30} more`] : names;
+  return fail('BAD_DATA', `${file}: no target column "${target}"; the columns are: ${shown.map((n) => `"${n}"`).join(', ')}`);
+}

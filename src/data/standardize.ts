@@ -1,0 +1,51 @@
+/**
+ * Per-feature standardization (x - mean) / std. Fit it on the training part only and apply the
+ * same Standardizer to the test part, so no test statistics leak into training.
+ */
+import { fail } from '../errors.js';
+import type { Dataset, Standardizer } from './types.js';
+
+export function fitStandardizer(ds: Dataset): Standardizer {
+  if (ds.rows === 0) fail('BAD_DATA', `${ds.name}: cannot standardize a dataset with no rows`);
+  const f = ds.features;
+  // Accumulate in doubles: float32 sums over 60,000 rows lose digits.
+  const sum = new Float64Array(f);
+  const min = new Float64Array(f).fill(Infinity);
+  const max = new Float64Array(f).fill(-Infinity);
+  for (let r = 0; r < ds.rows; r++) {
+    for (let j = 0; j < f; j++) {
+      const v = ds.x[r * f + j]!;
+      sum[j]! += v;
+      if (v < min[j]!) min[j] = v;
+      if (v > max[j]!) max[j] = v;
+    }
+  }
+  const mean = sum.map((s) => s / ds.rows);
+  // Two passes (mean, then squared deviations) avoid the cancellation of E[x²] - E[x]².
+  const sq = new Float64Array(f);
+  for (let r = 0; r < ds.rows; r++) {
+    for (let j = 0; j < f; j++) {
+      const d = ds.x[r * f + j]! - mean[j]!;
+      sq[j]! += d * d;
+    }
+  }
+  const std = new Float32Array(f);
+  for (let j = 0; j < f; j++) {
+    // A constant feature (e.g. MNIST's border pixels) gets std 1: it maps to 0, never NaN.
+    // Compared by min/max, since rounding in the mean can leave a tiny non-zero spread.
+    std[j] = min[j] === max[j] ? 1 : Math.sqrt(sq[j]! / ds.rows);
+  }
+  return { mean: Float32Array.from(mean), std };
+}
+
+export function applyStandardizer(ds: Dataset, s: Standardizer): Dataset {
+  const f = ds.features;
+  if (s.mean.length !== f || s.std.length !== f) {
+    fail('BAD_DATA', `${ds.name}: has ${f} features but the standardizer was fitted on ${s.mean.length}`);
+  }
+  const x = new Float32Array(ds.x.length);
+  for (let r = 0; r < ds.rows; r++) {
+    for (let j = 0; j < f; j++) x[r * f + j] = (ds.x[r * f + j]! - s.mean[j]!) / s.std[j]!;
+  }
+  return { ...ds, featureNames: ds.featureNames.slice(), classNames: ds.classNames.slice(), x, y: ds.y.slice() };
+}

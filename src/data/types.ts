@@ -1,0 +1,41 @@
+/** Shapes shared by everything in src/data. */
+export type Task = 'classification' | 'regression';
+
+export interface Dataset {
+  /** Short name for reports, e.g. 'mnist', 'iris', 'my.csv'. */
+  name: string;
+  task: Task;
+  rows: number;
+  features: number;
+  /** Number of classes; 0 for regression. */
+  classes: number;
+  featureNames: string[];
+  /** Label value of each class index ([] for regression). */
+  classNames: string[];
+  /** rows × features, row-major. */
+  x: Float32Array;
+  /** Class index (0..classes-1, stored as float) or regression target. */
+  y: Float32Array;
+  /**
+   * Set when the source came with an official train/test split (an IDX folder with both train
+   * and t10k files): the last `presetTestRows` rows are the official test set. See splitPreset.
+   */
+  presetTestRows?: number;
+}
+
+export interface LoadOptions {
+  /** CSV only: name of the target column (default: the last column). */
+  target?: string;
+  /** CSV only: force the task instead of inferring it from the target column. */
+  task?: Task | 'auto';
+}
+
+export interface Split {
+  train: Dataset;
+  test: Dataset | null;
+}
+
+export interface Standardizer {
+  mean: Float32Array;
+  std: Float32Array;
+}
