@@ -1,0 +1,63 @@
+/**
+ * Atomic file replacement: readers (and a resumed run after a kill) see either the old file or
+ * the complete new one, never a half-written file. Write to a uniquely named temp file in the
+ * same folder (rename is only atomic within one file system), fsync it, then rename over the
+ * target. Synchronous on purpose: result files are small and the callers are sequential.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { fsFail } from './fs-error.js';
+import { stringifyFinite } from './json.js';
+
+/** Temp names start with '.' and end with '.tmp' so leftovers of a killed process are recognisable. */
+export function tempPathFor(file: string): string {
+  const dir = path.dirname(file);
+  return path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+}
+
+export const TEMP_FILE_PATTERN = /^\..+\.\d+\.[0-9a-f]{12}\.tmp$/;
+
+export function writeFileAtomic(file: string, data: string | Uint8Array): void {
+  const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+  const tmp = tempPathFor(file);
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(tmp, 'wx', 0o644);
+    let done = 0;
+    while (done < bytes.byteLength) done += fs.writeSync(fd, bytes, done, bytes.byteLength - done);
+    fs.fsyncSync(fd);
+    fs.closeSync(fd);
+    fd = undefined;
+    fs.renameSync(tmp, file);
+  } catch (err) {
+    if (fd !== undefined) {
+      try {
+        fs.closeSync(fd);
+      } catch {
+        // already failing; the original error is the one to report
+      }
+    }
+    fs.rmSync(tmp, { force: true });
+    fsFail(err, 'write', file);
+  }
+  syncDir(path.dirname(file));
+}
+
+/** Pretty-printed JSON with a trailing newline; NaN/Infinity anywhere is refused before any I/O. */
+export function writeJsonAtomic(file: string, value: unknown): void {
+  writeFileAtomic(file, stringifyFinite(value, 2, file) + '\n');
+}
+
+/** Makes a rename or file creation durable. Not possible on every platform (Windows), hence best effort. */
+export function syncDir(dir: string): void {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(dir, 'r');
+    fs.fsyncSync(fd);
+  } catch {
+    // best effort
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+}

@@ -1,0 +1,46 @@
+/**
+ * JSON in and out of files. Output refuses non-finite numbers, which JSON.stringify would
+ * silently turn into null: a NaN loss must fail loudly, never land in a result file.
+ */
+import * as fs from 'node:fs';
+import { fail } from '../errors.js';
+import { fsFail, isErrno } from './fs-error.js';
+
+/** JSON.stringify that throws (naming the offending path, e.g. `points[3].loss`) on NaN/±Infinity. */
+export function stringifyFinite(value: unknown, indent: number | undefined, file: string): string {
+  const paths = new WeakMap<object, string>();
+  const replacer = function (this: unknown, key: string, v: unknown): unknown {
+    const holder = this as object;
+    const where = key === '' && !paths.has(holder) ? '' : childPath(paths.get(holder) ?? '', holder, key);
+    if (typeof v === 'number' && !Number.isFinite(v)) {
+      fail('INTERNAL', `refusing to write ${v} to ${file} (at ${where || 'top level'}): JSON result files must hold finite numbers only`);
+    }
+    if (typeof v === 'object' && v !== null) paths.set(v, where);
+    return v;
+  };
+  const text = JSON.stringify(value, replacer, indent);
+  if (text === undefined) fail('INTERNAL', `refusing to write ${file}: the value has no JSON form`);
+  return text;
+}
+
+function childPath(parent: string, holder: object, key: string): string {
+  if (Array.isArray(holder) || ArrayBuffer.isView(holder)) return `${parent}[${key}]`;
+  if (/^[A-Za-z_$][\w$]*$/.test(key)) return parent ? `${parent}.${key}` : key;
+  return `${parent}[${JSON.stringify(key)}]`;
+}
+
+/** Reads and parses a JSON file; a missing file is FILE_NOT_FOUND, bad JSON is BAD_FILE. */
+export function readJsonFile(file: string): unknown {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    if (isErrno(err, 'ENOENT')) fail('FILE_NOT_FOUND', `${file} is missing`);
+    fsFail(err, 'read', file);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    fail('BAD_FILE', `${file} is not valid JSON (${(err as Error).message})`);
+  }
+}

@@ -1,0 +1,159 @@
+/**
+ * One run's output folder. All writes go through here so that every file in it is either
+ * written atomically or is the append-only log, which is what makes --resume safe after a kill.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fail } from '../errors.js';
+import { TEMP_FILE_PATTERN, writeFileAtomic, writeJsonAtomic } from './atomic.js';
+import { fsFail, isErrno } from './fs-error.js';
+import { checkFormat } from './format.js';
+import { readJsonFile } from './json.js';
+import { appendJsonLine, readJsonLines } from './jsonl.js';
+import { readSafetensors, writeSafetensors, type SafetensorsContent, type Tensors } from './safetensors.js';
+
+export { checkFormat };
+
+/** The file whose presence marks a folder as a regpath run. */
+export const SETTINGS_FILE = 'settings.json';
+
+export interface CreateOptions {
+  resume: boolean;
+}
+
+export class RunFolder {
+  private constructor(
+    readonly dir: string,
+    /** True when an existing run was opened with resume. */
+    readonly resumed: boolean,
+  ) {}
+
+  /**
+   * Opens `dir` for a run. New run (resume false): dir must be absent or empty; it is created
+   * with its parents. Resume: dir must hold a regpath run (a settings.json); temp files left by a
+   * killed atomic write are removed.
+   */
+  static create(dir: string, { resume }: CreateOptions): RunFolder {
+    let stat: fs.Stats | undefined;
+    try {
+      stat = fs.statSync(dir);
+    } catch (err) {
+      if (!isErrno(err, 'ENOENT')) fsFail(err, 'open', dir);
+    }
+    if (!stat) {
+      if (resume) fail('BAD_RUN', `cannot resume ${dir}: it does not exist`);
+      mkdirp(dir);
+      return new RunFolder(dir, false);
+    }
+    if (!stat.isDirectory()) fail('BAD_RUN', `${dir} exists and is not a folder; choose another --out`);
+    if (!resume) {
+      if (listDir(dir).length > 0) {
+        fail('BAD_RUN', `${dir} already exists and is not empty; pass --resume to finish that run or choose another --out`);
+      }
+      return new RunFolder(dir, false);
+    }
+    const settings = path.join(dir, SETTINGS_FILE);
+    if (!fs.existsSync(settings) || !fs.statSync(settings).isFile()) {
+      fail('BAD_RUN', `cannot resume ${dir}: it is not a regpath run (it has no ${SETTINGS_FILE})`);
+    }
+    removeStaleTemps(dir);
+    return new RunFolder(dir, true);
+  }
+
+  /** Path of `name` inside the folder; names escaping the folder are a bug. */
+  path(name: string): string {
+    const rel = path.relative(path.resolve(this.dir), path.resolve(this.dir, name));
+    if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) {
+      fail('INTERNAL', `'${name}' is not a file name inside the run folder`);
+    }
+    return path.join(this.dir, rel);
+  }
+
+  has(name: string): boolean {
+    return fs.existsSync(this.path(name));
+  }
+
+  writeJson(name: string, value: unknown): void {
+    writeJsonAtomic(this.prepare(name), value);
+  }
+
+  /** Parsed content; with `format` (e.g. 'regpath.path/1') also checks the file's format field. */
+  readJson(name: string, format?: string): unknown {
+    const file = this.path(name);
+    const value = readJsonFile(file);
+    if (format !== undefined) checkFormat(value, format, file);
+    return value;
+  }
+
+  writeText(name: string, text: string): void {
+    writeFileAtomic(this.prepare(name), text);
+  }
+
+  appendLog(name: string, record: unknown): void {
+    appendJsonLine(this.prepare(name), record);
+  }
+
+  readLog(name: string): unknown[] {
+    return readJsonLines(this.path(name));
+  }
+
+  writeTensors(relPath: string, tensors: Tensors, metadata?: Record<string, string>): void {
+    writeSafetensors(this.prepare(relPath), tensors, metadata);
+  }
+
+  readTensors(relPath: string): SafetensorsContent {
+    return readSafetensors(this.path(relPath));
+  }
+
+  /** Resolves `name` and creates its parent folders (e.g. points/). */
+  private prepare(name: string): string {
+    const file = this.path(name);
+    mkdirp(path.dirname(file));
+    return file;
+  }
+}
+
+/**
+ * `<parent>/<YYYYMMDD-HHMMSS>` in local time, with `-2`, `-3`… if taken. The folder is created
+ * (empty) before returning, which claims the name: two runs started in the same second cannot
+ * both pick it. RunFolder.create accepts the empty folder.
+ */
+export function defaultRunDir(now: Date = new Date(), parent = 'runs'): string {
+  const p2 = (n: number): string => String(n).padStart(2, '0');
+  const stamp = `${now.getFullYear()}${p2(now.getMonth() + 1)}${p2(now.getDate())}-` +
+    `${p2(now.getHours())}${p2(now.getMinutes())}${p2(now.getSeconds())}`;
+  mkdirp(parent);
+  for (let n = 1; ; n++) {
+    const dir = path.join(parent, n === 1 ? stamp : `${stamp}-${n}`);
+    try {
+      fs.mkdirSync(dir);
+      return dir;
+    } catch (err) {
+      if (!isErrno(err, 'EEXIST')) fsFail(err, 'create folder', dir);
+    }
+  }
+}
+
+function mkdirp(dir: string): void {
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+  } catch (err) {
+    fsFail(err, 'create folder', dir);
+  }
+}
+
+function listDir(dir: string): fs.Dirent[] {
+  try {
+    return fs.readdirSync(dir, { withFileTypes: true });
+  } catch (err) {
+    fsFail(err, 'read folder', dir);
+  }
+}
+
+function removeStaleTemps(dir: string): void {
+  for (const e of listDir(dir)) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) removeStaleTemps(p);
+    else if (e.isFile() && TEMP_FILE_PATTERN.test(e.name)) fs.rmSync(p, { force: true });
+  }
+}
