@@ -32,7 +32,8 @@ export interface CorrectorSettings {
  * Pareto-critical point dominating it (both objectives go down). Unlike the reference code it
  * stops on a progress test instead of after a fixed number of epochs: every check interval
  * (one epoch, at least 5 steps) it measures how far the point moved in normalised objective
- * space and stops when that falls below `moveTolerance`.
+ * space and stops when that, and the distance still to go extrapolated from the rate of
+ * convergence, fall below `moveTolerance`.
  *
  * The step size is found by backtracking on the batch:
  *   L(y) ≤ L(z) + ω1 + ‖y - z‖²/(2h)
@@ -60,13 +61,17 @@ export class Corrector {
     const n = theta.length;
     const { z, y, prev, grad } = this;
     prev.set(theta);
-    let h = s.h;
+    // probe a larger step first: a corrector that inherits a step shrunk by an earlier, harder
+    // stretch of the path would otherwise crawl and pass the progress test without converging
+    let h = 4 * s.h;
     let momentumK = 0;
     let accepted = 0;
     let alpha = 1;
     let stationarity = Infinity;
     const checkEvery = Math.max(5, problem.stepsPerEpoch);
-    let lastCheck = this.objectives(theta, s);
+    let lastCheck = this.objectives(theta, s, null);
+    let lastLoss = NaN;
+    let prevMove = Infinity;
     let converged = false;
     let step = 0;
     for (; step < s.maxSteps; step++) {
@@ -97,6 +102,7 @@ export class Corrector {
         if (Number.isFinite(ly) && ly <= lz + r.omega1 + r.stepNormSq / (2 * h) + 1e-7 * Math.abs(lz)) {
           alpha = r.alpha;
           stationarity = r.stationarity;
+          lastLoss = ly;
           ok = true;
           break;
         }
@@ -106,15 +112,22 @@ export class Corrector {
       if (!ok) break;
       prev.set(theta);
       theta.set(y);
-      if (++accepted >= 10) {
-        h *= 1.5;
+      if (++accepted >= 5) {
+        h *= 1.25;
         accepted = 0;
       }
       if ((step + 1) % checkEvery === 0) {
-        const now = this.objectives(theta, s);
+        // full batch: the accepted loss is already the training loss at θ
+        const now = this.objectives(theta, s, problem.fullBatch ? lastLoss : null);
         const move = Math.hypot(now[0] - lastCheck[0], now[1] - lastCheck[1]);
         lastCheck = now;
-        if (move < s.moveTolerance) {
+        // A small move alone can mean slow convergence, not arrival. With linear convergence at
+        // rate r = move/prevMove per interval the distance still to go is move·r/(1-r); stop
+        // only when that estimate is small too.
+        const r = move / prevMove;
+        const remaining = Number.isFinite(prevMove) && r < 1 ? (move * r) / (1 - r) : Infinity;
+        prevMove = move;
+        if (move < s.moveTolerance && remaining < s.moveTolerance) {
           converged = true;
           step++;
           break;
@@ -124,8 +137,8 @@ export class Corrector {
     return { steps: step, converged, alpha, stationarity, h };
   }
 
-  private objectives(theta: Float32Array, s: CorrectorSettings): [number, number] {
-    const loss = this.problem.evaluate(theta).loss;
+  private objectives(theta: Float32Array, s: CorrectorSettings, knownLoss: number | null): [number, number] {
+    const loss = knownLoss ?? this.problem.evaluate(theta).loss;
     return [loss / s.lossScale, this.k.l1Norm(this.penalised, theta) / s.l1Scale];
   }
 }
