@@ -1,5 +1,4 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { defaultRunDir } from '../io/run-folder.js';
 import { computePath, type PathEvent } from '../path/compute-path.js';
 import { parseHidden } from '../path/options.js';
 import { RegpathError } from '../errors.js';
@@ -59,12 +58,12 @@ export function pathCommand(program: Command): void {
     .option('--json', 'print only a machine-readable summary on stdout')
     .action(async (flags: PathFlags) => {
       if (flags.resume && !flags.out) throw new RegpathError('BAD_OPTION', '--resume needs --out <folder> naming the run to finish');
-      const out = flags.out ?? defaultRunDir();
       const progress = flags.json ? null : new Progress();
       try {
         const result = await computePath({
           data: flags.data, task: flags.task, activation: flags.activation, standardize: flags.standardize,
-          direction: flags.direction, out, resume: flags.resume ?? false,
+          direction: flags.direction, resume: flags.resume ?? false,
+          ...(flags.out !== undefined ? { out: flags.out } : { outParent: 'runs' }),
           ...(flags.target !== undefined && { target: flags.target }),
           ...(flags.hidden !== undefined && { hidden: flags.hidden }),
           ...(flags.points !== undefined && { points: flags.points }),

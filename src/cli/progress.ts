@@ -22,7 +22,7 @@ export class Progress {
       if (this.tty) {
         this.bar = new cliProgress.SingleBar({
           format: '{bar} {value} points | {phase} | l1 {l1} | loss {loss} | {acc} | {elapsed}s',
-          stream: process.stderr, hideCursor: true, clearOnComplete: false,
+          stream: process.stderr, hideCursor: false, clearOnComplete: false,
         }, cliProgress.Presets.shades_classic);
         this.bar.start(e.points, e.resumedPoints, { phase: 'initial', l1: '-', loss: '-', acc: '', elapsed: 0 });
       }

@@ -1,6 +1,6 @@
 import { fail } from '../errors.js';
 import { kernels as defaultKernels, type Kernels } from '../kernels/index.js';
-import { RunFolder, SETTINGS_FILE } from '../io/run-folder.js';
+import { RunFolder, SETTINGS_FILE, defaultRunDir } from '../io/run-folder.js';
 import { toCsv } from '../io/csv.js';
 import type { Architecture } from '../nn/mlp.js';
 import { Problem, toDevice } from '../nn/problem.js';
@@ -23,6 +23,11 @@ export interface ComputePathOptions extends PathOptions {
   onProgress?: (e: PathEvent) => void;
   /** Kernel backend; the process default (wasm) otherwise. */
   kernels?: Kernels;
+  /**
+   * Without `out`: write a fresh `<outParent>/<YYYYMMDD-HHMMSS>` run folder (the CLI passes
+   * 'runs'). It is created only once the data has loaded, so bad input leaves nothing behind.
+   */
+  outParent?: string;
 }
 
 export interface PathResult extends PathSummary {
@@ -59,7 +64,9 @@ export async function computePath(options: ComputePathOptions = {}): Promise<Pat
     if (!options.out) fail('BAD_OPTION', 'resume needs the run folder (--out) of the run to finish');
     folder = RunFolder.create(options.out, { resume: true });
     const settings = folder.readJson(SETTINGS_FILE, SETTINGS_FORMAT) as { options: ResolvedPathOptions; explicitTestFraction: boolean };
-    resolved = checkPathOptions(settings.options as PathOptions);
+    // null marks an option left at its data-dependent default (batch, target)
+    const saved = Object.fromEntries(Object.entries(settings.options).filter(([, v]) => v !== null));
+    resolved = checkPathOptions(saved as PathOptions);
     explicitTestFraction = settings.explicitTestFraction;
     log = folder.has(LOG_FILE) ? (folder.readLog(LOG_FILE) as LogRecord[]) : [];
   } else {
@@ -71,8 +78,8 @@ export async function computePath(options: ComputePathOptions = {}): Promise<Pat
     activation: resolved.activation,
     loss: data.info.task === 'classification' ? 'cross-entropy' : 'mse',
   };
-  if (options.out && !folder) {
-    folder = RunFolder.create(options.out, { resume: false });
+  if (!folder && (options.out || options.outParent)) {
+    folder = RunFolder.create(options.out ?? defaultRunDir(new Date(), options.outParent), { resume: false });
     folder.writeJson(SETTINGS_FILE, { format: SETTINGS_FORMAT, command: 'path', options: resolved, explicitTestFraction });
     if (data.standardizer) {
       folder.writeTensors('preprocess.safetensors', {
