@@ -55,6 +55,9 @@ for (const kind of ['regression', 'binary', 'softmax'] as const) {
       assert.ok(rel <= 1e-3, `l1 ${p.l1}: loss ${p.trainLoss} vs exact ${exact[i]} (+${(100 * rel).toFixed(3)} %)`);
       assert.ok(rel >= -1e-5, `l1 ${p.l1}: loss ${p.trainLoss} below the exact minimum ${exact[i]}`);
     });
+    // evenly spaced: no neighbour gap beyond the overshoot bound (2.5 target spacings) with margin
+    const spacing = 1.6 / (25 - 1);
+    assert.ok(r.metrics.largestGap <= 3 * spacing, `largest gap ${r.metrics.largestGap} vs spacing ${spacing}`);
     // the front reaches (close to) the unregularised end
     const last = r.points[r.points.length - 1]!;
     const beyond = exactFront(X, y, ds.rows, ds.features, task, [last.l1 * 10])[0]!;

@@ -49,7 +49,7 @@ export class Continuation {
   initialState(): ContinuationState {
     const s = this.settings;
     return {
-      phase: 'initial', next: 0, anchor: -1, last: -1, h: s.h, scale: 1, l1Scale: 0,
+      phase: 'initial', next: 0, anchor: -1, last: -1, h: s.h, scale: 1, l1Scale: 0, predictorLr: s.predictorLearningRate,
       lastLoss: this.problem.nullLoss, lastL1: 0, lastLambda: null, flatCount: 0, stuckCount: 0, branchPoints: 0,
     };
   }
@@ -62,6 +62,7 @@ export class Continuation {
     const s = this.settings;
     const theta = this.theta;
     const spacing = s.arcLength / Math.max(1, s.points - 1);
+    let retries = 0;
     while (state.phase !== 'done') {
       this.problem.reseed((s.seed * 1000003 + state.next) >>> 0);
       const start = performance.now();
@@ -73,16 +74,24 @@ export class Continuation {
       } else {
         theta.set(load(state.last));
         if (state.phase === 'denser') {
-          gradientPredictor(
+          state.predictorLr = gradientPredictor(
             { k: this.k, problem: this.problem, penalised: s.penalised, sgd: this.sgd, grad: this.grad,
               backup: this.backup, lossScale: this.problem.nullLoss, l1Scale: state.l1Scale },
-            theta, spacing * state.scale, s.maxPredictorSteps);
+            theta, spacing * state.scale, state.predictorLr, s.maxPredictorSteps);
         } else {
           shrinkPredictor(this.k, theta, s.penalised, this.l1Step(state, spacing * state.scale));
         }
         report = this.correct(state, spacing, s.maxCorrectorSteps);
       }
       const point = this.measure(state.phase, state.next, report, (performance.now() - start) / 1000);
+      if (state.phase !== 'initial' && retries < s.maxRetries && this.overshoot(state, point, spacing)) {
+        // The point landed far beyond the target spacing (the front bends harder than the tangent
+        // said): shorten the predictor and redo the step from the same point, so the front keeps
+        // no holes. The retry is seeded like the first try, so a resumed run repeats it exactly.
+        retries++;
+        continue;
+      }
+      retries = 0;
       this.advance(state, point, spacing);
       this.sink(point, theta, state);
     }
@@ -93,7 +102,7 @@ export class Continuation {
     const s = this.settings;
     const r = this.corrector.run(this.theta, {
       h: state.h, maxSteps, moveTolerance: s.moveTolerance * spacing, lossScale: this.problem.nullLoss,
-      l1Scale: Math.max(state.l1Scale, 1e-12), accelerate: s.accelerate,
+      l1Scale: Math.max(state.l1Scale, 1e-12), accelerate: s.accelerate, stationarityTolerance: s.stationarityTolerance,
     });
     state.h = r.h;
     return r;
@@ -126,6 +135,16 @@ export class Continuation {
       if (test.accuracy !== undefined) point.testAccuracy = test.accuracy;
     }
     return point;
+  }
+
+  /** True (and the predictor scale cut to fit) when p is over `maxOvershoot` spacings away. */
+  private overshoot(state: ContinuationState, p: RawPoint, spacing: number): boolean {
+    const L0 = this.problem.nullLoss;
+    const l1Scale = Math.max(state.l1Scale, p.l1);
+    const moved = Math.hypot((p.trainLoss - state.lastLoss) / L0, (p.l1 - state.lastL1) / l1Scale);
+    if (moved <= this.settings.maxOvershoot * spacing || state.scale <= this.settings.minScale) return false;
+    state.scale = Math.max(this.settings.minScale, state.scale * Math.max(0.1, spacing / moved));
+    return true;
   }
 
   /** Bookkeeping after a point: adapt the predictor scale, decide whether the branch ends. */

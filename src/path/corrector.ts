@@ -23,6 +23,8 @@ export interface CorrectorSettings {
   /** Objective scales for the progress test: loss / lossScale, l1 / l1Scale. */
   lossScale: number;
   l1Scale: number;
+  /** Full batch: converged only when stationarity ≤ this fraction of its peak in the corrector. */
+  stationarityTolerance: number;
   /** Extrapolation (θ + (k-1)/(k+2)(θ - θ_prev)), undone when it would increase ‖θ‖₁. */
   accelerate: boolean;
 }
@@ -72,6 +74,10 @@ export class Corrector {
     let lastCheck = this.objectives(theta, s, null);
     let lastLoss = NaN;
     let prevMove = Infinity;
+    // at least three checks: the extrapolation needs a few steps to build up speed, and the
+    // first intervals' moves say little about the rate
+    let checks = 0;
+    let peakStationarity = 0;
     let converged = false;
     let step = 0;
     for (; step < s.maxSteps; step++) {
@@ -102,6 +108,7 @@ export class Corrector {
         if (Number.isFinite(ly) && ly <= lz + r.omega1 + r.stepNormSq / (2 * h) + 1e-7 * Math.abs(lz)) {
           alpha = r.alpha;
           stationarity = r.stationarity;
+          peakStationarity = Math.max(peakStationarity, stationarity);
           lastLoss = ly;
           ok = true;
           break;
@@ -127,7 +134,10 @@ export class Corrector {
         const r = move / prevMove;
         const remaining = Number.isFinite(prevMove) && r < 1 ? (move * r) / (1 - r) : Infinity;
         prevMove = move;
-        if (move < s.moveTolerance && remaining < s.moveTolerance) {
+        // Full batch: also ask that the MPG stationarity ‖y - z‖/h has fallen well below its
+        // largest value in this corrector, which a slow, erratic approach cannot fake.
+        const stationary = !problem.fullBatch || stationarity <= s.stationarityTolerance * peakStationarity;
+        if (++checks >= 3 && move < s.moveTolerance && remaining < s.moveTolerance && stationary) {
           converged = true;
           step++;
           break;

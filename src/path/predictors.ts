@@ -65,28 +65,41 @@ export interface GradientPredictorContext {
 
 /**
  * Towards lower loss: heavy-ball gradient steps on L alone until the point has moved `distance`
- * in normalised objectives (loss/lossScale, l1/l1Scale) from where it started, or `maxSteps`.
- * Gradient steps (not Adam) so that weights move in proportion to their gradient and the
- * sparsity pattern is disturbed no more than the move needs. Returns the steps taken.
+ * in normalised objectives (loss/lossScale, l1/l1Scale) from where it started. Gradient steps (not
+ * Adam) so that weights move in proportion to their gradient and the sparsity pattern is
+ * disturbed no more than the move needs. The learning rate adapts so that the move lands within
+ * [1, 2]·distance: a step that jumps past 2·distance is undone and retried with a third of the
+ * rate; a predictor that needs many steps raises the rate for the next call. Returns the rate to
+ * use next time.
  */
-export function gradientPredictor(c: GradientPredictorContext, theta: Float32Array, distance: number, maxSteps: number): number {
+export function gradientPredictor(c: GradientPredictorContext, theta: Float32Array, distance: number, lr: number, maxSteps: number): number {
   const { k, problem, penalised, sgd, grad, backup } = c;
   sgd.reset();
+  sgd.lr = lr;
   const start0 = problem.evaluate(theta).loss / c.lossScale;
   const start1 = k.l1Norm(penalised, theta) / c.l1Scale;
   let steps = 0;
+  let cuts = 0;
+  let haveBackup = false;
   while (steps < maxSteps) {
-    backup.set(theta);
     const loss = problem.lossAndGradient(theta, problem.nextBatch(), grad);
-    if (!Number.isFinite(loss)) {
-      theta.set(backup);
+    const moved = Math.hypot(loss / c.lossScale - start0, k.l1Norm(penalised, theta) / c.l1Scale - start1);
+    const blewUp = !Number.isFinite(loss);
+    if (blewUp || moved >= distance) {
+      if ((blewUp || moved > 2 * distance) && haveBackup && cuts < 12) {
+        theta.set(backup);
+        sgd.lr /= 3;
+        sgd.reset();
+        cuts++;
+        continue;
+      }
+      if (blewUp && haveBackup) theta.set(backup);
       break;
     }
+    backup.set(theta);
+    haveBackup = true;
     sgd.step(theta, grad);
     steps++;
-    // the batch loss before the step stands in for the loss after it: one pass per step
-    const moved = Math.hypot(loss / c.lossScale - start0, k.l1Norm(penalised, theta) / c.l1Scale - start1);
-    if (moved >= distance) break;
   }
-  return steps;
+  return steps > 20 ? sgd.lr * 2 : sgd.lr;
 }

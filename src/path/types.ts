@@ -33,6 +33,8 @@ export interface ContinuationState {
   /** Raw index of the point the next predictor starts from. */
   last: number;
   h: number;
+  /** Learning rate of the lower-loss predictor (adapted from call to call). */
+  predictorLr: number;
   scale: number;
   l1Scale: number;
   lastLoss: number;
@@ -59,11 +61,17 @@ export interface ContinuationSettings {
   predictorLearningRate: number;
   /** Corrector converged when a check interval moves less than this fraction of the spacing. */
   moveTolerance: number;
+  /** Full batch: … and stationarity has fallen below this fraction of its peak. */
+  stationarityTolerance: number;
   /** Lower-loss branch ends when Δ(loss/L_null) / Δ(l1/l1_scale) stays below this. */
   flatSlope: number;
   /** … or when the training loss falls below this fraction of L_null. */
   minLossFraction: number;
   maxBranchPoints: number;
+  /** A point more than this many spacings from the previous one is redone with a shorter predictor… */
+  maxOvershoot: number;
+  /** … at most this many times. */
+  maxRetries: number;
   minScale: number;
   maxScale: number;
 }

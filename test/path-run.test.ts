@@ -1,0 +1,91 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { computePath } from '../src/path/compute-path.js';
+import { readSafetensors } from '../src/io/safetensors.js';
+
+const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'regpath-run-'));
+const small = { data: 'iris', hidden: [4], activation: 'tanh' as const, points: 12, seed: 3 };
+
+test('an interrupted run keeps its finished points and --resume finishes it exactly as an uninterrupted run', async () => {
+  const whole = tmp();
+  const cut = tmp();
+  const full = await computePath({ ...small, out: whole });
+  let seen = 0;
+  await assert.rejects(
+    computePath({
+      ...small, out: cut,
+      onProgress: (e) => {
+        if (e.type === 'point' && ++seen === 5) throw new Error('simulated kill');
+      },
+    }),
+    /simulated kill/,
+  );
+  // what was finished is on disk: 5 weights files, 5 log lines, a coherent path.json marked running
+  const partial = JSON.parse(fs.readFileSync(path.join(cut, 'path.json'), 'utf8'));
+  assert.equal(partial.status, 'running');
+  assert.equal(partial.raw.length, 5);
+  assert.equal(fs.readdirSync(path.join(cut, 'points')).length, 5);
+  const resumed = await computePath({ out: cut, resume: true });
+  assert.equal(resumed.status, 'complete');
+  assert.equal(resumed.raw.length, full.raw.length);
+  for (let i = 0; i < full.raw.length; i++) {
+    assert.equal(resumed.raw[i]!.l1, full.raw[i]!.l1, `raw point ${i} l1`);
+    assert.equal(resumed.raw[i]!.trainLoss, full.raw[i]!.trainLoss, `raw point ${i} loss`);
+  }
+  fs.rmSync(whole, { recursive: true });
+  fs.rmSync(cut, { recursive: true });
+});
+
+test('the run folder holds path.json, path.csv and weights that reproduce each point', async () => {
+  const out = tmp();
+  const r = await computePath({ ...small, out });
+  const json = JSON.parse(fs.readFileSync(path.join(out, 'path.json'), 'utf8'));
+  assert.equal(json.format, 'regpath.path/1');
+  assert.equal(json.method, 'continuation');
+  assert.deepEqual(json.model.layers, [4, 4, 3]);
+  assert.equal(json.objective.penalizeBias, false);
+  assert.equal(json.dataset.train + json.dataset.test, 150);
+  const pts = json.points as Array<{ l1: number; trainLoss: number; nonzeros: number; weights: string }>;
+  assert.ok(pts.length >= 5);
+  for (let i = 1; i < pts.length; i++) {
+    assert.ok(pts[i]!.l1 > pts[i - 1]!.l1, 'sorted by l1');
+    assert.ok(pts[i]!.trainLoss < pts[i - 1]!.trainLoss, 'non-dominated: loss falls as l1 grows');
+  }
+  assert.equal(pts[0]!.l1, 0, 'the sparse end is the all-zero network');
+  for (const p of pts) {
+    const t = readSafetensors(path.join(out, p.weights)).tensors;
+    let l1 = 0, nz = 0;
+    for (const name of ['layer0.kernel', 'layer1.kernel']) {
+      for (const v of t[name]!.data as Float32Array) {
+        l1 += Math.abs(v);
+        if (v !== 0) nz++;
+      }
+    }
+    assert.ok(Math.abs(l1 - p.l1) < 1e-4 * (1 + p.l1));
+    assert.equal(nz, p.nonzeros);
+  }
+  const csv = fs.readFileSync(path.join(out, 'path.csv'), 'utf8').trim().split('\n');
+  assert.equal(csv.length, pts.length + 1);
+  assert.equal(r.parameters.length, pts.length);
+  fs.rmSync(out, { recursive: true });
+});
+
+test('a run is reproducible from its seed', async () => {
+  const a = await computePath({ ...small, points: 6 });
+  const b = await computePath({ ...small, points: 6 });
+  assert.deepEqual(a.points.map((p) => [p.l1, p.trainLoss]), b.points.map((p) => [p.l1, p.trainLoss]));
+});
+
+test('the stochastic (mini-batch) variant computes a front from the all-zero network to a good fit', async () => {
+  const full = await computePath({ ...small, points: 10 });
+  const sgd = await computePath({ ...small, points: 10, batch: 40 });
+  assert.equal(sgd.points[0]!.l1, 0);
+  assert.ok(sgd.points.length >= 5, `${sgd.points.length} points`);
+  const best = sgd.points[sgd.points.length - 1]!;
+  assert.ok(best.trainAccuracy! > 0.9, `dense end train accuracy ${best.trainAccuracy}`);
+  assert.ok(sgd.metrics.hypervolumeTrain > 0.8 * full.metrics.hypervolumeTrain,
+    `mini-batch hypervolume ${sgd.metrics.hypervolumeTrain} vs full batch ${full.metrics.hypervolumeTrain}`);
+});
