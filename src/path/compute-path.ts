@@ -100,7 +100,7 @@ export async function computePath(options: ComputePathOptions = {}): Promise<Pat
     arcLength: 1.6, h: resolved.step, accelerate: true,
     maxInitialSteps: resolved.maxCorrectorSteps * 5, maxCorrectorSteps: resolved.maxCorrectorSteps,
     maxPredictorSteps: 100, predictorLearningRate: 0.1, maxOvershoot: 2.5, maxRetries: 3,
-    moveTolerance: resolved.tolerance, stationarityTolerance: 0.05, flatSlope: 0.02, minLossFraction: 1e-3,
+    moveTolerance: resolved.tolerance, flatSlope: 0.02, minLossFraction: 1e-3,
     maxBranchPoints: resolved.points * 3, minScale: 0.1, maxScale: 100,
   };
 

@@ -102,7 +102,7 @@ export class Continuation {
     const s = this.settings;
     const r = this.corrector.run(this.theta, {
       h: state.h, maxSteps, moveTolerance: s.moveTolerance * spacing, lossScale: this.problem.nullLoss,
-      l1Scale: Math.max(state.l1Scale, 1e-12), accelerate: s.accelerate, stationarityTolerance: s.stationarityTolerance,
+      l1Scale: Math.max(state.l1Scale, 1e-12), accelerate: s.accelerate,
     });
     state.h = r.h;
     return r;

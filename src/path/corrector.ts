@@ -2,6 +2,9 @@ import type { Kernels } from '../kernels/kernels.js';
 import type { Problem } from '../nn/problem.js';
 import { MpgSolver } from '../optim/mpg.js';
 
+/** Relative rounding noise of a float32 forward pass's loss, for the sufficient-decrease test. */
+const LOSS_NOISE = 1e-5;
+
 /** Where the corrector is and how it stopped. */
 export interface CorrectorReport {
   steps: number;
@@ -23,8 +26,6 @@ export interface CorrectorSettings {
   /** Objective scales for the progress test: loss / lossScale, l1 / l1Scale. */
   lossScale: number;
   l1Scale: number;
-  /** Full batch: converged only when stationarity ≤ this fraction of its peak in the corrector. */
-  stationarityTolerance: number;
   /** Extrapolation (θ + (k-1)/(k+2)(θ - θ_prev)), undone when it would increase ‖θ‖₁. */
   accelerate: boolean;
 }
@@ -77,7 +78,6 @@ export class Corrector {
     // at least three checks: the extrapolation needs a few steps to build up speed, and the
     // first intervals' moves say little about the rate
     let checks = 0;
-    let peakStationarity = 0;
     let converged = false;
     let step = 0;
     for (; step < s.maxSteps; step++) {
@@ -105,10 +105,11 @@ export class Corrector {
       for (let tries = 0; tries < 40; tries++) {
         const r = this.mpg.step(z, grad, p, h, y);
         const ly = problem.lossAndGradient(y, batch, null);
-        if (Number.isFinite(ly) && ly <= lz + r.omega1 + r.stepNormSq / (2 * h) + 1e-7 * Math.abs(lz)) {
+        // The slack is float32 rounding of the loss: without it, near convergence (where the
+        // bound's terms are smaller than that noise) the test fails spuriously and h collapses.
+        if (Number.isFinite(ly) && ly <= lz + r.omega1 + r.stepNormSq / (2 * h) + LOSS_NOISE * Math.abs(lz)) {
           alpha = r.alpha;
           stationarity = r.stationarity;
-          peakStationarity = Math.max(peakStationarity, stationarity);
           lastLoss = ly;
           ok = true;
           break;
@@ -134,10 +135,7 @@ export class Corrector {
         const r = move / prevMove;
         const remaining = Number.isFinite(prevMove) && r < 1 ? (move * r) / (1 - r) : Infinity;
         prevMove = move;
-        // Full batch: also ask that the MPG stationarity ‖y - z‖/h has fallen well below its
-        // largest value in this corrector, which a slow, erratic approach cannot fake.
-        const stationary = !problem.fullBatch || stationarity <= s.stationarityTolerance * peakStationarity;
-        if (++checks >= 3 && move < s.moveTolerance && remaining < s.moveTolerance && stationary) {
+        if (++checks >= 3 && move < s.moveTolerance && remaining < s.moveTolerance) {
           converged = true;
           step++;
           break;

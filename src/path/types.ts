@@ -61,8 +61,6 @@ export interface ContinuationSettings {
   predictorLearningRate: number;
   /** Corrector converged when a check interval moves less than this fraction of the spacing. */
   moveTolerance: number;
-  /** Full batch: … and stationarity has fallen below this fraction of its peak. */
-  stationarityTolerance: number;
   /** Lower-loss branch ends when Δ(loss/L_null) / Δ(l1/l1_scale) stays below this. */
   flatSlope: number;
   /** … or when the training loss falls below this fraction of L_null. */
