@@ -89,3 +89,11 @@ test('the stochastic (mini-batch) variant computes a front from the all-zero net
   assert.ok(sgd.metrics.hypervolumeTrain > 0.8 * full.metrics.hypervolumeTrain,
     `mini-batch hypervolume ${sgd.metrics.hypervolumeTrain} vs full batch ${full.metrics.hypervolumeTrain}`);
 });
+
+test('a step size that diverges is caught by step control and never recorded', async () => {
+  const r = await computePath({ ...small, points: 6, step: 1e5 });
+  for (const p of r.raw) {
+    assert.ok(Number.isFinite(p.trainLoss) && Number.isFinite(p.l1), `point ${p.index} is finite`);
+  }
+  assert.ok(r.points[r.points.length - 1]!.trainAccuracy! > 0.9);
+});

@@ -1,15 +1,41 @@
-// Backend selection. The wasm backend is the default; REGPATH_KERNELS=js forces the plain one.
+// Backend selection. The wasm backend is the default; REGPATH_KERNELS=js forces the plain one,
+// REGPATH_KERNELS=wasm forces wasm (an error instead of the fallback when it is unavailable).
+// Without either, a missing build/kernels.wasm or a runtime without WebAssembly SIMD falls back
+// to the js backend with one line on stderr.
 import type { Kernels } from './kernels.js';
 import { createJsKernels } from './js/index.js';
+import { createWasmKernels } from './wasm/index.js';
+import { RegpathError } from '../errors.js';
 
 export * from './kernels.js';
-export { createJsKernels };
+export { createJsKernels, createWasmKernels };
+export type { WasmKernels } from './wasm/index.js';
 
 let active: Kernels | null = null;
+let warned = false;
+
+function createDefaultKernels(): Kernels {
+  const choice = (process.env['REGPATH_KERNELS'] ?? '').trim().toLowerCase();
+  if (choice === 'js') return createJsKernels();
+  if (choice !== '' && choice !== 'wasm') {
+    throw new RegpathError('BAD_OPTION', `REGPATH_KERNELS must be 'wasm' or 'js', not '${process.env['REGPATH_KERNELS']}'`);
+  }
+  try {
+    return createWasmKernels();
+  } catch (e) {
+    if (choice === 'wasm') throw e;
+    if (!warned) {
+      warned = true;
+      const why = e instanceof Error ? e.message : String(e);
+      process.stderr.write(`regpath: WebAssembly SIMD kernels unavailable (${why}); using the slower plain JavaScript kernels\n`);
+    }
+    return createJsKernels();
+  }
+}
 
 /** The process-wide kernel backend (created on first use). */
 export function kernels(): Kernels {
-  if (!active) active = createJsKernels();
+  if (!active) active = createDefaultKernels();
   return active;
 }
 

@@ -3,8 +3,11 @@ export function softThreshold(z: number, tau: number): number {
   return z > tau ? z - tau : z < -tau ? z + tau : 0;
 }
 
+// step, tau and x - step·g are rounded to float32 as the wasm kernel does, so that the stats
+// below describe exactly what this writes.
 export function proxGradient(n: number, x: Float32Array, g: Float32Array, step: number, tau: number, out: Float32Array): void {
-  for (let i = 0; i < n; i++) out[i] = softThreshold(x[i]! - step * g[i]!, tau);
+  const s = Math.fround(step), t = Math.fround(tau);
+  for (let i = 0; i < n; i++) out[i] = softThreshold(Math.fround(x[i]! - s * g[i]!), t);
 }
 
 // The stats round y to float32 first so that they describe exactly the y that proxGradient writes.

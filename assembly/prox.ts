@@ -1,0 +1,109 @@
+// Proximal (soft-thresholding) step and the two statistics the multiobjective step bisects on.
+//
+// All three compute y through the same function `step4`, so proxL1 and proxLinearDecrease
+// describe exactly the float32 y that proxGradient writes:
+//   s = f32(step), t = f32(tau)
+//   z = f32(x - s·g)            (x - s·g in f64: the product is exact, one rounding to f32)
+//   y = S_t(z) = z > t ? z - t : z < -t ? z + t : 0   (exact in f64, then rounded to f32)
+// which is the js twin's proxL1 / proxLinearDecrease formula. The sums run in f64.
+import { loadPart, storePart, high, hsum2 } from './simd';
+import { demote4 } from './vector';
+
+/** Soft threshold of two f64 lanes by t (t ≥ 0); NaN maps to 0 like the js twin. */
+@inline function shrink2(z: v128, t: v128, nt: v128): v128 {
+  const zero = f64x2.splat(0);
+  const up = f64x2.gt(z, t);
+  const down = f64x2.lt(z, nt);
+  return v128.bitselect(f64x2.sub(z, t), v128.bitselect(f64x2.add(z, t), zero, down), up);
+}
+
+/** y (f32x4) for four entries x, g. */
+@inline function step4(x: v128, g: v128, s: v128, t: v128, nt: v128): v128 {
+  const zlo = f64x2.sub(f64x2.promote_low_f32x4(x), f64x2.mul(s, f64x2.promote_low_f32x4(g)));
+  const zhi = f64x2.sub(f64x2.promote_low_f32x4(high(x)), f64x2.mul(s, f64x2.promote_low_f32x4(high(g))));
+  // Round z to f32 first (as proxGradient's intermediate is), then shrink in f64 (exact for
+  // f32 inputs) and round once more.
+  const z = demote4(zlo, zhi);
+  return demote4(
+    shrink2(f64x2.promote_low_f32x4(z), t, nt),
+    shrink2(f64x2.promote_low_f32x4(high(z)), t, nt),
+  );
+}
+
+/** out ← S_tau(x - step·g); out may alias x. */
+export function proxGradient(n: i32, x: usize, g: usize, step: f64, tau: f64, out: usize): void {
+  if (n <= 0) return;
+  const s = f64x2.splat(<f64><f32>step);
+  const t = f64x2.splat(<f64><f32>tau);
+  const nt = f64x2.neg(t);
+  const nv = <usize>(n & ~3) << 2;
+  let o: usize = 0;
+  for (; o < nv; o += 16) v128.store(out + o, step4(v128.load(x + o), v128.load(g + o), s, t, nt));
+  const r = n & 3;
+  if (r) storePart(out + o, step4(loadPart(x + o, r), loadPart(g + o, r), s, t, nt), r);
+}
+
+/** Adds g·(y - x) for four entries to two f64x2 partial sums. */
+@inline function decrease4(acc: v128, xv: v128, gv: v128, y: v128, hi: bool): v128 {
+  let gl = gv, yl = y, xl = xv;
+  if (hi) {
+    gl = high(gv);
+    yl = high(y);
+    xl = high(xv);
+  }
+  const gg = f64x2.promote_low_f32x4(gl);
+  const yy = f64x2.promote_low_f32x4(yl);
+  const xx = f64x2.promote_low_f32x4(xl);
+  return f64x2.add(acc, f64x2.mul(gg, f64x2.sub(yy, xx)));
+}
+
+/** Σ g_i (y_i - x_i) in f64 for the y that proxGradient would write. */
+export function proxLinearDecrease(n: i32, x: usize, g: usize, step: f64, tau: f64): f64 {
+  if (n <= 0) return 0;
+  const s = f64x2.splat(<f64><f32>step);
+  const t = f64x2.splat(<f64><f32>tau);
+  const nt = f64x2.neg(t);
+  let a0 = f64x2.splat(0), a1 = a0;
+  const nv = <usize>(n & ~3) << 2;
+  let o: usize = 0;
+  for (; o < nv; o += 16) {
+    const xv = v128.load(x + o);
+    const gv = v128.load(g + o);
+    const y = step4(xv, gv, s, t, nt);
+    a0 = decrease4(a0, xv, gv, y, false);
+    a1 = decrease4(a1, xv, gv, y, true);
+  }
+  const r = n & 3;
+  if (r) {
+    // Unused lanes hold x = g = 0, so y = 0 and they add 0.
+    const xv = loadPart(x + o, r);
+    const gv = loadPart(g + o, r);
+    const y = step4(xv, gv, s, t, nt);
+    a0 = decrease4(a0, xv, gv, y, false);
+    a1 = decrease4(a1, xv, gv, y, true);
+  }
+  return hsum2(f64x2.add(a0, a1));
+}
+
+/** Σ |y_i| in f64 for the y that proxGradient would write. */
+export function proxL1(n: i32, x: usize, g: usize, step: f64, tau: f64): f64 {
+  if (n <= 0) return 0;
+  const s = f64x2.splat(<f64><f32>step);
+  const t = f64x2.splat(<f64><f32>tau);
+  const nt = f64x2.neg(t);
+  let a0 = f64x2.splat(0), a1 = a0;
+  const nv = <usize>(n & ~3) << 2;
+  let o: usize = 0;
+  for (; o < nv; o += 16) {
+    const y = f32x4.abs(step4(v128.load(x + o), v128.load(g + o), s, t, nt));
+    a0 = f64x2.add(a0, f64x2.promote_low_f32x4(y));
+    a1 = f64x2.add(a1, f64x2.promote_low_f32x4(high(y)));
+  }
+  const r = n & 3;
+  if (r) {
+    const y = f32x4.abs(step4(loadPart(x + o, r), loadPart(g + o, r), s, t, nt));
+    a0 = f64x2.add(a0, f64x2.promote_low_f32x4(y));
+    a1 = f64x2.add(a1, f64x2.promote_low_f32x4(high(y)));
+  }
+  return hsum2(f64x2.add(a0, a1));
+}

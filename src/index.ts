@@ -1,0 +1,14 @@
+// regpath's library API. Everything a user needs is re-exported here; deeper paths are internal.
+export { computePath, type ComputePathOptions, type PathResult, type PathEvent } from './path/compute-path.js';
+export { checkPathOptions, parseHidden, type PathOptions, type ResolvedPathOptions } from './path/options.js';
+export type { PathPoint, PathSummary, FrontMetrics } from './path/result.js';
+export type { RawPoint, Direction } from './path/types.js';
+export { hypervolume, largestGap, nonDominated, type FrontPoint } from './metrics/front.js';
+export { loadDataset, splitDataset, fitStandardizer, applyStandardizer, type Dataset, type Split, type Standardizer } from './data/index.js';
+export { ParameterLayout } from './nn/layout.js';
+export { Mlp, type Architecture } from './nn/mlp.js';
+export { Sgd, Adam, Proximal, type Optimizer } from './optim/optimizer.js';
+export { MpgSolver, tradeoff, type MpgStep } from './optim/mpg.js';
+export { kernels, setKernels, createJsKernels, type Kernels } from './kernels/index.js';
+export { readSafetensors, writeSafetensors } from './io/safetensors.js';
+export { RegpathError, type ErrorCode } from './errors.js';
