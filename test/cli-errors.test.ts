@@ -36,6 +36,7 @@ const cases: Array<{ name: string; args: string[]; files?: Record<string, string
   { name: 'missing target column', args: ['path', '--data', 'd.csv', '--target', 'price'], files: { 'd.csv': 'a,b,y\n1,2,0\n3,1,1\n' }, expect: /price/ },
   { name: 'NaN in the data', args: ['path', '--data', 'd.csv'], files: { 'd.csv': 'a,b,y\n1,2,0\nNaN,1,1\n' }, expect: /d\.csv line 3, column "a"/ },
   { name: 'unknown option', args: ['path', '--bogus'], expect: /unknown option '--bogus'/ },
+  { name: 'unknown method', args: ['path', '--method', 'lars'], expect: /method: expected one of continuation.*got "lars"/ },
   { name: 'unknown dataset', args: ['path', '--data', 'cifar'], expect: /cifar/ },
   { name: '--hidden that does not parse', args: ['path', '--hidden', '20,x'], expect: /--hidden.*"20,x"/ },
   { name: 'bad --points', args: ['path', '--data', 'iris', '--points', '1'], expect: /points: expected an integer from 2/ },

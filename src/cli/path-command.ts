@@ -1,12 +1,14 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { computePath, type PathEvent } from '../path/compute-path.js';
 import { parseHidden } from '../path/options.js';
+import { methodNames } from '../path/methods.js';
 import { RegpathError } from '../errors.js';
 import { intArg, numArg } from './main.js';
 import { Progress } from './progress.js';
 import { formatSummary } from './report.js';
 
 interface PathFlags {
+  method: string;
   data: string;
   target?: string;
   task: 'classify' | 'regress' | 'auto';
@@ -31,6 +33,7 @@ export function pathCommand(program: Command): void {
   program
     .command('path')
     .description('compute the regularization path (loss vs l1 front) by the predictor-corrector continuation method')
+    .option('--method <name>', `path method: ${methodNames().join(' | ')}`, 'continuation')
     .option('--data <spec>', 'mnist | iris | fashion-mnist | file.csv | folder of IDX files', 'mnist')
     .option('--target <column>', 'CSV target column (default: the last column)')
     .addOption(new Option('--task <task>', 'classification or regression (default: inferred)').choices(['classify', 'regress', 'auto']).default('auto'))
@@ -61,7 +64,7 @@ export function pathCommand(program: Command): void {
       const progress = flags.json ? null : new Progress();
       try {
         const result = await computePath({
-          data: flags.data, task: flags.task, activation: flags.activation, standardize: flags.standardize,
+          method: flags.method, data: flags.data, task: flags.task, activation: flags.activation, standardize: flags.standardize,
           direction: flags.direction, resume: flags.resume ?? false,
           ...(flags.out !== undefined ? { out: flags.out } : { outParent: 'runs' }),
           ...(flags.target !== undefined && { target: flags.target }),

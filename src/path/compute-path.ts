@@ -5,18 +5,18 @@ import { toCsv } from '../io/csv.js';
 import type { Architecture } from '../nn/mlp.js';
 import { Problem, toDevice } from '../nn/problem.js';
 import { parametersToTensors, tensorsToParameters } from '../nn/serialize.js';
-import { Continuation } from './continuation.js';
+import { getMethod } from './methods.js';
 import { checkPathOptions, type PathOptions, type ResolvedPathOptions } from './options.js';
 import { prepareData, type PreparedData } from './prepare.js';
 import { CSV_COLUMNS, PATH_FORMAT, summarise, weightsFile, type PathSummary } from './result.js';
-import type { ContinuationSettings, ContinuationState, RawPoint } from './types.js';
+import type { RawPoint } from './types.js';
 
 export const SETTINGS_FORMAT = 'regpath.settings/1';
 const LOG_FILE = 'log.jsonl';
 
 export type PathEvent =
   | { type: 'start'; dataset: PreparedData['info']; layers: number[]; points: number; resumedPoints: number; out: string | null }
-  | { type: 'point'; point: RawPoint; state: ContinuationState; frontSize: number };
+  | { type: 'point'; point: RawPoint; state: unknown; frontSize: number };
 
 export interface ComputePathOptions extends PathOptions {
   /** Progress callback (the CLI draws its progress bar from it). */
@@ -39,7 +39,8 @@ export interface PathResult extends PathSummary {
 
 interface LogRecord {
   point: RawPoint;
-  state: ContinuationState;
+  /** The method's state after this point (what --resume continues from). */
+  state: unknown;
   /** Wall seconds since the run started, summed over resumed sessions. */
   elapsed: number;
 }
@@ -94,16 +95,8 @@ export async function computePath(options: ComputePathOptions = {}): Promise<Pat
   const batch = resolved.batch ?? (train.rows <= 10000 ? train.rows : 5600);
   const problem = new Problem(k, arch, train, test, batch, resolved.seed);
   const layout = problem.mlp.layout;
+  const method = getMethod(resolved.method);
   const penalised = layout.penalised(resolved.penalizeBias);
-  const settings: ContinuationSettings = {
-    seed: resolved.seed, points: resolved.points, direction: resolved.direction, penalised,
-    arcLength: 1.6, h: resolved.step, accelerate: true,
-    maxInitialSteps: resolved.maxCorrectorSteps * 5, maxCorrectorSteps: resolved.maxCorrectorSteps,
-    maxPredictorSteps: 100, predictorLearningRate: 0.1, maxOvershoot: 2.5, maxRetries: 3,
-    moveTolerance: resolved.tolerance, flatSlope: 0.02, minLossFraction: 1e-3,
-    maxBranchPoints: resolved.points * 3, minScale: 0.1, maxScale: 100,
-  };
-
   const raw: RawPoint[] = log.map((r) => r.point);
   const thetas = new Map<number, Float32Array>();
   const load = (i: number): Float32Array => {
@@ -122,7 +115,7 @@ export async function computePath(options: ComputePathOptions = {}): Promise<Pat
   const summary = (status: PathSummary['status']): PathSummary => {
     const { points, metrics } = summarise(raw, problem.nullLoss);
     return {
-      format: PATH_FORMAT, method: 'continuation', status, seed: resolved.seed, seconds: round(elapsed(), 3),
+      format: PATH_FORMAT, method: resolved.method, status, seed: resolved.seed, seconds: round(elapsed(), 3),
       dataset: data.info, model: { layers: arch.layers, activation: resolved.activation },
       objective: { loss: arch.loss, penalty: 'l1', penalizeBias: resolved.penalizeBias },
       metrics, points, raw,
@@ -135,7 +128,7 @@ export async function computePath(options: ComputePathOptions = {}): Promise<Pat
   };
 
   options.onProgress?.({ type: 'start', dataset: data.info, layers: arch.layers, points: resolved.points, resumedPoints: raw.length, out: folder?.dir ?? null });
-  const continuation = new Continuation(k, problem, settings, (point, theta, state) => {
+  const sink = (point: RawPoint, theta: Float32Array, state: unknown): void => {
     const copy = Float32Array.from(theta);
     thetas.set(point.index, copy);
     raw.push(point);
@@ -146,10 +139,9 @@ export async function computePath(options: ComputePathOptions = {}): Promise<Pat
       folder.appendLog(LOG_FILE, { point, state, elapsed: round(elapsed(), 3) } satisfies LogRecord);
       writeSummary(summary('running'));
     }
-    options.onProgress?.({ type: 'point', point, state: { ...state }, frontSize: summarise(raw, problem.nullLoss).points.length });
-  });
-  const state = log.length ? structuredClone(log[log.length - 1]!.state) : continuation.initialState();
-  continuation.run(state, load);
+    options.onProgress?.({ type: 'point', point, state, frontSize: summarise(raw, problem.nullLoss).points.length });
+  };
+  method.run({ k, problem, options: resolved, penalised, sink, load, resume: log.length ? log[log.length - 1]!.state : null });
 
   const final = summary('complete');
   writeSummary(final);

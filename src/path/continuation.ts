@@ -5,10 +5,8 @@ import { Sgd } from '../optim/optimizer.js';
 import { tradeoff } from '../optim/mpg.js';
 import { Corrector, type CorrectorReport } from './corrector.js';
 import { gradientPredictor, shrinkPredictor } from './predictors.js';
+import { measurePoint, type MethodContext, type PathMethod, type PointSink } from './method.js';
 import type { ContinuationSettings, ContinuationState, Phase, RawPoint } from './types.js';
-
-/** Called once per computed point, before the next one starts (the caller persists it). */
-export type PointSink = (point: RawPoint, theta: Float32Array, state: ContinuationState) => void;
 
 /**
  * The predictor-corrector continuation method (Amakor, Sonntag & Peitz, Algorithm 2;
@@ -35,7 +33,7 @@ export class Continuation {
 
   constructor(
     private readonly k: Kernels, private readonly problem: Problem,
-    private readonly settings: ContinuationSettings, private readonly sink: PointSink,
+    private readonly settings: ContinuationSettings, private readonly sink: PointSink<ContinuationState>,
   ) {
     const n = problem.mlp.layout.size;
     this.corrector = new Corrector(k, problem, settings.penalised);
@@ -120,21 +118,10 @@ export class Continuation {
   }
 
   private measure(phase: Phase, index: number, r: CorrectorReport, seconds: number): RawPoint {
-    const { k, problem, theta } = this;
-    const p = this.settings.penalised;
-    const train = problem.evaluate(theta);
-    const point: RawPoint = {
-      index, phase, l1: k.l1Norm(p, theta), nonzeros: k.countNonzero(p, theta),
-      trainLoss: train.loss, alpha: r.alpha, lambda: finiteOrNull(tradeoff(r.alpha)), correctorSteps: r.steps,
-      converged: r.converged, stationarity: r.stationarity, seconds,
-    };
-    if (train.accuracy !== undefined) point.trainAccuracy = train.accuracy;
-    if (problem.test) {
-      const test = problem.evaluate(theta, problem.test);
-      point.testLoss = test.loss;
-      if (test.accuracy !== undefined) point.testAccuracy = test.accuracy;
-    }
-    return point;
+    return measurePoint(this.problem, this.theta, this.settings.penalised, {
+      index, phase, lambda: finiteOrNull(tradeoff(r.alpha)), steps: r.steps, converged: r.converged, seconds,
+      alpha: r.alpha, stationarity: r.stationarity,
+    });
   }
 
   /** True (and the predictor scale cut to fit) when p is over `maxOvershoot` spacings away. */
@@ -183,7 +170,7 @@ export class Continuation {
       state.stuckCount = moved < 0.1 * spacing ? state.stuckCount + 1 : 0;
       // flat front: moving along it buys almost no loss
       state.flatCount = cost > 0 && gain / cost < s.flatSlope ? state.flatCount + 1 : 0;
-      const unregularised = p.alpha >= 1 - 1e-9 && p.converged;
+      const unregularised = (p.alpha ?? 0) >= 1 - 1e-9 && p.converged;
       const perfect = p.trainLoss <= s.minLossFraction * L0;
       if (unregularised || perfect || state.flatCount >= 2 || state.stuckCount >= 3 || state.branchPoints >= s.maxBranchPoints) {
         this.switchToSparser(state);
@@ -212,3 +199,22 @@ export class Continuation {
 function finiteOrNull(x: number): number | null {
   return Number.isFinite(x) ? x : null;
 }
+
+/** The continuation method as a PathMethod, with the settings regpath uses (see README). */
+export const continuationMethod: PathMethod = {
+  name: 'continuation',
+  run(ctx: MethodContext): void {
+    const o = ctx.options;
+    const settings: ContinuationSettings = {
+      seed: o.seed, points: o.points, direction: o.direction, penalised: ctx.penalised,
+      arcLength: 1.6, h: o.step, accelerate: true,
+      maxInitialSteps: o.maxCorrectorSteps * 5, maxCorrectorSteps: o.maxCorrectorSteps,
+      maxPredictorSteps: 100, predictorLearningRate: 0.1, maxOvershoot: 2.5, maxRetries: 3,
+      moveTolerance: o.tolerance, flatSlope: 0.02, minLossFraction: 1e-3,
+      maxBranchPoints: o.points * 3, minScale: 0.1, maxScale: 100,
+    };
+    const c = new Continuation(ctx.k, ctx.problem, settings, ctx.sink as PointSink<ContinuationState>);
+    const state = ctx.resume ? structuredClone(ctx.resume as ContinuationState) : c.initialState();
+    c.run(state, ctx.load);
+  },
+};

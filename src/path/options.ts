@@ -1,5 +1,6 @@
 import { fail } from '../errors.js';
 import { Act, type ActName } from '../kernels/kernels.js';
+import { getMethod } from './methods.js';
 import type { Direction } from './types.js';
 
 /** What a path run is asked to do: the library's mirror of `regpath path`'s options. */
@@ -10,6 +11,8 @@ export interface PathOptions {
   target?: string;
   /** @default 'auto' (integer labels → classification) */
   task?: 'classify' | 'regress' | 'auto';
+  /** Path method: 'continuation' or a baseline (see README). @default 'continuation' */
+  method?: string;
   /** Hidden layer widths; [] is a linear model (linear, logistic or softmax regression). @default [20, 20] */
   hidden?: number[];
   /** Hidden activation. @default 'relu' */
@@ -41,6 +44,7 @@ export interface PathOptions {
 }
 
 export interface ResolvedPathOptions {
+  method: string;
   data: string;
   target: string | null;
   task: 'classify' | 'regress' | 'auto';
@@ -70,9 +74,11 @@ export function checkPathOptions(o: PathOptions): ResolvedPathOptions {
   if (!(activation in Act)) fail('BAD_OPTION', `activation: expected one of ${Object.keys(Act).join(', ')}, got "${activation}"`);
   const task = o.task ?? 'auto';
   if (!['classify', 'regress', 'auto'].includes(task)) fail('BAD_OPTION', `task: expected classify, regress or auto, got "${task}"`);
+  getMethod(o.method ?? 'continuation'); // fails with the list of methods
   const direction = o.direction ?? 'both';
   if (!DIRECTIONS.includes(direction)) fail('BAD_OPTION', `direction: expected one of ${DIRECTIONS.join(', ')}, got "${direction}"`);
   return {
+    method: o.method ?? 'continuation',
     data: o.data ?? 'mnist',
     target: o.target ?? null,
     task,

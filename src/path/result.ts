@@ -35,7 +35,7 @@ export interface FrontMetrics {
 
 export interface PathSummary {
   format: typeof PATH_FORMAT;
-  method: 'continuation';
+  method: string;
   status: 'running' | 'complete';
   seed: number;
   seconds: number;

@@ -1,23 +1,27 @@
 export type Phase = 'initial' | 'denser' | 'sparser';
 export type Direction = 'both' | 'denser' | 'sparser';
 
-/** One point the path method computed (the raw log keeps them all, dominated or not). */
+/** One point a path method computed (the raw log keeps them all, dominated or not). */
 export interface RawPoint {
   index: number;
-  phase: Phase;
+  /** Which part of the method made it (continuation: initial, denser, sparser; sweep: sweep …). */
+  phase: string;
   l1: number;
   nonzeros: number;
   trainLoss: number;
   trainAccuracy?: number;
   testLoss?: number;
   testAccuracy?: number;
-  /** α* of the last corrector step and the local lasso multiplier λ = (1-α)/α (null: ∞, at α = 0). */
-  alpha: number;
+  /** The point's lasso multiplier λ (continuation: (1-α*)/α* of the last corrector step; null: ∞). */
   lambda: number | null;
-  correctorSteps: number;
+  /** Optimiser steps spent on this point. */
+  steps: number;
+  /** Whether the method's convergence test passed (false: it hit a cap). */
   converged: boolean;
-  stationarity: number;
   seconds: number;
+  /** Continuation only: α* of the last MPG step and its stationarity ‖y-θ‖/h. */
+  alpha?: number;
+  stationarity?: number;
 }
 
 /** Everything the continuation needs to carry on from its last point (saved with each point). */

@@ -1,0 +1,52 @@
+import type { Kernels } from '../kernels/kernels.js';
+import type { Problem } from '../nn/problem.js';
+import type { ResolvedPathOptions } from './options.js';
+import type { RawPoint } from './types.js';
+
+/**
+ * Called once per computed point, before the next one starts. The caller persists the point, its
+ * parameters and `state` (whatever the method needs to carry on from this point after a kill).
+ */
+export type PointSink<S = unknown> = (point: RawPoint, theta: Float32Array, state: S) => void;
+
+/** What a path method gets to work with. */
+export interface MethodContext {
+  k: Kernels;
+  problem: Problem;
+  options: ResolvedPathOptions;
+  /** Length of the penalised prefix of θ (see ParameterLayout). */
+  penalised: number;
+  sink: PointSink;
+  /** Parameters of raw point i (from memory or the run folder). */
+  load(index: number): Float32Array;
+  /** The state saved with the last point when resuming, else null. */
+  resume: unknown | null;
+}
+
+/**
+ * A way of computing the front: the continuation method, or a baseline users compare it with.
+ * It reports every point through ctx.sink as soon as it has it, and never writes files itself.
+ */
+export interface PathMethod {
+  readonly name: string;
+  run(ctx: MethodContext): void;
+}
+
+/** The method-specific facts of a point; measurePoint adds the objectives and accuracies. */
+export type PointFacts = Omit<RawPoint, 'l1' | 'nonzeros' | 'trainLoss' | 'trainAccuracy' | 'testLoss' | 'testAccuracy'>;
+
+/** Evaluates θ on the training (and test) data: l1, non-zeros, losses and accuracies. */
+export function measurePoint(problem: Problem, theta: Float32Array, penalised: number, facts: PointFacts): RawPoint {
+  const k = problem.k;
+  const train = problem.evaluate(theta);
+  const point: RawPoint = {
+    ...facts, l1: k.l1Norm(penalised, theta), nonzeros: k.countNonzero(penalised, theta), trainLoss: train.loss,
+  };
+  if (train.accuracy !== undefined) point.trainAccuracy = train.accuracy;
+  if (problem.test) {
+    const test = problem.evaluate(theta, problem.test);
+    point.testLoss = test.loss;
+    if (test.accuracy !== undefined) point.testAccuracy = test.accuracy;
+  }
+  return point;
+}
