@@ -97,3 +97,29 @@ test('a step size that diverges is caught by step control and never recorded', a
   }
   assert.ok(r.points[r.points.length - 1]!.trainAccuracy! > 0.9);
 });
+
+test('--direction follows one branch only', async () => {
+  const sparser = await computePath({ ...small, points: 8, direction: 'sparser' });
+  assert.deepEqual([...new Set(sparser.raw.map((p) => p.phase))], ['initial', 'sparser']);
+  assert.equal(sparser.points[0]!.l1, 0);
+  const denser = await computePath({ ...small, points: 8, direction: 'denser' });
+  assert.deepEqual([...new Set(denser.raw.map((p) => p.phase))], ['initial', 'denser']);
+});
+
+test('biases are penalised only with penalizeBias, and l1 counts exactly the penalised parameters', async () => {
+  for (const penalizeBias of [false, true]) {
+    const r = await computePath({ ...small, points: 6, penalizeBias });
+    for (let i = 0; i < r.points.length; i++) {
+      const theta = r.parameters[i]!;
+      const weights = 4 * 4 + 4 * 3; // layout: all weights first, then biases
+      const upto = penalizeBias ? theta.length : weights;
+      let l1 = 0;
+      for (let j = 0; j < upto; j++) l1 += Math.abs(theta[j]!);
+      assert.ok(Math.abs(l1 - r.points[i]!.l1) < 1e-4 * (1 + l1));
+    }
+    const zero = r.parameters[0]!;
+    const biasesAllZero = zero.subarray(4 * 4 + 4 * 3).every((v) => v === 0);
+    // at the sparse end the biases are zero only when they are penalised
+    assert.equal(biasesAllZero, penalizeBias);
+  }
+});
