@@ -3,7 +3,9 @@
 //
 //   npm run build && node dist/bench/kernels.js [--reps N] [--batch M] [--no-js]
 //
-// Single-threaded. On a loaded machine the median moves; the min is printed too.
+// The wasm backend uses the process default thread count (REGPATH_THREADS, else all cores):
+// REGPATH_THREADS=1 for the single-threaded kernels. On a loaded machine the median moves; the
+// min is printed too.
 import { Act, createJsKernels, createWasmKernels, type Kernels } from '../src/kernels/index.js';
 import { Rng } from '../src/util/rng.js';
 

@@ -4,7 +4,7 @@
 // to the js backend with one line on stderr.
 import type { Kernels } from './kernels.js';
 import { createJsKernels } from './js/index.js';
-import { createWasmKernels } from './wasm/index.js';
+import { createWasmKernels, defaultThreads, setDefaultThreads, type WasmKernels } from './wasm/index.js';
 import { RegpathError } from '../errors.js';
 
 export * from './kernels.js';
@@ -20,8 +20,9 @@ function createDefaultKernels(): Kernels {
   if (choice !== '' && choice !== 'wasm') {
     throw new RegpathError('BAD_OPTION', `REGPATH_KERNELS must be 'wasm' or 'js', not '${process.env['REGPATH_KERNELS']}'`);
   }
+  const threads = defaultThreads(); // a bad REGPATH_THREADS is an error, not a reason to fall back
   try {
-    return createWasmKernels();
+    return createWasmKernels({ threads });
   } catch (e) {
     if (choice === 'wasm') throw e;
     if (!warned) {
@@ -37,6 +38,16 @@ function createDefaultKernels(): Kernels {
 export function kernels(): Kernels {
   if (!active) active = createDefaultKernels();
   return active;
+}
+
+/**
+ * Threads of the wasm kernels for this process (integer 1..64; RegpathError('BAD_OPTION')
+ * otherwise): overrides REGPATH_THREADS and the core count. Call it before the first kernels()
+ * use; if the backend exists already, it is switched too.
+ */
+export function configureThreads(n: number): void {
+  setDefaultThreads(n);
+  if (active && active.name === 'wasm') (active as WasmKernels).setThreads(n);
 }
 
 /** Replace the process-wide backend (tests run the same suite on each backend). */

@@ -2,15 +2,61 @@
 // the `Kernels` interface. Buffers live in the module's shared linear memory; each call only
 // turns its Float32Array arguments into byte offsets (after checking they are views on this
 // memory and long enough) and calls the export: no allocation or copying per call.
+//
+// Threads: with `threads` > 1 the big GEMMs are cut into chunks that a pool of worker threads
+// (pool.ts) and the main thread run on the same memory: gemm and gemmNT by blocks of C's rows,
+// gemmTN by blocks of C's rows too (each thread walks its own columns of A down the long batch
+// dimension). Row blocks give results bit-identical to one thread, so the thread count never
+// changes a run. (An alternative split of gemmTN's k into per-chunk partial sums added in a fixed
+// order is kept behind wasmTuning.tnSplitK: it only changes the float summation order, but it
+// does change it, and it was no faster on 2 cores.) Calls below wasmTuning.minParallelFlops stay
+// on the main thread. threads = 1 never creates a pool and runs exactly the single-threaded code.
 import type { ActCode, Kernels } from '../kernels.js';
 import { WasmHeap } from './heap.js';
 import { instantiate, type WasmExports } from './loader.js';
 import type { WasmMemory, WasmModule } from './webassembly.js';
+import { WasmPool } from './pool.js';
+import { OP_GEMM, OP_GEMM_NT, OP_GEMM_TN, OP_GEMM_TN_K, MAX_CHUNKS } from './jobs.js';
+import { defaultThreads, parseThreads } from './threads.js';
 
 export { findWasmFile, wasmFilePath } from './loader.js';
 export { WasmHeap } from './heap.js';
 export type { WasmExports } from './loader.js';
 export type { WasmMemory, WasmModule } from './webassembly.js';
+export { workersSpawned, poolChunks } from './pool.js';
+export { availableCores, defaultThreads, parseThreads, setDefaultThreads, MAX_THREADS } from './threads.js';
+
+/**
+ * When a GEMM goes parallel (measured on 2 cores, see docs/performance.md). Exported mutable for
+ * the benchmark and tests; not a public API.
+ */
+export const wasmTuning = {
+  /** Least 2·m·n·k of a GEMM run on more than one thread. */
+  minParallelFlops: 1_000_000,
+  /** Least rows of C per chunk in a row split. */
+  minChunkRows: 16,
+  /** Chunks per thread in a row split (more chunks balance a busy machine better). */
+  chunksPerThread: 4,
+  /** Least rows of C per chunk in a row split of gemmTN (its tiles are 4 rows tall). */
+  minChunkRowsTN: 4,
+  /**
+   * gemmTN with C shorter than tnRowsMin splits k into partial sums instead of C's rows. Off by
+   * default: the row split keeps results bit-identical for every thread count (so a run does
+   * not depend on the machine's cores) and is as fast for the hot shapes on 2 cores.
+   */
+  tnSplitK: false,
+  tnRowsMin: 128,
+  /** Least steps of k per chunk in a k split. */
+  minChunkK: 256,
+};
+
+export interface WasmKernelsOptions {
+  /**
+   * Threads the GEMMs may use, the calling thread included (1..64). Default: the process
+   * default (REGPATH_THREADS, else the available cores, or what configureThreads set).
+   */
+  threads?: number;
+}
 
 /** The wasm backend, plus what worker threads will need to share it. */
 export interface WasmKernels extends Kernels {
@@ -23,13 +69,73 @@ export interface WasmKernels extends Kernels {
   readonly raw: WasmExports;
   /** The allocator (exposed for tests and diagnostics). */
   readonly heap: WasmHeap;
+  /** Threads the GEMMs may use (1 = single-threaded). */
+  readonly threads: number;
+  /** Change the thread count (the pool is rebuilt on the next parallel call). */
+  setThreads(n: number): void;
+  /** Worker threads running now (0 until the first parallel call, or with one thread). */
+  readonly workers: number;
+  /** Stop the worker threads (the backend goes on single-threaded until setThreads). */
+  close(): void;
 }
 
-/** A new wasm backend on its own fresh memory. Throws RegpathError('INTERNAL') if unavailable. */
-export function createWasmKernels(): WasmKernels {
+/**
+ * A new wasm backend on its own fresh memory. Throws RegpathError('INTERNAL') if unavailable,
+ * RegpathError('BAD_OPTION') for a bad thread count.
+ */
+export function createWasmKernels(options: WasmKernelsOptions = {}): WasmKernels {
+  let threads = options.threads !== undefined ? parseThreads(options.threads, 'threads') : defaultThreads();
   const { module, memory, exports: ex } = instantiate();
   const heap = new WasmHeap(memory, ex.heapBase());
   const p = (a: Float32Array, need: number, kernel: string, arg: string): number => heap.ptr(a, need, kernel, arg);
+
+  let pool: WasmPool | null = null;
+  /** Partial sums of the k-split gemmTN (grown when needed). */
+  let scratch: Float32Array | null = null;
+
+  /** The pool if a call of 2·m·n·k flops should go parallel, else null. */
+  const parallel = (flops: number): WasmPool | null => {
+    if (threads <= 1 || flops < wasmTuning.minParallelFlops) return null;
+    pool ??= new WasmPool(module, memory, ex, threads);
+    return pool.usable ? pool : null;
+  };
+
+  /** Rows of C per chunk for a row split of m rows (a multiple of 4), or 0 if too few rows. */
+  const rowStep = (m: number, minRows: number): number => {
+    const chunks = Math.min(threads * wasmTuning.chunksPerThread, Math.floor(m / minRows), MAX_CHUNKS);
+    if (chunks < 2) return 0;
+    return Math.ceil(m / chunks / 4) * 4;
+  };
+
+  const byRows = (
+    op: number, m: number, n: number, k: number, pa: number, lda: number, pb: number, ldb: number, pc: number, acc: number,
+  ): boolean => {
+    const pl = parallel(2 * m * n * k);
+    if (!pl) return false;
+    const step = rowStep(m, op === OP_GEMM_TN ? wasmTuning.minChunkRowsTN : wasmTuning.minChunkRows);
+    if (step === 0) return false;
+    pl.run(op, m, n, k, pa, lda, pb, ldb, pc, n, acc, step, Math.ceil(m / step), 0);
+    return true;
+  };
+
+  const gemmTNSplitK = (m: number, n: number, k: number, pa: number, pb: number, pc: number, acc: number): boolean => {
+    const pl = parallel(2 * m * n * k);
+    if (!pl) return false;
+    const chunks = Math.min(threads, Math.floor(k / wasmTuning.minChunkK), MAX_CHUNKS);
+    if (chunks < 2) return false;
+    const step = Math.ceil(k / chunks / 4) * 4;
+    const used = Math.ceil(k / step);
+    const need = (used - 1) * m * n;
+    if (!scratch || scratch.length < need) {
+      if (scratch) heap.free(scratch);
+      scratch = null;
+      scratch = heap.alloc(need);
+    }
+    const ps = scratch.byteOffset;
+    pl.run(OP_GEMM_TN_K, m, n, k, pa, m, pb, n, pc, n, acc, step, used, ps);
+    for (let j = 1; j < used; j++) ex.axpy(m * n, 1, ps + (j - 1) * m * n * 4, pc);
+    return true;
+  };
 
   return {
     name: 'wasm',
@@ -37,17 +143,45 @@ export function createWasmKernels(): WasmKernels {
     module,
     raw: ex,
     heap,
+    get threads() {
+      return threads;
+    },
+    get workers() {
+      return pool?.workerCount ?? 0;
+    },
+    setThreads(n: number) {
+      const t = parseThreads(n, 'threads');
+      if (t === threads) return;
+      pool?.close();
+      pool = null;
+      threads = t;
+    },
+    close() {
+      pool?.close();
+    },
     alloc: (n) => heap.alloc(n),
     free: (a) => heap.free(a),
 
     gemm(m, n, k, a, b, c, accumulate) {
-      ex.gemm(m, n, k, p(a, m * k, 'gemm', 'a'), k, p(b, k * n, 'gemm', 'b'), n, p(c, m * n, 'gemm', 'c'), n, accumulate ? 1 : 0);
+      const pa = p(a, m * k, 'gemm', 'a'), pb = p(b, k * n, 'gemm', 'b'), pc = p(c, m * n, 'gemm', 'c');
+      const acc = accumulate ? 1 : 0;
+      if (threads > 1 && byRows(OP_GEMM, m, n, k, pa, k, pb, n, pc, acc)) return;
+      ex.gemm(m, n, k, pa, k, pb, n, pc, n, acc);
     },
     gemmTN(m, n, k, a, b, c, accumulate) {
-      ex.gemmTN(m, n, k, p(a, k * m, 'gemmTN', 'a'), m, p(b, k * n, 'gemmTN', 'b'), n, p(c, m * n, 'gemmTN', 'c'), n, accumulate ? 1 : 0);
+      const pa = p(a, k * m, 'gemmTN', 'a'), pb = p(b, k * n, 'gemmTN', 'b'), pc = p(c, m * n, 'gemmTN', 'c');
+      const acc = accumulate ? 1 : 0;
+      if (threads > 1) {
+        const splitK = wasmTuning.tnSplitK && m < wasmTuning.tnRowsMin;
+        if (splitK ? gemmTNSplitK(m, n, k, pa, pb, pc, acc) : byRows(OP_GEMM_TN, m, n, k, pa, m, pb, n, pc, acc)) return;
+      }
+      ex.gemmTN(m, n, k, pa, m, pb, n, pc, n, acc);
     },
     gemmNT(m, n, k, a, b, c, accumulate) {
-      ex.gemmNT(m, n, k, p(a, m * k, 'gemmNT', 'a'), k, p(b, n * k, 'gemmNT', 'b'), k, p(c, m * n, 'gemmNT', 'c'), n, accumulate ? 1 : 0);
+      const pa = p(a, m * k, 'gemmNT', 'a'), pb = p(b, n * k, 'gemmNT', 'b'), pc = p(c, m * n, 'gemmNT', 'c');
+      const acc = accumulate ? 1 : 0;
+      if (threads > 1 && byRows(OP_GEMM_NT, m, n, k, pa, k, pb, k, pc, acc)) return;
+      ex.gemmNT(m, n, k, pa, k, pb, k, pc, n, acc);
     },
 
     biasActivate(m, n, z, bias, act: ActCode) {

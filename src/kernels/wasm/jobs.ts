@@ -1,0 +1,99 @@
+// The shared control block of the wasm worker pool and the one function that runs a chunk of a
+// job, used by the main thread and the workers alike (so both cut a job the same way).
+//
+// Control block: one SharedArrayBuffer, viewed as Int32 (for Atomics) and Uint32 (job fields;
+// pointers are byte offsets up to 4 GiB).
+//   TICKET  (generation << 8) | next unclaimed chunk. A chunk is claimed by compare-exchange on
+//           the whole word, so a late thread can never claim a chunk of a newer job with a
+//           generation it read for an older one. A job is posted by first storing the new
+//           generation with chunk POSTING (nothing claimable), then the fields, then chunk 0.
+//   SEQ     bumped once per job: idle workers Atomics.wait on it.
+//   DONE    chunks finished in the current job; the one that finishes the last notifies it.
+//   TOTAL   chunks in the current job (≤ MAX_CHUNKS).
+//   FAILED  set when a chunk threw (the main thread reports it after the job).
+//   STOP    set when the pool closes.
+//   STATUS  one word per worker: 1 ready, -1 failed to start.
+// Job fields (from JOB): op, m, n, k, a, lda, b, ldb, c, ldc, accumulate, step (rows or steps of
+// k per chunk), scratch (byte offset of the k-split partial sums, m·n floats each).
+
+export const TICKET = 0;
+export const SEQ = 1;
+export const DONE = 2;
+export const TOTAL = 3;
+export const FAILED = 4;
+export const STOP = 5;
+export const STATUS = 16;
+/** First Uint32 of the job fields. */
+export const JOB = 96;
+export const CONTROL_WORDS = 128;
+/**
+ * Chunks per job are counted in the low 8 bits of TICKET; 255 marks a job being posted (no chunk
+ * can be claimed), so a job has at most 254 chunks.
+ */
+export const MAX_CHUNKS = 254;
+export const POSTING = 0xff;
+export const GEN_MASK = 0x7fffff;
+
+export const F_OP = 0, F_M = 1, F_N = 2, F_K = 3, F_A = 4, F_LDA = 5, F_B = 6, F_LDB = 7;
+export const F_C = 8, F_LDC = 9, F_ACC = 10, F_STEP = 11, F_SCRATCH = 12;
+
+/** gemm by rows of C. */
+export const OP_GEMM = 1;
+/** gemmNT by rows of C. */
+export const OP_GEMM_NT = 2;
+/** gemmTN by rows of C (columns of A). */
+export const OP_GEMM_TN = 3;
+/** gemmTN by ranges of k: chunk 0 into C, chunk j > 0 into partial sum j-1 of the scratch. */
+export const OP_GEMM_TN_K = 4;
+
+/** The GEMM exports a chunk calls (a subset of WasmExports). */
+export interface GemmExports {
+  gemm(m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, accumulate: number): void;
+  gemmTN(m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, accumulate: number): void;
+  gemmNT(m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, accumulate: number): void;
+}
+
+/** Runs chunk `chunk` of the job described in `f` (the Uint32 view of the control block). */
+export function runChunk(ex: GemmExports, f: Uint32Array, chunk: number): void {
+  const op = f[JOB + F_OP]!;
+  const m = f[JOB + F_M]!, n = f[JOB + F_N]!, k = f[JOB + F_K]!;
+  const a = f[JOB + F_A]!, lda = f[JOB + F_LDA]!, b = f[JOB + F_B]!, ldb = f[JOB + F_LDB]!;
+  const c = f[JOB + F_C]!, ldc = f[JOB + F_LDC]!, acc = f[JOB + F_ACC]!, step = f[JOB + F_STEP]!;
+  if (op === OP_GEMM_TN_K) {
+    const p0 = chunk * step;
+    const kc = Math.min(k, p0 + step) - p0;
+    if (kc < 0) return;
+    if (chunk === 0) ex.gemmTN(m, n, kc, a, lda, b, ldb, c, ldc, acc);
+    else ex.gemmTN(m, n, kc, a + p0 * lda * 4, lda, b + p0 * ldb * 4, ldb, f[JOB + F_SCRATCH]! + (chunk - 1) * m * n * 4, n, 0);
+    return;
+  }
+  const r0 = chunk * step;
+  const rows = Math.min(m, r0 + step) - r0;
+  if (rows <= 0) return;
+  if (op === OP_GEMM) ex.gemm(rows, n, k, a + r0 * lda * 4, lda, b, ldb, c + r0 * ldc * 4, ldc, acc);
+  else if (op === OP_GEMM_NT) ex.gemmNT(rows, n, k, a + r0 * lda * 4, lda, b, ldb, c + r0 * ldc * 4, ldc, acc);
+  else ex.gemmTN(rows, n, k, a + r0 * 4, lda, b, ldb, c + r0 * ldc * 4, ldc, acc);
+}
+
+/**
+ * Claims and runs chunks of the current job until none is left (main thread and workers).
+ * Returns the number of chunks this thread ran.
+ */
+export function work(ex: GemmExports, ctrl: Int32Array, f: Uint32Array): number {
+  let ran = 0;
+  for (;;) {
+    const t = Atomics.load(ctrl, TICKET);
+    const chunk = t & 0xff;
+    if (chunk >= Atomics.load(ctrl, TOTAL)) return ran;
+    if (Atomics.compareExchange(ctrl, TICKET, t, t + 1) !== t) continue;
+    // The job cannot finish (and its fields cannot change) before this claimed chunk is done.
+    const total = Atomics.load(ctrl, TOTAL);
+    try {
+      runChunk(ex, f, chunk);
+    } catch {
+      Atomics.store(ctrl, FAILED, 1);
+    }
+    ran++;
+    if (Atomics.add(ctrl, DONE, 1) + 1 === total) Atomics.notify(ctrl, DONE);
+  }
+}
