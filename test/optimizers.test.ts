@@ -39,7 +39,7 @@ for (const k of backends()) {
     for (let i = 0; i < n; i++) assert.ok(Math.abs(x[i]! - ref[i]!) < 1e-5, `adam ${i}`);
   });
 
-  test(`[${k.name}] proximal gradient converges to the exact lasso solution with exact zeros`, () => {
+  for (const momentum of [0, 0.9]) test(`[${k.name}] proximal gradient (momentum ${momentum}) converges to the exact lasso solution with exact zeros`, () => {
     // least squares (1/n)‖y - Xw‖² + λ‖w‖₁, no intercept in the data (centred), p = 8
     const rng = new Rng(2);
     const n = 80, p = 8;
@@ -52,7 +52,7 @@ for (const k of backends()) {
     const exact = solveLasso(X, y, n, p, 'regression', lambda);
     // θ = [w (p), b]; gradient of the MSE by hand
     const theta = k.alloc(p + 1), grad = k.alloc(p + 1);
-    const opt = new Proximal(k, new Sgd(k, p + 1, 0.05, 0), p, lambda);
+    const opt = new Proximal(k, new Sgd(k, p + 1, 0.05, momentum), p, lambda);
     for (let it = 0; it < 3000; it++) {
       grad.fill(0);
       for (let i = 0; i < n; i++) {

@@ -29,6 +29,11 @@ export interface MethodContext {
  */
 export interface PathMethod {
   readonly name: string;
+  /**
+   * Optional: refuses (with fail) a problem the method cannot handle, before any file is written.
+   * `layers` are the network's widths from input to output, `trainRows` the training rows.
+   */
+  check?(options: ResolvedPathOptions, layers: readonly number[], trainRows: number): void;
   run(ctx: MethodContext): void;
 }
 

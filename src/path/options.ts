@@ -37,6 +37,25 @@ export interface PathOptions {
   tolerance?: number;
   /** Cap on MPG steps per corrector. @default 2000 */
   maxCorrectorSteps?: number;
+  /** Baselines (sweep): number of λ values on the geometric grid. @default 100 */
+  nlambda?: number;
+  /** Baselines (sweep): smallest λ of the grid as a fraction of λ_max. @default 1e-4 */
+  lambdaMinRatio?: number;
+  /**
+   * Baselines (sweep, weighted-sum): cap on epochs of proximal SGD per fit (a fit ends earlier once
+   * its objective settles). @default 1000 for a linear model (fits run to convergence, as glmnet's), 50 for a network
+   */
+  fitEpochs?: number;
+  /** Baselines (sweep, weighted-sum): epochs of plain SGD training before the first fit of a network. @default 300 */
+  denseEpochs?: number;
+  /** Baselines (sweep, weighted-sum): SGD learning rate (momentum 0.9; halved automatically if a fit diverges). @default 0.1 */
+  learningRate?: number;
+  /** Baselines (nsga2): population size. @default 100 */
+  population?: number;
+  /** Baselines (nsga2): number of generations. @default 250 */
+  generations?: number;
+  /** l1 normalisation of the front measures (fix it to compare runs). @default the largest l1 on the front */
+  l1Ref?: number;
   /** Run folder to write; none when omitted (library use). */
   out?: string;
   /** Finish the interrupted run in `out`. @default false */
@@ -60,6 +79,16 @@ export interface ResolvedPathOptions {
   step: number;
   tolerance: number;
   maxCorrectorSteps: number;
+  nlambda: number;
+  lambdaMinRatio: number;
+  /** null: 1000 for a linear model, 50 for a network. */
+  fitEpochs: number | null;
+  denseEpochs: number;
+  learningRate: number;
+  population: number;
+  generations: number;
+  /** null: the largest l1 on the front. */
+  l1Ref: number | null;
 }
 
 const DIRECTIONS: Direction[] = ['both', 'denser', 'sparser'];
@@ -94,6 +123,14 @@ export function checkPathOptions(o: PathOptions): ResolvedPathOptions {
     step: range('step', o.step ?? 1, 1e-12, 1e6),
     tolerance: range('tolerance', o.tolerance ?? 0.02, 1e-9, 1),
     maxCorrectorSteps: integer('max-corrector-steps', o.maxCorrectorSteps ?? 2000, 1, 1e9),
+    nlambda: integer('nlambda', o.nlambda ?? 100, 2, 100000),
+    lambdaMinRatio: range('lambda-min-ratio', o.lambdaMinRatio ?? 1e-4, 1e-12, 0.999),
+    fitEpochs: o.fitEpochs === undefined ? null : integer('fit-epochs', o.fitEpochs, 1, 1e9),
+    denseEpochs: integer('dense-epochs', o.denseEpochs ?? 300, 0, 1e9),
+    learningRate: range('lr', o.learningRate ?? 0.1, 1e-12, 1e6),
+    population: integer('population', o.population ?? 100, 4, 100000),
+    generations: integer('generations', o.generations ?? 250, 1, 1e9),
+    l1Ref: o.l1Ref === undefined ? null : range('l1-ref', o.l1Ref, 1e-12, 1e300),
   };
 }
 

@@ -1,4 +1,5 @@
 import { hypervolume, largestGap, nonDominated } from '../metrics/front.js';
+import type { DatasetInfo } from './prepare.js';
 import type { RawPoint } from './types.js';
 
 export const PATH_FORMAT = 'regpath.path/1';
@@ -22,7 +23,7 @@ export interface PathPoint {
 export interface FrontMetrics {
   /** Loss of the best constant predictor (normalises the loss axis). */
   nullLoss: number;
-  /** l1 normalisation: the largest l1 on the front. */
+  /** l1 normalisation: --l1-ref if given, else the largest l1 on the front. */
   l1Ref: number;
   hypervolumeTrain: number;
   hypervolumeTest?: number;
@@ -39,7 +40,7 @@ export interface PathSummary {
   status: 'running' | 'complete';
   seed: number;
   seconds: number;
-  dataset: { name: string; task: 'classification' | 'regression'; features: number; classes: number; train: number; test: number };
+  dataset: DatasetInfo;
   model: { layers: number[]; activation: string };
   objective: { loss: 'cross-entropy' | 'mse'; penalty: 'l1'; penalizeBias: boolean };
   metrics: FrontMetrics;
@@ -53,7 +54,7 @@ export function weightsFile(index: number): string {
 }
 
 /** The reported front and its measures, from all raw points. */
-export function summarise(raw: RawPoint[], nullLoss: number): { points: PathPoint[]; metrics: FrontMetrics } {
+export function summarise(raw: RawPoint[], nullLoss: number, fixedL1Ref: number | null = null): { points: PathPoint[]; metrics: FrontMetrics } {
   const keep = nonDominated(raw.map((p) => ({ l1: p.l1, loss: p.trainLoss })));
   const points: PathPoint[] = keep.map((i) => {
     const r = raw[i]!;
@@ -63,7 +64,8 @@ export function summarise(raw: RawPoint[], nullLoss: number): { points: PathPoin
     if (r.testAccuracy !== undefined) p.testAccuracy = r.testAccuracy;
     return p;
   });
-  const l1Ref = Math.max(1e-12, ...points.map((p) => p.l1));
+  // --l1-ref fixes the l1 normalisation so that runs can be compared; else the front's own largest l1
+  const l1Ref = fixedL1Ref ?? Math.max(1e-12, ...points.map((p) => p.l1));
   const metrics: FrontMetrics = {
     nullLoss,
     l1Ref,

@@ -1,0 +1,196 @@
+import type { Kernels } from '../../kernels/kernels.js';
+import { initParameters } from '../../nn/init.js';
+import type { Problem } from '../../nn/problem.js';
+import { Proximal, Sgd } from '../../optim/optimizer.js';
+import type { ResolvedPathOptions } from '../options.js';
+
+/**
+ * What the λ-sweep and weighted-sum baselines share: proximal SGD fits of L(θ) + λ‖θ_pen‖₁
+ * warm-started from the previous point, λ_max, and the exact all-zero network.
+ */
+
+/** A fit ends once its epoch objective changed less than this (relative) for SETTLE epochs in a row. */
+export const FIT_TOLERANCE = 1e-7;
+const SETTLE = 3;
+/**
+ * … and not before this many steps: the heavy ball needs about 1/(1-μ) steps to build up its
+ * velocity, and until then θ may sit still (at w = 0 just below λ_max, say) with a constant objective.
+ */
+const MIN_STEPS = 50;
+/** Heavy-ball momentum of every fit. */
+export const MOMENTUM = 0.9;
+/** Halvings of the learning rate a fit may try after diverging before it gives up. */
+const MAX_HALVINGS = 30;
+
+export interface FitReport {
+  /** Optimiser steps taken (over all attempts). */
+  steps: number;
+  /** True when the objective settled before the epoch cap. */
+  converged: boolean;
+  /** Learning rate in use at the end (lower than asked if the fit diverged). */
+  lr: number;
+}
+
+/**
+ * Proximal SGD (heavy ball, momentum 0.9, soft-threshold by lr·λ/(1-0.9) after every step on
+ * the penalised prefix: Proximal over Sgd). The momentum is reset and the batch stream reseeded at
+ * the start of every fit, so a fit depends only on (θ, λ, lr, seed): a run resumed from a saved
+ * point repeats exactly what the uninterrupted run did.
+ */
+export class ProxFitter {
+  private readonly sgd: Sgd;
+  private readonly prox: Proximal;
+  private readonly grad: Float32Array;
+  private readonly backup: Float32Array;
+
+  constructor(private readonly k: Kernels, private readonly problem: Problem, private readonly penalised: number) {
+    const n = problem.mlp.layout.size;
+    this.sgd = new Sgd(k, n, 0.1, MOMENTUM);
+    this.prox = new Proximal(k, this.sgd, penalised, 0);
+    this.grad = k.alloc(n);
+    this.backup = k.alloc(n);
+  }
+
+  /**
+   * Minimises L + λ‖θ_pen‖₁ from θ (in place) for at most `epochs` epochs. If the loss turns
+   * non-finite or the objective blows up, θ goes back to where the fit started and the fit is
+   * redone with half the learning rate.
+   */
+  fit(theta: Float32Array, lambda: number, lr: number, epochs: number, seed: number): FitReport {
+    const { k, problem, penalised } = this;
+    const perEpoch = problem.stepsPerEpoch;
+    this.backup.set(theta);
+    let steps = 0;
+    for (let attempt = 0; ; attempt++) {
+      problem.reseed(seed);
+      this.sgd.reset();
+      this.sgd.lr = lr;
+      // Heavy ball with a soft-threshold of lr·λ' after each step settles where the velocity is
+      // ∇L/(1-μ), i.e. at the lasso solution for (1-μ)·λ', not λ'. Thresholding by lr·λ/(1-μ)
+      // makes the fixed point the lasso solution for λ itself (so w = 0 stays put at λ_max).
+      this.prox.lambda = lambda; // Proximal scales the threshold by the momentum's effective step
+      let first = NaN;
+      let prev = NaN;
+      let settled = 0;
+      let diverged = false;
+      let converged = false;
+      for (let e = 0; e < epochs && !diverged && !converged; e++) {
+        let sum = 0;
+        for (let s = 0; s < perEpoch; s++) {
+          const loss = problem.lossAndGradient(theta, problem.nextBatch(), this.grad);
+          steps++;
+          if (!Number.isFinite(loss)) {
+            diverged = true;
+            break;
+          }
+          sum += loss;
+          this.prox.step(theta, this.grad);
+        }
+        if (diverged) break;
+        const obj = sum / perEpoch + lambda * k.l1Norm(penalised, theta);
+        if (e === 0) first = obj;
+        if (!Number.isFinite(obj) || obj > Math.max(4 * first, first + problem.nullLoss)) {
+          diverged = true;
+          break;
+        }
+        settled = e > 0 && steps >= MIN_STEPS && Math.abs(obj - prev) <= FIT_TOLERANCE * Math.max(Math.abs(obj), 1e-12) ? settled + 1 : 0;
+        converged = settled >= SETTLE;
+        prev = obj;
+      }
+      if (!diverged) return { steps, converged, lr };
+      theta.set(this.backup);
+      if (attempt >= MAX_HALVINGS) return { steps, converged: false, lr };
+      lr /= 2;
+    }
+  }
+}
+
+/** Full-batch training loss and its gradient, over the training set in workspace-sized chunks. */
+export function fullGradient(problem: Problem, theta: Float32Array, grad: Float32Array): number {
+  const k = problem.k;
+  const data = problem.train;
+  const chunk = problem.mlp.maxRows;
+  const d = data.features;
+  const part = k.alloc(grad.length);
+  grad.fill(0);
+  let loss = 0;
+  for (let start = 0; start < data.rows; start += chunk) {
+    const rows = Math.min(chunk, data.rows - start);
+    const r = problem.mlp.lossAndGradient(theta, data.x.subarray(start * d, (start + rows) * d), data.y.subarray(start, start + rows), rows, part);
+    loss += r.loss * rows;
+    k.axpy(grad.length, rows / data.rows, part, grad);
+  }
+  k.free(part);
+  return loss / data.rows;
+}
+
+/**
+ * The all-zero network (every penalised parameter 0) with the best constant output: output
+ * bias = log class frequencies (cross-entropy) or the target mean (MSE), other biases 0. Its
+ * loss is L_null, so it is the exact sparse end of every front. With --penalize-bias the biases
+ * are penalised too and the sparse end is θ = 0.
+ */
+export function zeroNetwork(problem: Problem, penalised: number, theta: Float32Array): void {
+  theta.fill(0);
+  const layout = problem.mlp.layout;
+  if (penalised >= layout.size) return;
+  const out = layout.bias(theta, layout.depth - 1);
+  const y = problem.train.y;
+  const n = problem.train.rows;
+  if (problem.arch.loss === 'cross-entropy') {
+    const counts = new Float64Array(out.length);
+    for (let i = 0; i < n; i++) counts[y[i]!]!++;
+    // a class absent from the training part gets a very negative (finite) logit
+    for (let c = 0; c < out.length; c++) out[c] = Math.log(Math.max(counts[c]! / n, 1e-30));
+  } else {
+    let mean = 0;
+    for (let i = 0; i < n; i++) mean += y[i]!;
+    out[0] = mean / n;
+  }
+}
+
+/** A fit that ended with every penalised parameter at 0 is given the exact best constant output (its biases may not have settled yet). */
+export function settleIfZero(problem: Problem, penalised: number, theta: Float32Array): void {
+  if (problem.k.countNonzero(penalised, theta) === 0) zeroNetwork(problem, penalised, theta);
+}
+
+/**
+ * λ_max, where the λ grid starts (SCIENCE.md §4, docs/baselines.md):
+ * - linear model: glmnet's exact value, max |∂L/∂w| at w = 0 with the intercepts fitted — the
+ *   smallest λ for which w = 0 is the lasso solution;
+ * - network: at w = 0 every weight gradient vanishes (each layer's gradient is multiplied by the
+ *   zero weights of the layers around it), so the glmnet definition gives 0 and the all-zero
+ *   network is a stationary point for every λ. We take instead max |∂L/∂w| at the seeded
+ *   He/Glorot initialisation (output bias fitted): the size of the loss gradient where the weights
+ *   have their natural scale, which is the same quantity as glmnet's at a point where it is not
+ *   degenerate. It is not a bound: the sweep carries on past it until the network is zero.
+ */
+export function lambdaMax(problem: Problem, penalised: number, seed: number): number {
+  const k = problem.k;
+  const n = problem.mlp.layout.size;
+  const theta = k.alloc(n);
+  const grad = k.alloc(n);
+  const linear = problem.mlp.layout.depth === 1;
+  zeroNetwork(problem, penalised, theta);
+  if (!linear) {
+    const out = Float32Array.from(problem.mlp.layout.bias(theta, problem.mlp.layout.depth - 1));
+    initParameters(problem.mlp.layout, problem.arch.activation, seed, theta);
+    if (penalised < n) problem.mlp.layout.bias(theta, problem.mlp.layout.depth - 1).set(out);
+  }
+  fullGradient(problem, theta, grad);
+  let m = 0;
+  for (let i = 0; i < penalised; i++) m = Math.max(m, Math.abs(grad[i]!));
+  k.free(theta);
+  k.free(grad);
+  return m;
+}
+
+/** --fit-epochs, or its default: 1000 for a linear model (fits run to convergence, as glmnet's; the early end stops most far sooner), 50 for a network. */
+export function fitEpochs(o: ResolvedPathOptions, problem: Problem): number {
+  return o.fitEpochs ?? (problem.mlp.layout.depth === 1 ? 1000 : 50);
+}
+
+/** The batch-stream seed of the fit that makes raw point `index` (same scheme as the continuation). */
+export function pointSeed(seed: number, index: number): number {
+  return (seed * 1000003 + index) >>> 0;
+}
