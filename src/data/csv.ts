@@ -65,6 +65,7 @@ export function parseCsvDataset(text: string | Buffer, file: string, opts: LoadO
     classes: target.classNames.length,
     featureNames: featureCols.map((i) => names[i]!),
     classNames: target.classNames,
+    targetName: names[targetCol]!,
     x,
     y: target.y,
   };

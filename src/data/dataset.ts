@@ -33,6 +33,7 @@ export function subsetRows(ds: Dataset, rowIndex: ArrayLike<number>, name = ds.n
     classes: ds.classes,
     featureNames: ds.featureNames.slice(),
     classNames: ds.classNames.slice(),
+    ...(ds.targetName !== undefined && { targetName: ds.targetName }),
     x,
     y,
   };

@@ -92,6 +92,7 @@ export function loadIdxDir(dir: string, opts: IdxDirOptions = {}): Dataset {
     features,
     classes,
     featureNames: pixelNames(features),
+    targetName: 'label',
     classNames,
     x,
     y,

@@ -28,6 +28,7 @@ export function loadIris(): Dataset {
     features: f,
     classes: classNames.length,
     featureNames: FEATURES.slice(),
+    targetName: 'species',
     classNames,
     x,
     y,

@@ -43,6 +43,7 @@ export function loadMnist(): Dataset {
     features: PIXELS,
     classes: 10,
     featureNames: pixelNames(PIXELS),
+    targetName: 'label',
     classNames: indexNames(10),
     x,
     y,

@@ -10,6 +10,8 @@ export interface Dataset {
   /** Number of classes; 0 for regression. */
   classes: number;
   featureNames: string[];
+  /** Name of the target column ('label' for image sets, 'species' for iris). */
+  targetName?: string;
   /** Label value of each class index ([] for regression). */
   classNames: string[];
   /** rows × features, row-major. */

@@ -2,13 +2,27 @@ import { applyStandardizer, fitStandardizer, loadDataset, splitDataset, splitPre
 import { fail } from '../errors.js';
 import type { ResolvedPathOptions } from './options.js';
 
+/** What path.json records about the data (names let export and predict match columns). */
+export interface DatasetInfo {
+  name: string;
+  task: 'classification' | 'regression';
+  features: number;
+  classes: number;
+  train: number;
+  test: number;
+  featureNames: string[];
+  classNames: string[];
+  /** The target column's name (predict ignores a column of that name in new data). */
+  target: string;
+}
+
 export interface PreparedData {
   train: Dataset;
   test: Dataset | null;
   /** The training part's feature mean and std (identity when standardisation is off). */
   standardizer: Standardizer | null;
   /** Source name, task and sizes, as recorded in path.json. */
-  info: { name: string; task: 'classification' | 'regression'; features: number; classes: number; train: number; test: number };
+  info: DatasetInfo;
   classNames: string[];
   featureNames: string[];
 }
@@ -34,6 +48,7 @@ export function prepareData(o: ResolvedPathOptions, explicitTestFraction: boolea
     info: {
       name: ds.name, task: ds.task, features: ds.features, classes: ds.classes,
       train: split.train.rows, test: split.test?.rows ?? 0,
+      featureNames: ds.featureNames, classNames: ds.classNames, target: ds.targetName ?? 'target',
     },
     classNames: ds.classNames,
     featureNames: ds.featureNames,
