@@ -10,18 +10,25 @@ export class Progress {
   private bar: cliProgress.SingleBar | null = null;
   private readonly tty = Boolean(process.stderr.isTTY);
   private started = performance.now();
+  /** Put in front of every line, e.g. '[fold 2/5] ' during cross-validation. */
+  private prefix = '';
+
+  setPrefix(prefix: string): void {
+    this.stop();
+    this.prefix = prefix;
+  }
 
   update(e: PathEvent): void {
     if (e.type === 'start') {
       this.started = performance.now();
       const where = e.out ? ` → ${e.out}` : '';
       process.stderr.write(
-        `regpath path: ${e.dataset.name} (${e.dataset.train} train / ${e.dataset.test} test rows), ` +
+        `${this.prefix}regpath path: ${e.dataset.name} (${e.dataset.train} train / ${e.dataset.test} test rows), ` +
           `layers ${e.layers.join('-')}, ~${e.points} points${where}` + (e.resumedPoints ? `, resuming after ${e.resumedPoints} points` : '') + '\n',
       );
       if (this.tty) {
         this.bar = new cliProgress.SingleBar({
-          format: '{bar} {value} points | {phase} | l1 {l1} | loss {loss} | {acc} | {elapsed}s',
+          format: this.prefix + '{bar} {value} points | {phase} | l1 {l1} | loss {loss} | {acc} | {elapsed}s',
           stream: process.stderr, hideCursor: false, clearOnComplete: false,
         }, cliProgress.Presets.shades_classic);
         this.bar.start(e.points, e.resumedPoints, { phase: 'initial', l1: '-', loss: '-', acc: '', elapsed: 0 });
@@ -38,7 +45,7 @@ export class Progress {
       if (p.index + 1 > this.bar.getTotal()) this.bar.setTotal(p.index + 1);
       this.bar.update(p.index + 1, fields);
     } else {
-      process.stderr.write(`  point ${p.index} ${fields.phase}: l1 ${fields.l1}, loss ${fields.loss}${fields.acc ? ', ' + fields.acc : ''}, ${p.steps} steps, ${fields.elapsed}s\n`);
+      process.stderr.write(`${this.prefix}  point ${p.index} ${fields.phase}: l1 ${fields.l1}, loss ${fields.loss}${fields.acc ? ', ' + fields.acc : ''}, ${p.steps} steps, ${fields.elapsed}s\n`);
     }
   }
 

@@ -1,0 +1,239 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fail } from '../errors.js';
+import { kernels as defaultKernels, type Kernels } from '../kernels/index.js';
+import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
+import { toCsv } from '../io/csv.js';
+import { checkFormat } from '../io/format.js';
+import { readJsonFile } from '../io/json.js';
+import { SETTINGS_FILE } from '../io/run-folder.js';
+import type { Dataset } from '../data/index.js';
+import type { Architecture } from '../nn/mlp.js';
+import { computePath, SETTINGS_FORMAT, type ComputePathOptions, type PathResult } from '../path/compute-path.js';
+import { checkPathOptions, type PathOptions, type ResolvedPathOptions } from '../path/options.js';
+import { prepareData } from '../path/prepare.js';
+import { CSV_COLUMNS } from '../path/result.js';
+import { HeldOutEvaluator, type HeldOutScore } from './evaluate.js';
+import { checkFolds, checkValidationFraction, foldParts, holdOut, prepareParts, stratifiedFolds } from './folds.js';
+import {
+  alignFolds, minRow, oneSeRow, pickOf,
+  type FoldFront, type FoldRunInfo, type PathSelection, type SelectionRow, type ValidatedPoint,
+} from './selection.js';
+
+/** Model-selection options of `regpath path` (at most one of the two). */
+export interface SelectionOptions {
+  /** K-fold cross-validation of the training part (stratified, seeded), K ≥ 2. */
+  folds?: number;
+  /** Share of the training part held out as a validation part, in (0, 1). */
+  validationFraction?: number;
+}
+
+/** Which run of a selection is starting (the CLI prefixes its progress lines with it). */
+export interface StageEvent {
+  /** 'full': the reported path on all training rows; 'fold': fold `fold` of `folds`; 'fit': the path next to a validation part. */
+  stage: 'full' | 'fold' | 'fit';
+  fold: number;
+  folds: number;
+  train: number;
+  validation: number;
+}
+
+export interface CrossValidateOptions extends ComputePathOptions, SelectionOptions {
+  onStage?: (e: StageEvent) => void;
+}
+
+export interface SelectedPathResult extends PathResult {
+  points: ValidatedPoint[];
+  /** Present with folds or validationFraction. */
+  selection?: PathSelection;
+}
+
+/** settings.json `selection`: what a resumed run needs to rebuild its data parts. */
+type SelectionRecord =
+  | { kind: 'cross-validation'; folds: number }
+  | { kind: 'validation'; validationFraction: number }
+  | { kind: 'fold'; fold: number; folds: number };
+
+export const FOLDS_DIR = 'folds';
+const CSV_EXTRA = ['validationLoss', 'validationAccuracy'];
+
+/**
+ * computePath with model selection (SCIENCE.md §5; glmnet's cv.glmnet):
+ *
+ * - `validationFraction` f: f of the training part (stratified, seeded) is held out, the path is
+ *   computed on the rest, and every front point gets its validation loss and accuracy.
+ * - `folds` K: the path on all training rows is the reported front; then the path of each of K
+ *   stratified folds' training rows (same options and seed) is computed and measured on the
+ *   fold's held-out rows. At each point of the full front the folds' validation losses,
+ *   interpolated by l1, give a mean and a standard error; `selection.min` is the point of least
+ *   mean loss, `selection['1se']` the sparsest point within one standard error of it.
+ *
+ * The test part is never used for selection. With a run folder the fold paths are sub-runs
+ * `folds/<k>/` (each a complete run with its own path.json), and `resume` continues whichever
+ * run was unfinished. Without either option this is computePath.
+ */
+export async function crossValidatePath(options: CrossValidateOptions = {}): Promise<SelectedPathResult> {
+  let record: SelectionRecord | null;
+  let resolved: ResolvedPathOptions;
+  let explicitTestFraction: boolean;
+  if (options.resume) {
+    const saved = options.out ? readSettings(options.out) : null;
+    if (!saved || saved.selection === undefined) return computePath(options);
+    record = saved.selection;
+    if (record.kind === 'fold') {
+      fail('BAD_RUN', `${options.out} is fold ${record.fold} of ${record.folds} of a cross-validation run; resume the run folder it is in (${path.dirname(path.dirname(options.out!))})`);
+    }
+    resolved = checkPathOptions(withoutNulls(saved.options));
+    explicitTestFraction = saved.explicitTestFraction;
+  } else {
+    record = selectionRecord(options);
+    if (!record) return computePath(options);
+    resolved = checkPathOptions(options);
+    explicitTestFraction = options.testFraction !== undefined;
+  }
+
+  // the split into train and test parts exactly as computePath makes it, before standardising
+  const base = prepareData({ ...resolved, standardize: false }, explicitTestFraction);
+  if (record.kind === 'cross-validation') checkFolds(base.train, record.folds);
+  const k = options.kernels ?? defaultKernels();
+  // testFraction only when the user chose it: computePath records that choice for --resume
+  const { testFraction, ...rest } = withoutNulls(resolved);
+  const common: ComputePathOptions = {
+    ...rest, ...(explicitTestFraction ? { testFraction } : {}), kernels: k,
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+  };
+  const where: ComputePathOptions = options.resume
+    ? { out: options.out!, resume: true }
+    : options.out ? { out: options.out } : options.outParent ? { outParent: options.outParent } : {};
+
+  if (record.kind === 'validation') {
+    const { fit, validation } = holdOut(base.train, record.validationFraction, resolved.seed);
+    const parts = prepareParts(base, fit, validation, resolved.standardize);
+    options.onStage?.({ stage: 'fit', fold: 0, folds: 0, train: fit.rows, validation: validation.rows });
+    const r = await computePath({ ...common, ...where, prepared: parts.prepared, settingsExtra: { selection: record } });
+    const done = validateRun(k, r, parts.validation!, record.validationFraction);
+    if (r.out) writeSummary(r.out, done);
+    return done;
+  }
+
+  // cross-validation: the full-data path first (it is the reported front), then the folds
+  const K = record.folds;
+  const full = prepareParts(base, base.train, null, resolved.standardize);
+  options.onStage?.({ stage: 'full', fold: 0, folds: K, train: base.train.rows, validation: 0 });
+  const r = await computePath({ ...common, ...where, prepared: full.prepared, settingsExtra: { selection: record } });
+  // until the folds are done the run is not finished: select and resume must see that
+  if (r.out) writeSummary(r.out, { ...r, status: 'running' });
+
+  const folds = stratifiedFolds(base.train, K, resolved.seed);
+  const fronts: FoldFront[] = [];
+  const foldRuns: FoldRunInfo[] = [];
+  for (let i = 0; i < K; i++) {
+    const { fit, validation } = foldParts(base.train, folds, i);
+    const parts = prepareParts(base, fit, validation, resolved.standardize);
+    const rel = path.join(FOLDS_DIR, String(i + 1));
+    const out = r.out ? path.join(r.out, rel) : null;
+    const resumeFold = out !== null && fs.existsSync(path.join(out, SETTINGS_FILE));
+    options.onStage?.({ stage: 'fold', fold: i + 1, folds: K, train: fit.rows, validation: validation.rows });
+    const fr = await computePath({
+      ...common, ...(out ? { out, resume: resumeFold } : {}),
+      prepared: parts.prepared, settingsExtra: { selection: { kind: 'fold', fold: i + 1, folds: K } satisfies SelectionRecord },
+    });
+    const fv = validateRun(k, fr, parts.validation!, null);
+    if (fr.out) writeSummary(fr.out, fv);
+    fronts.push({
+      l1: fv.points.map((p) => p.l1),
+      loss: fv.points.map((p) => p.validationLoss!),
+      ...(fv.points.every((p) => p.validationAccuracy !== undefined) ? { accuracy: fv.points.map((p) => p.validationAccuracy!) } : {}),
+    });
+    foldRuns.push({ fold: i + 1, train: fit.rows, validation: validation.rows, frontPoints: fv.points.length, ...(out ? { out: rel } : {}) });
+  }
+  const rows = alignFolds(r.points, fronts);
+  const selection = makeSelection(rows, r.points, {
+    kind: 'cross-validation', folds: K, validationFraction: null, standardError: 'folds', validationRows: base.train.rows,
+  });
+  selection.foldRuns = foldRuns;
+  const done: SelectedPathResult = { ...r, status: 'complete', points: withValidation(r.points, rows), selection };
+  if (r.out) writeSummary(r.out, done);
+  return done;
+}
+
+/** Validates the model-selection options and says which kind of run they ask for. */
+function selectionRecord(o: SelectionOptions): SelectionRecord | null {
+  const hasFolds = o.folds !== undefined;
+  const hasFraction = o.validationFraction !== undefined;
+  if (hasFolds && hasFraction) fail('BAD_OPTION', 'choose either folds (cross-validation) or validation-fraction, not both');
+  if (hasFolds) {
+    if (!Number.isInteger(o.folds) || o.folds! < 2) fail('BAD_OPTION', `folds: expected an integer of at least 2, got ${o.folds}`);
+    return { kind: 'cross-validation', folds: o.folds! };
+  }
+  if (hasFraction) {
+    checkValidationFraction(o.validationFraction!);
+    return { kind: 'validation', validationFraction: o.validationFraction! };
+  }
+  return null;
+}
+
+/** A run's front points measured on held-out rows; `fraction` set: the run's own selection (SE over rows). */
+function validateRun(k: Kernels, r: PathResult, validation: Dataset, fraction: number | null): SelectedPathResult {
+  const arch: Architecture = {
+    layers: r.model.layers, activation: r.model.activation as Architecture['activation'], loss: r.objective.loss,
+  };
+  const ev = new HeldOutEvaluator(k, arch, validation);
+  let scores: HeldOutScore[];
+  try {
+    scores = r.parameters.map((theta) => ev.score(theta));
+  } finally {
+    ev.dispose();
+  }
+  const rows: SelectionRow[] = r.points.map((p, i) => {
+    const s = scores[i]!;
+    const row: SelectionRow = { point: i, index: p.index, l1: p.l1, nonzeros: p.nonzeros, validationLoss: s.loss, validationLossSE: s.lossSE };
+    if (s.accuracy !== undefined) {
+      row.validationAccuracy = s.accuracy;
+      row.validationAccuracySE = s.accuracySE!;
+    }
+    return row;
+  });
+  const selection = makeSelection(rows, r.points, {
+    kind: 'validation', folds: null, validationFraction: fraction, standardError: 'rows', validationRows: validation.rows,
+  });
+  return { ...r, points: withValidation(r.points, rows), selection };
+}
+
+function makeSelection(
+  rows: SelectionRow[], points: PathResult['points'],
+  head: Pick<PathSelection, 'kind' | 'folds' | 'validationFraction' | 'standardError' | 'validationRows'>,
+): PathSelection {
+  const m = minRow(rows);
+  const s = oneSeRow(rows);
+  return { ...head, points: rows, min: pickOf(rows[m]!, points[m]!), '1se': pickOf(rows[s]!, points[s]!) };
+}
+
+function withValidation(points: PathResult['points'], rows: SelectionRow[]): ValidatedPoint[] {
+  return points.map((p, i) => {
+    const v: ValidatedPoint = { ...p, validationLoss: rows[i]!.validationLoss };
+    if (rows[i]!.validationAccuracy !== undefined) v.validationAccuracy = rows[i]!.validationAccuracy!;
+    return v;
+  });
+}
+
+/** Rewrites path.json (with the validation numbers and `selection`) and path.csv, atomically. */
+function writeSummary(dir: string, r: SelectedPathResult | PathResult): void {
+  const { parameters: _p, out: _o, ...summary } = r;
+  writeJsonAtomic(path.join(dir, 'path.json'), summary);
+  const columns = [...CSV_COLUMNS, ...CSV_EXTRA];
+  writeFileAtomic(path.join(dir, 'path.csv'), toCsv(columns, (r.points as ValidatedPoint[]).map((p) => ({ ...p }))));
+}
+
+function readSettings(dir: string): { options: ResolvedPathOptions; explicitTestFraction: boolean; selection?: SelectionRecord } | null {
+  const file = path.join(dir, SETTINGS_FILE);
+  if (!fs.existsSync(file)) return null; // computePath reports the missing run
+  const s = readJsonFile(file);
+  checkFormat(s, SETTINGS_FORMAT, file);
+  return s as { options: ResolvedPathOptions; explicitTestFraction: boolean; selection?: SelectionRecord };
+}
+
+/** Options as computePath takes them: null marks a data-dependent default (batch, target). */
+function withoutNulls(o: ResolvedPathOptions): PathOptions {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== null)) as PathOptions;
+}
