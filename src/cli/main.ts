@@ -1,6 +1,10 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { RegpathError } from '../errors.js';
+import { compareCommand } from './compare-command.js';
 import { pathCommand } from './path-command.js';
+import { exportCommand } from './export-command.js';
+import { predictCommand } from './predict-command.js';
+import { selectCommand } from './select-command.js';
 
 /**
  * The CLI's entry point: parses arguments, runs a command, and is the only place where an error
@@ -16,6 +20,10 @@ export async function main(argv: string[]): Promise<number> {
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   pathCommand(program);
+  compareCommand(program);
+  exportCommand(program);
+  predictCommand(program);
+  selectCommand(program);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;

@@ -1,11 +1,15 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { computePath, type PathEvent } from '../path/compute-path.js';
+import { crossValidatePath } from '../select/cross-validate.js';
+import { formatSelection, stageLabel } from './select-command.js';
 import { parseHidden } from '../path/options.js';
 import { methodNames } from '../path/methods.js';
 import { RegpathError } from '../errors.js';
 import { intArg, numArg } from './main.js';
 import { Progress } from './progress.js';
 import { formatSummary } from './report.js';
+import { configureThreads } from '../kernels/index.js';
+import { MAX_THREADS } from '../kernels/wasm/threads.js';
 
 interface PathFlags {
   method: string;
@@ -24,15 +28,26 @@ interface PathFlags {
   step?: number;
   tolerance?: number;
   maxCorrectorSteps?: number;
+  nlambda?: number;
+  lambdaMinRatio?: number;
+  fitEpochs?: number;
+  denseEpochs?: number;
+  lr?: number;
+  population?: number;
+  generations?: number;
+  l1Ref?: number;
   out?: string;
   resume?: boolean;
   json?: boolean;
+  folds?: number;
+  validationFraction?: number;
+  threads?: number;
 }
 
 export function pathCommand(program: Command): void {
   program
     .command('path')
-    .description('compute the regularization path (loss vs l1 front) by the predictor-corrector continuation method')
+    .description('compute the regularization path (loss vs l1 front) by the predictor-corrector continuation method or a baseline (--method)')
     .option('--method <name>', `path method: ${methodNames().join(' | ')}`, 'continuation')
     .option('--data <spec>', 'mnist | iris | fashion-mnist | file.csv | folder of IDX files', 'mnist')
     .option('--target <column>', 'CSV target column (default: the last column)')
@@ -52,18 +67,36 @@ export function pathCommand(program: Command): void {
     .option('--standardize', 'standardise features on the training part (default)', true)
     .option('--no-standardize', 'use the features as they are')
     .option('--test-fraction <f>', 'share of rows held out for testing, 0 for none (default: 0.2)', numArg('--test-fraction'))
+    .option('--validation-fraction <f>', 'hold out this share of the training part for validation (model selection)', numArg('--validation-fraction'))
+    .option('--folds <k>', 'K-fold cross-validation of the training part: mean/SE validation loss, min and 1-SE points', intArg('--folds'))
     .addOption(new Option('--direction <d>', 'branches to follow from the initial point').choices(['both', 'denser', 'sparser']).default('both'))
     .option('--step <h>', 'initial multiobjective proximal gradient step size (default: 1, adapted)', numArg('--step'))
     .option('--tolerance <t>', 'corrector stops when a check moves the point less than t × spacing (default: 0.02)', numArg('--tolerance'))
     .option('--max-corrector-steps <n>', 'cap on steps per corrector (default: 2000)', intArg('--max-corrector-steps'))
+    .option('--nlambda <n>', 'sweep: number of λ values (default: 100)', intArg('--nlambda'))
+    .option('--lambda-min-ratio <r>', 'sweep: smallest λ as a fraction of λ_max (default: 1e-4)', numArg('--lambda-min-ratio'))
+    .option('--fit-epochs <n>', 'sweep, weighted-sum: cap on epochs per fit (default: 1000 linear, 50 network)', intArg('--fit-epochs'))
+    .option('--dense-epochs <n>', 'sweep, weighted-sum: SGD epochs of the dense start of a network (default: 300)', intArg('--dense-epochs'))
+    .option('--lr <rate>', 'sweep, weighted-sum: SGD learning rate, momentum 0.9 (default: 0.1)', numArg('--lr'))
+    .option('--population <n>', 'nsga2: population size (default: 100)', intArg('--population'))
+    .option('--generations <n>', 'nsga2: number of generations (default: 250)', intArg('--generations'))
+    .option('--l1-ref <x>', 'l1 normalisation of the hypervolume and gap (default: the largest l1 on the front)', numArg('--l1-ref'))
     .option('--out <folder>', 'run folder (default: runs/<date-time>)')
     .option('--resume', 'finish the interrupted run in --out')
     .option('--json', 'print only a machine-readable summary on stdout')
+    .option('--threads <n>', `threads of the WebAssembly kernels, 1..${MAX_THREADS} (default: REGPATH_THREADS, else the available cores)`, (v: string) => {
+      const n = Number(v.trim());
+      if (!/^\d+$/.test(v.trim()) || n < 1 || n > MAX_THREADS) {
+        throw new InvalidArgumentError(`--threads expects an integer from 1 to ${MAX_THREADS}, got "${v}"`);
+      }
+      return n;
+    })
     .action(async (flags: PathFlags) => {
+      if (flags.threads !== undefined) configureThreads(flags.threads);
       if (flags.resume && !flags.out) throw new RegpathError('BAD_OPTION', '--resume needs --out <folder> naming the run to finish');
       const progress = flags.json ? null : new Progress();
       try {
-        const result = await computePath({
+        const result = await crossValidatePath({
           method: flags.method, data: flags.data, task: flags.task, activation: flags.activation, standardize: flags.standardize,
           direction: flags.direction, resume: flags.resume ?? false,
           ...(flags.out !== undefined ? { out: flags.out } : { outParent: 'runs' }),
@@ -77,14 +110,25 @@ export function pathCommand(program: Command): void {
           ...(flags.step !== undefined && { step: flags.step }),
           ...(flags.tolerance !== undefined && { tolerance: flags.tolerance }),
           ...(flags.maxCorrectorSteps !== undefined && { maxCorrectorSteps: flags.maxCorrectorSteps }),
+          ...(flags.nlambda !== undefined && { nlambda: flags.nlambda }),
+          ...(flags.lambdaMinRatio !== undefined && { lambdaMinRatio: flags.lambdaMinRatio }),
+          ...(flags.fitEpochs !== undefined && { fitEpochs: flags.fitEpochs }),
+          ...(flags.denseEpochs !== undefined && { denseEpochs: flags.denseEpochs }),
+          ...(flags.lr !== undefined && { learningRate: flags.lr }),
+          ...(flags.population !== undefined && { population: flags.population }),
+          ...(flags.generations !== undefined && { generations: flags.generations }),
+          ...(flags.l1Ref !== undefined && { l1Ref: flags.l1Ref }),
+          ...(flags.folds !== undefined && { folds: flags.folds }),
+          ...(flags.validationFraction !== undefined && { validationFraction: flags.validationFraction }),
           onProgress: (e: PathEvent) => progress?.update(e),
+          onStage: (s) => progress?.setPrefix(stageLabel(s)),
         });
         progress?.stop();
         if (flags.json) {
           const { parameters: _p, raw: _r, ...rest } = result;
           process.stdout.write(JSON.stringify({ ...rest, points: rest.points }) + '\n');
         } else {
-          process.stdout.write(formatSummary(result));
+          process.stdout.write(formatSummary(result) + formatSelection(result.selection));
         }
       } finally {
         progress?.stop();

@@ -28,6 +28,13 @@ export interface ComputePathOptions extends PathOptions {
    * 'runs'). It is created only once the data has loaded, so bad input leaves nothing behind.
    */
   outParent?: string;
+  /**
+   * Internal (cross-validation, src/select): the data already split and standardised, used
+   * instead of loading `data`; with `resume` the caller must prepare the same data again.
+   */
+  prepared?: PreparedData;
+  /** Internal: extra fields for settings.json (the cross-validation settings of the run). */
+  settingsExtra?: Record<string, unknown>;
 }
 
 export interface PathResult extends PathSummary {
@@ -64,7 +71,10 @@ export async function computePath(options: ComputePathOptions = {}): Promise<Pat
   if (options.resume) {
     if (!options.out) fail('BAD_OPTION', 'resume needs the run folder (--out) of the run to finish');
     folder = RunFolder.create(options.out, { resume: true });
-    const settings = folder.readJson(SETTINGS_FILE, SETTINGS_FORMAT) as { options: ResolvedPathOptions; explicitTestFraction: boolean };
+    const settings = folder.readJson(SETTINGS_FILE, SETTINGS_FORMAT) as { options: ResolvedPathOptions; explicitTestFraction: boolean; selection?: unknown };
+    if (settings.selection !== undefined && !options.prepared) {
+      fail('BAD_RUN', `${options.out} is a run with validation or cross-validation; resume it with regpath path --out <folder> --resume (crossValidatePath)`);
+    }
     // null marks an option left at its data-dependent default (batch, target)
     const saved = Object.fromEntries(Object.entries(settings.options).filter(([, v]) => v !== null));
     resolved = checkPathOptions(saved as PathOptions);
@@ -73,15 +83,16 @@ export async function computePath(options: ComputePathOptions = {}): Promise<Pat
   } else {
     resolved = checkPathOptions(options);
   }
-  const data = prepareData(resolved, explicitTestFraction);
+  const data = options.prepared ?? prepareData(resolved, explicitTestFraction);
   const arch: Architecture = {
     layers: [data.info.features, ...resolved.hidden, data.info.task === 'classification' ? data.info.classes : 1],
     activation: resolved.activation,
     loss: data.info.task === 'classification' ? 'cross-entropy' : 'mse',
   };
+  getMethod(resolved.method).check?.(resolved, arch.layers, data.train.rows);
   if (!folder && (options.out || options.outParent)) {
     folder = RunFolder.create(options.out ?? defaultRunDir(new Date(), options.outParent), { resume: false });
-    folder.writeJson(SETTINGS_FILE, { format: SETTINGS_FORMAT, command: 'path', options: resolved, explicitTestFraction });
+    folder.writeJson(SETTINGS_FILE, { format: SETTINGS_FORMAT, command: 'path', options: resolved, explicitTestFraction, ...options.settingsExtra });
     if (data.standardizer) {
       folder.writeTensors('preprocess.safetensors', {
         mean: { dtype: 'F32', shape: [data.info.features], data: data.standardizer.mean },
@@ -113,7 +124,7 @@ export async function computePath(options: ComputePathOptions = {}): Promise<Pat
   const priorElapsed = log.length ? log[log.length - 1]!.elapsed : 0;
   const elapsed = (): number => priorElapsed + (performance.now() - started) / 1000;
   const summary = (status: PathSummary['status']): PathSummary => {
-    const { points, metrics } = summarise(raw, problem.nullLoss);
+    const { points, metrics } = summarise(raw, problem.nullLoss, resolved.l1Ref);
     return {
       format: PATH_FORMAT, method: resolved.method, status, seed: resolved.seed, seconds: round(elapsed(), 3),
       dataset: data.info, model: { layers: arch.layers, activation: resolved.activation },
@@ -139,7 +150,7 @@ export async function computePath(options: ComputePathOptions = {}): Promise<Pat
       folder.appendLog(LOG_FILE, { point, state, elapsed: round(elapsed(), 3) } satisfies LogRecord);
       writeSummary(summary('running'));
     }
-    options.onProgress?.({ type: 'point', point, state, frontSize: summarise(raw, problem.nullLoss).points.length });
+    options.onProgress?.({ type: 'point', point, state, frontSize: summarise(raw, problem.nullLoss, resolved.l1Ref).points.length });
   };
   method.run({ k, problem, options: resolved, penalised, sink, load, resume: log.length ? log[log.length - 1]!.state : null });
 
