@@ -8,6 +8,7 @@
 // min is printed too.
 import { Act, createJsKernels, createWasmKernels, type Kernels } from '../src/kernels/index.js';
 import { Rng } from '../src/util/rng.js';
+import { timeMedianMin } from './timing.js';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(name);
@@ -36,20 +37,7 @@ function filled(k: Kernels, n: number, rng: Rng): Float32Array {
   return a;
 }
 
-/** [median, min] in ms of `reps` timed runs after warm-up (enough for V8's tier-up). */
-function time(fn: () => void, n = reps): [number, number] {
-  const warm = Date.now();
-  do fn();
-  while (Date.now() - warm < 200);
-  const ts: number[] = [];
-  for (let r = 0; r < n; r++) {
-    const t0 = process.hrtime.bigint();
-    fn();
-    ts.push(Number(process.hrtime.bigint() - t0) / 1e6);
-  }
-  ts.sort((a, b) => a - b);
-  return [ts[ts.length >> 1]!, ts[0]!];
-}
+const time = (fn: () => void, n = reps): [number, number] => timeMedianMin(fn, n, 200);
 
 function gemmOperands(kind: GemmName, m: number, n: number, k: number): [number, number] {
   return kind === 'gemm' ? [m * k, k * n] : kind === 'gemmTN' ? [k * m, k * n] : [m * k, n * k];

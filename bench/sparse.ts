@@ -12,6 +12,7 @@ import { createWasmKernels } from '../src/kernels/index.js';
 import { Mlp } from '../src/nn/mlp.js';
 import { SparseMlp, denseForward, type DenseLayer } from '../src/nn/sparse.js';
 import { Rng } from '../src/util/rng.js';
+import { timeMedianMin } from './timing.js';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(name);
@@ -22,19 +23,7 @@ const reps = arg('--reps', 9);
 const rows = arg('--batch', 10000);
 const widths = [784, 20, 20, 10];
 
-function time(fn: () => void, n = reps): [number, number] {
-  const warm = Date.now();
-  do fn();
-  while (Date.now() - warm < 300);
-  const ts: number[] = [];
-  for (let r = 0; r < n; r++) {
-    const t0 = process.hrtime.bigint();
-    fn();
-    ts.push(Number(process.hrtime.bigint() - t0) / 1e6);
-  }
-  ts.sort((a, b) => a - b);
-  return [ts[ts.length >> 1]!, ts[0]!];
-}
+const time = (fn: () => void, n = reps): [number, number] => timeMedianMin(fn, n, 300);
 
 function layersWithZeros(zeros: number, rng: Rng): DenseLayer[] {
   return widths.slice(1).map((fanOut, l) => {

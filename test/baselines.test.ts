@@ -8,28 +8,11 @@ import { checkPathOptions } from '../src/path/options.js';
 import { nsga2Method, nonDominatedRanks } from '../src/path/baselines/nsga2.js';
 import { loadDataset } from '../src/data/index.js';
 import { hypervolume } from '../src/metrics/front.js';
-import { Rng } from '../src/util/rng.js';
 import { exactFront, type Task } from './reference/lasso.js';
+import { writeLinearCsv } from './helpers/linear-data.js';
 
 const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'regpath-baselines-'));
 
-/** A small linear problem with correlated features (as in linear-lasso.test.ts). */
-function writeCsv(kind: 'regression' | 'softmax', seed: number): string {
-  const rng = new Rng(seed);
-  const n = 120, p = 6;
-  const w = Array.from({ length: p }, (_, j) => (j < 3 ? 1.5 * rng.normal() : 0));
-  const lines = [[...Array.from({ length: p }, (_, j) => `x${j}`), 'y'].join(',')];
-  for (let i = 0; i < n; i++) {
-    const x: number[] = [];
-    for (let j = 0; j < p; j++) x.push((j ? 0.7 * x[j - 1]! : 0) + rng.normal());
-    const z = x.reduce((s, v, j) => s + v * w[j]!, 0);
-    const y = kind === 'regression' ? (z + 0.5 * rng.normal()).toFixed(4) : String(Math.min(2, Math.max(0, Math.round(z / 2 + 1 + 0.7 * rng.normal()))));
-    lines.push([...x.map((v) => v.toFixed(4)), y].join(','));
-  }
-  const file = path.join(tmp(), `${kind}.csv`);
-  fs.writeFileSync(file, lines.join('\n') + '\n');
-  return file;
-}
 
 /** Worst relative excess of the front's losses over the exact lasso front at the same l1 values. */
 function excessOverExact(file: string, kind: 'regression' | 'softmax', r: PathResult): { worst: number; lowest: number } {
@@ -50,7 +33,7 @@ const linear = (file: string, kind: 'regression' | 'softmax') =>
 
 for (const kind of ['regression', 'softmax'] as const) {
   test(`sweep, linear ${kind}: the front is the exact lasso path to 0.1 % (glmnet: λ_max down, early end)`, async () => {
-    const file = writeCsv(kind, 7 + kind.length);
+    const file = writeLinearCsv(kind, 7 + kind.length);
     const r = await computePath({ ...linear(file, kind), method: 'sweep' });
     assert.equal(r.method, 'sweep');
     assert.ok(r.points.length >= 20, `front has ${r.points.length} points`);
@@ -66,7 +49,7 @@ for (const kind of ['regression', 'softmax'] as const) {
 }
 
 test('continuation and sweep agree on a linear model (both within 0.1 % of the exact front, same hypervolume)', async () => {
-  const file = writeCsv('regression', 21);
+  const file = writeLinearCsv('regression', 21);
   const cont = await computePath({ ...linear(file, 'regression'), points: 25 });
   const sweep = await computePath({ ...linear(file, 'regression'), method: 'sweep' });
   for (const r of [cont, sweep]) {

@@ -1,12 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { computePath } from '../src/path/compute-path.js';
 import { loadDataset } from '../src/data/index.js';
-import { Rng } from '../src/util/rng.js';
 import { exactFront, type Task } from './reference/lasso.js';
+import { writeLinearCsv } from './helpers/linear-data.js';
 
 /**
  * For a linear model the front must be the exact lasso path: at every reported l1 the training
@@ -14,30 +11,10 @@ import { exactFront, type Task } from './reference/lasso.js';
  * independent double-precision solver (test/reference/lasso.ts, itself checked against
  * scikit-learn in reference.test.ts).
  */
-function writeCsv(kind: 'regression' | 'binary' | 'softmax', seed: number): string {
-  const rng = new Rng(seed);
-  const n = 120, p = 6;
-  const w = Array.from({ length: p }, (_, j) => (j < 3 ? 1.5 * rng.normal() : 0));
-  const lines = [[...Array.from({ length: p }, (_, j) => `x${j}`), 'y'].join(',')];
-  for (let i = 0; i < n; i++) {
-    // correlated features (x_j = 0.7 x_{j-1} + noise) make the path harder to follow
-    const x: number[] = [];
-    for (let j = 0; j < p; j++) x.push((j ? 0.7 * x[j - 1]! : 0) + rng.normal());
-    const z = x.reduce((s, v, j) => s + v * w[j]!, 0);
-    let y: number;
-    if (kind === 'regression') y = z + 0.5 * rng.normal();
-    else if (kind === 'binary') y = z + rng.normal() > 0 ? 1 : 0;
-    else y = Math.min(2, Math.max(0, Math.round(z / 2 + 1 + 0.7 * rng.normal())));
-    lines.push([...x.map((v) => v.toFixed(4)), kind === 'regression' ? y.toFixed(4) : String(y)].join(','));
-  }
-  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'regpath-lasso-')), `${kind}.csv`);
-  fs.writeFileSync(file, lines.join('\n') + '\n');
-  return file;
-}
 
 for (const kind of ['regression', 'binary', 'softmax'] as const) {
   test(`linear ${kind}: the front is the exact lasso path to 0.1 %`, async () => {
-    const file = writeCsv(kind, kind.length);
+    const file = writeLinearCsv(kind, kind.length);
     const r = await computePath({ data: file, hidden: [], testFraction: 0, standardize: false, points: 25, task: kind === 'regression' ? 'regress' : 'classify' });
     const ds = loadDataset(file, { task: kind === 'regression' ? 'regression' : 'classification' });
     // the path trains on a seeded shuffle of the rows; the lasso problem does not depend on order
