@@ -6,6 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { fileURLToPath } from 'node:url';
+import { assertOneLineError } from './helpers/cli-assert.js';
 
 const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/regpath.js');
 
@@ -55,12 +56,7 @@ const cases: Array<{ name: string; args: string[]; files?: Record<string, string
 for (const c of cases) {
   test(`bad input: ${c.name} → one clear line, non-zero exit, nothing written`, () => {
     const r = run(c.args, c.files);
-    assert.notEqual(r.code, 0);
-    const lines = r.stderr.trim().split('\n').filter((l) => !/run with --help/.test(l));
-    assert.equal(lines.length, 1, `expected one line, got:\n${r.stderr}`);
-    assert.match(lines[0]!, c.expect);
-    assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
-    assert.equal(r.stdout, '');
+    assertOneLineError({ ...r, exitCode: r.code }, c.expect);
     assert.deepEqual(r.left, [], 'nothing written');
   });
 }

@@ -13,6 +13,7 @@ import { alignFolds, interpolateAt, meanAndSE, minRow, oneSeRow, type SelectionR
 import type { PathPoint } from '../src/path/result.js';
 import { checkPathOptions } from '../src/path/options.js';
 import { prepareData } from '../src/path/prepare.js';
+import { assertOneLineError } from './helpers/cli-assert.js';
 
 const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/regpath.js');
 const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'regpath-cv-'));
@@ -227,10 +228,7 @@ const bad: Array<[string, string[], RegExp]> = [
 test('bad --folds / --validation-fraction: one clear line, non-zero exit, nothing written', () => {
   for (const [name, args, expect] of bad) {
     const r = cli(['path', '--data', 'iris', '--hidden', '3', '--points', '4', ...args]);
-    assert.notEqual(r.code, 0, name);
-    const lines = r.stderr.trim().split('\n').filter((l) => !/run with --help/.test(l));
-    assert.equal(lines.length, 1, `${name}: expected one line, got:\n${r.stderr}`);
-    assert.match(lines[0]!, expect, name);
+    assertOneLineError({ ...r, exitCode: r.code }, expect, name);
     assert.deepEqual(r.left, [], `${name}: nothing written`);
   }
 });

@@ -11,6 +11,7 @@ import { crossValidatePath } from '../src/select/cross-validate.js';
 import { applyRule, parseRule, ruleText, type SelectablePath } from '../src/select/rules.js';
 import { selectFromRun } from '../src/select/select-run.js';
 import type { ValidatedPoint } from '../src/select/selection.js';
+import { assertOneLineError } from './helpers/cli-assert.js';
 
 const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/regpath.js');
 const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'regpath-select-'));
@@ -175,11 +176,7 @@ test('regpath select: prints the pick, --json prints selected.json; errors are o
     [[dir], /required option '--rule <rule>' not specified/],
   ] as Array<[string[], RegExp]>) {
     r = run(args);
-    assert.notEqual(r.status, 0);
-    const lines = r.stderr.trim().split('\n').filter((l) => !/run with --help/.test(l));
-    assert.equal(lines.length, 1, r.stderr);
-    assert.match(lines[0]!, expect);
-    assert.equal(r.stdout, '');
+    assertOneLineError({ ...r, exitCode: r.status }, expect);
   }
   assert.ok(!fs.existsSync(path.join(dir, 'selected.json')));
   fs.rmSync(dir, { recursive: true });
