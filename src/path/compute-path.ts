@@ -143,14 +143,15 @@ export async function computePath(options: ComputePathOptions = {}): Promise<Pat
     const copy = Float32Array.from(theta);
     thetas.set(point.index, copy);
     raw.push(point);
+    const running = summary('running');
     if (folder) {
       // weights first, then the log line that refers to them: a kill between the two leaves a
       // weights file nobody points to, never a log entry without weights
       folder.writeTensors(weightsFile(point.index), parametersToTensors(layout, copy), { l1: String(point.l1), trainLoss: String(point.trainLoss) });
       folder.appendLog(LOG_FILE, { point, state, elapsed: round(elapsed(), 3) } satisfies LogRecord);
-      writeSummary(summary('running'));
+      writeSummary(running);
     }
-    options.onProgress?.({ type: 'point', point, state, frontSize: summarise(raw, problem.nullLoss, resolved.l1Ref).points.length });
+    options.onProgress?.({ type: 'point', point, state, frontSize: running.points.length });
   };
   method.run({ k, problem, options: resolved, penalised, sink, load, resume: log.length ? log[log.length - 1]!.state : null });
 
