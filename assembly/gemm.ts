@@ -7,6 +7,8 @@
 // not fill a vector (n mod 4) use partial loads/stores: nothing outside the operands is read or
 // written.
 //
+// Every multiply-add goes through `madd` (simd.ts): a fused f32x4.relaxed_madd in the relaxed-SIMD
+// build (build/kernels-fma.wasm), mul + add in the baseline build (build/kernels.wasm).
 // Tile shapes are set by V8's x64 code generator: without FMA, every step is mul + add; V8 keeps
 // 15 xmm registers and schedules all loads of a step before its arithmetic, so accumulators +
 // broadcasts + B vectors of one step must fit in 15 or the accumulators spill (2 rows × 5
@@ -29,7 +31,7 @@
 //
 // All entry points take explicit leading dimensions (in floats), so a caller can run them on
 // any sub-block (e.g. a range of rows per worker thread) without copying.
-import { loadPart, storePart, hsum4 } from './simd';
+import { loadPart, storePart, hsum4, madd } from './simd';
 
 /** Steps of k per block for NN: whole rows of A for k ≤ 1024. */
 const KC_NN: i32 = 1024;
@@ -104,45 +106,45 @@ const MC: i32 = 128;
     }
     if (V > 0) {
       const b = v128.load(pb);
-      c00 = f32x4.add(c00, f32x4.mul(a0, b));
-      if (R > 1) c10 = f32x4.add(c10, f32x4.mul(a1, b));
-      if (R > 2) c20 = f32x4.add(c20, f32x4.mul(a2, b));
-      if (R > 3) c30 = f32x4.add(c30, f32x4.mul(a3, b));
+      c00 = madd(a0, b, c00);
+      if (R > 1) c10 = madd(a1, b, c10);
+      if (R > 2) c20 = madd(a2, b, c20);
+      if (R > 3) c30 = madd(a3, b, c30);
     }
     if (V > 1) {
       const b = v128.load(pb, 16);
-      c01 = f32x4.add(c01, f32x4.mul(a0, b));
-      if (R > 1) c11 = f32x4.add(c11, f32x4.mul(a1, b));
-      if (R > 2) c21 = f32x4.add(c21, f32x4.mul(a2, b));
-      if (R > 3) c31 = f32x4.add(c31, f32x4.mul(a3, b));
+      c01 = madd(a0, b, c01);
+      if (R > 1) c11 = madd(a1, b, c11);
+      if (R > 2) c21 = madd(a2, b, c21);
+      if (R > 3) c31 = madd(a3, b, c31);
     }
     if (V > 2) {
       const b = v128.load(pb, 32);
-      c02 = f32x4.add(c02, f32x4.mul(a0, b));
-      if (R > 1) c12 = f32x4.add(c12, f32x4.mul(a1, b));
-      if (R > 2) c22 = f32x4.add(c22, f32x4.mul(a2, b));
-      if (R > 3) c32 = f32x4.add(c32, f32x4.mul(a3, b));
+      c02 = madd(a0, b, c02);
+      if (R > 1) c12 = madd(a1, b, c12);
+      if (R > 2) c22 = madd(a2, b, c22);
+      if (R > 3) c32 = madd(a3, b, c32);
     }
     if (V > 3) {
       const b = v128.load(pb, 48);
-      c03 = f32x4.add(c03, f32x4.mul(a0, b));
-      if (R > 1) c13 = f32x4.add(c13, f32x4.mul(a1, b));
-      if (R > 2) c23 = f32x4.add(c23, f32x4.mul(a2, b));
-      if (R > 3) c33 = f32x4.add(c33, f32x4.mul(a3, b));
+      c03 = madd(a0, b, c03);
+      if (R > 1) c13 = madd(a1, b, c13);
+      if (R > 2) c23 = madd(a2, b, c23);
+      if (R > 3) c33 = madd(a3, b, c33);
     }
     if (V > 4) {
       const b = v128.load(pb, 64);
-      c04 = f32x4.add(c04, f32x4.mul(a0, b));
-      if (R > 1) c14 = f32x4.add(c14, f32x4.mul(a1, b));
-      if (R > 2) c24 = f32x4.add(c24, f32x4.mul(a2, b));
-      if (R > 3) c34 = f32x4.add(c34, f32x4.mul(a3, b));
+      c04 = madd(a0, b, c04);
+      if (R > 1) c14 = madd(a1, b, c14);
+      if (R > 2) c24 = madd(a2, b, c24);
+      if (R > 3) c34 = madd(a3, b, c34);
     }
     if (T > 0) {
       const b = loadPart(pb + tOff, T);
-      c0t = f32x4.add(c0t, f32x4.mul(a0, b));
-      if (R > 1) c1t = f32x4.add(c1t, f32x4.mul(a1, b));
-      if (R > 2) c2t = f32x4.add(c2t, f32x4.mul(a2, b));
-      if (R > 3) c3t = f32x4.add(c3t, f32x4.mul(a3, b));
+      c0t = madd(a0, b, c0t);
+      if (R > 1) c1t = madd(a1, b, c1t);
+      if (R > 2) c2t = madd(a2, b, c2t);
+      if (R > 3) c3t = madd(a3, b, c3t);
     }
     pa += aPS;
     pb += ldb;
@@ -332,23 +334,23 @@ export function gemmTN(
     if (R > 1) a1 = v128.load(pa1 + o);
     {
       const b = v128.load(pb + o);
-      s00 = f32x4.add(s00, f32x4.mul(a0, b));
-      if (R > 1) s10 = f32x4.add(s10, f32x4.mul(a1, b));
+      s00 = madd(a0, b, s00);
+      if (R > 1) s10 = madd(a1, b, s10);
     }
     if (J > 1) {
       const b = v128.load(pb1 + o);
-      s01 = f32x4.add(s01, f32x4.mul(a0, b));
-      if (R > 1) s11 = f32x4.add(s11, f32x4.mul(a1, b));
+      s01 = madd(a0, b, s01);
+      if (R > 1) s11 = madd(a1, b, s11);
     }
     if (J > 2) {
       const b = v128.load(pb2 + o);
-      s02 = f32x4.add(s02, f32x4.mul(a0, b));
-      if (R > 1) s12 = f32x4.add(s12, f32x4.mul(a1, b));
+      s02 = madd(a0, b, s02);
+      if (R > 1) s12 = madd(a1, b, s12);
     }
     if (J > 3) {
       const b = v128.load(pb3 + o);
-      s03 = f32x4.add(s03, f32x4.mul(a0, b));
-      if (R > 1) s13 = f32x4.add(s13, f32x4.mul(a1, b));
+      s03 = madd(a0, b, s03);
+      if (R > 1) s13 = madd(a1, b, s13);
     }
   }
   const kt = KT;
@@ -359,23 +361,23 @@ export function gemmTN(
     if (R > 1) a1 = loadPart(pa1 + kv, kt);
     {
       const b = loadPart(pb + kv, kt);
-      s00 = f32x4.add(s00, f32x4.mul(a0, b));
-      if (R > 1) s10 = f32x4.add(s10, f32x4.mul(a1, b));
+      s00 = madd(a0, b, s00);
+      if (R > 1) s10 = madd(a1, b, s10);
     }
     if (J > 1) {
       const b = loadPart(pb1 + kv, kt);
-      s01 = f32x4.add(s01, f32x4.mul(a0, b));
-      if (R > 1) s11 = f32x4.add(s11, f32x4.mul(a1, b));
+      s01 = madd(a0, b, s01);
+      if (R > 1) s11 = madd(a1, b, s11);
     }
     if (J > 2) {
       const b = loadPart(pb2 + kv, kt);
-      s02 = f32x4.add(s02, f32x4.mul(a0, b));
-      if (R > 1) s12 = f32x4.add(s12, f32x4.mul(a1, b));
+      s02 = madd(a0, b, s02);
+      if (R > 1) s12 = madd(a1, b, s12);
     }
     if (J > 3) {
       const b = loadPart(pb3 + kv, kt);
-      s03 = f32x4.add(s03, f32x4.mul(a0, b));
-      if (R > 1) s13 = f32x4.add(s13, f32x4.mul(a1, b));
+      s03 = madd(a0, b, s03);
+      if (R > 1) s13 = madd(a1, b, s13);
     }
   }
   let r0 = hsum4(s00, s01, s02, s03);

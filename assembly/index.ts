@@ -6,7 +6,7 @@ export { gemm, gemmTN, gemmNT } from './gemm';
 export { biasActivate, activationBackward, colSums } from './layer';
 export { softmaxCrossEntropy, countCorrect, meanSquaredError } from './loss';
 export { l1Norm, dot, axpy, scale, countNonzero } from './vector';
-export { proxGradient, proxLinearDecrease, proxL1 } from './prox';
+export { proxGradient, proxLinearDecrease, proxL1, proxStats } from './prox';
 export { momentumStep, adamStep } from './optim';
 
 /** First byte after the module's static data (the tables of Math.exp etc.). */

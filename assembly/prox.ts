@@ -107,3 +107,40 @@ export function proxL1(n: i32, x: usize, g: usize, step: f64, tau: f64): f64 {
   }
   return hsum2(f64x2.add(a0, a1));
 }
+
+/**
+ * Both statistics of one y in one pass (the multiobjective step's dual slope needs both at each
+ * α): writes Σ g_i (y_i - x_i) to out[0] and Σ |y_i| to out[1] (f64), the same sums as
+ * proxLinearDecrease and proxL1.
+ */
+export function proxStats(n: i32, x: usize, g: usize, step: f64, tau: f64, out: usize): void {
+  const s = f64x2.splat(<f64><f32>step);
+  const t = f64x2.splat(<f64><f32>tau);
+  const nt = f64x2.neg(t);
+  let d0 = f64x2.splat(0), d1 = d0, l0 = d0, l1 = d0;
+  const nv = <usize>(max(n, 0) & ~3) << 2;
+  let o: usize = 0;
+  for (; o < nv; o += 16) {
+    const xv = v128.load(x + o);
+    const gv = v128.load(g + o);
+    const y = step4(xv, gv, s, t, nt);
+    d0 = decrease4(d0, xv, gv, y, false);
+    d1 = decrease4(d1, xv, gv, y, true);
+    const ay = f32x4.abs(y);
+    l0 = f64x2.add(l0, f64x2.promote_low_f32x4(ay));
+    l1 = f64x2.add(l1, f64x2.promote_low_f32x4(high(ay)));
+  }
+  const r = n > 0 ? n & 3 : 0;
+  if (r) {
+    const xv = loadPart(x + o, r);
+    const gv = loadPart(g + o, r);
+    const y = step4(xv, gv, s, t, nt);
+    d0 = decrease4(d0, xv, gv, y, false);
+    d1 = decrease4(d1, xv, gv, y, true);
+    const ay = f32x4.abs(y);
+    l0 = f64x2.add(l0, f64x2.promote_low_f32x4(ay));
+    l1 = f64x2.add(l1, f64x2.promote_low_f32x4(high(ay)));
+  }
+  store<f64>(out, hsum2(f64x2.add(d0, d1)));
+  store<f64>(out, hsum2(f64x2.add(l0, l1)), 8);
+}

@@ -1,5 +1,16 @@
 // Small SIMD helpers shared by the kernel families.
 
+/**
+ * c + a·b lane-wise. With the relaxed-SIMD feature enabled at compile time this is one
+ * f32x4.relaxed_madd (a fused multiply-add where the CPU has FMA: one instruction, one rounding);
+ * otherwise mul then add. ASC_FEATURE_RELAXED_SIMD is a compile-time constant, so each build
+ * contains only one of the two.
+ */
+@inline export function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(c, f32x4.mul(a, b));
+}
+
 /** The first t (1..3) floats at p in the low lanes, zeros elsewhere: never reads past p + 4t. */
 @inline export function loadPart(p: usize, t: i32): v128 {
   if (t == 1) return v128.load32_zero(p);

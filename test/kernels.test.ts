@@ -10,6 +10,9 @@ import { RegpathError } from '../src/errors.js';
 
 const js = createJsKernels();
 const wasm: WasmKernels = createWasmKernels();
+// The GEMMs exist in two builds (fused multiply-add with relaxed SIMD, plain SIMD); both are
+// checked. Where this runtime cannot run relaxed SIMD, both names give the baseline build.
+const baselineWasm: WasmKernels = createWasmKernels({ simd: 'baseline' });
 
 const U32 = 2 ** -23; // float32 ulp of 1 (twice the unit roundoff)
 const SENTINEL = Math.fround(-12345.678);
@@ -26,7 +29,7 @@ function randn(rng: Rng, n: number, scale = 1, zeros = 0): Float32Array {
 class Placed {
   readonly whole: Float32Array;
   readonly view: Float32Array;
-  constructor(k: WasmKernels, data: Float32Array, readonly off: number) {
+  constructor(private readonly k: WasmKernels, data: Float32Array, readonly off: number) {
     this.whole = k.alloc(off + data.length + GUARD);
     this.whole.fill(SENTINEL);
     this.whole.set(data, off);
@@ -41,7 +44,7 @@ class Placed {
     }
   }
   free(): void {
-    wasm.free(this.whole);
+    this.k.free(this.whole);
   }
 }
 
@@ -92,7 +95,9 @@ function gemmSizes(kind: GemmName, m: number, n: number, k: number): [number, nu
   return [m * k, n * k];
 }
 
-function checkGemm(kind: GemmName, m: number, n: number, k: number, accumulate: boolean, off: number, rng: Rng): void {
+function checkGemm(
+  kind: GemmName, m: number, n: number, k: number, accumulate: boolean, off: number, rng: Rng, w: WasmKernels = wasm,
+): void {
   const [sa, sb] = gemmSizes(kind, m, n, k);
   const a = randn(rng, sa, 1, 0.05);
   const b = randn(rng, sb);
@@ -102,11 +107,11 @@ function checkGemm(kind: GemmName, m: number, n: number, k: number, accumulate: 
   // Error bound: float32 summation of k products (+ C) is within ~k·u·Σ|terms|.
   const mag = accumulate ? abs(c0) : new Float32Array(m * n);
   js[kind](m, n, k, abs(a), abs(b), mag, accumulate);
-  const pa = place(a, off);
-  const pb = place(b, (off + 1) % 4);
-  const pc = place(c0, (off + 2) % 4);
-  wasm[kind](m, n, k, pa.view, pb.view, pc.view, accumulate);
-  const what = `${kind}(${m},${n},${k},acc=${accumulate},off=${off})`;
+  const pa = new Placed(w, a, off);
+  const pb = new Placed(w, b, (off + 1) % 4);
+  const pc = new Placed(w, c0, (off + 2) % 4);
+  w[kind](m, n, k, pa.view, pb.view, pc.view, accumulate);
+  const what = `${w.simd} ${kind}(${m},${n},${k},acc=${accumulate},off=${off})`;
   assertClose(pc.view, expected, (i) => (k + 4) * U32 * mag[i]! + 1e-30, what);
   pa.check(`${what} a`);
   pb.check(`${what} b`);
@@ -133,6 +138,19 @@ describe('wasm GEMM family agrees with the js twin', () => {
           }
         }
       }
+    });
+    test(`${kind}: the baseline (non-FMA) build too`, () => {
+      // Node 20 compiles relaxed SIMD once the loader has set V8's flag, so auto must pick it
+      assert.equal(wasm.simd, 'fma', 'the default build on Node 20+');
+      assert.equal(baselineWasm.simd, 'baseline');
+      const rng = new Rng(kind.length * 1000 + 9);
+      let t = 0;
+      for (const m of [1, 3, 7, 33]) {
+        for (const n of [1, 3, 4, 5, 8, 17, 20, 21]) {
+          for (const k of [1, 5, 129]) checkGemm(kind, m, n, k, t % 2 === 0, t++ % 4, rng, baselineWasm);
+        }
+      }
+      for (const [m, n, k] of [[300, 20, 784], [784, 20, 300]] as const) checkGemm(kind, m, n, k, false, t++ % 4, rng, baselineWasm);
     });
     test(`${kind}: blocked shapes (several k blocks, row blocks and column panels)`, () => {
       const rng = new Rng(kind.length * 1000 + 8);
@@ -572,6 +590,11 @@ describe('wasm proximal kernels', () => {
         assertScalarClose(wl1, wasm.l1Norm(n, po.view), 1e-14 * l1, `${what} proxL1 vs l1Norm(y)`);
         assertScalarClose(wdec, dec, 1e-14 * mag, `${what} proxLinearDecrease vs written y`);
         assertScalarClose(wdec, js.proxLinearDecrease(n, x, g, step, tau), 1e-14 * mag, `${what} proxLinearDecrease vs js`);
+        // the fused pass sums in the same order as the two separate ones: identical results
+        assert.deepEqual(wasm.proxStats(n, px.view, pg.view, step, tau), [wdec, wl1], `${what} proxStats`);
+        const [jd, jl] = js.proxStats(n, x, g, step, tau);
+        assertScalarClose(jd, wdec, 1e-14 * mag, `${what} js proxStats decrease`);
+        assertScalarClose(jl, wl1, 1e-14 * l1, `${what} js proxStats l1`);
         px.check(what);
         pg.check(what);
         po.check(what);
@@ -714,6 +737,7 @@ describe('wasm allocator', () => {
 
   test('freed blocks are reused (best fit, merged with neighbours) and re-zeroed', () => {
     const k = createWasmKernels();
+    const live0 = k.heap.stats().liveBytes; // the backend's own scratch (proxStats' results)
     const a = k.alloc(100);
     const b = k.alloc(50);
     const c = k.alloc(100);
@@ -744,7 +768,7 @@ describe('wasm allocator', () => {
     k.free(keep);
     assert.ok(k.heap.stats().top < top, 'freeing the top block lowers the top');
     k.free(abc);
-    assert.equal(k.heap.stats().liveBytes, 0);
+    assert.equal(k.heap.stats().liveBytes, live0);
     assert.equal(k.heap.stats().freeBlocks, 0, 'everything merged back into the top');
   });
 
@@ -787,7 +811,9 @@ describe('backend selection', () => {
   const run = (env: Record<string, string>): { out: string; err: string; status: number | null } => {
     const childEnv: NodeJS.ProcessEnv = { ...process.env };
     delete childEnv['REGPATH_KERNELS'];
-    const r = spawnSync(process.execPath, ['--input-type=module', '-e', `import { kernels } from ${JSON.stringify(url)}; console.log(kernels().name);`], {
+    delete childEnv['REGPATH_SIMD'];
+    const script = `import { kernels } from ${JSON.stringify(url)}; const k = kernels(); console.log(k.name + (k.simd ? ' ' + k.simd : ''));`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
       env: { ...childEnv, ...env },
       encoding: 'utf8',
     });
@@ -796,13 +822,22 @@ describe('backend selection', () => {
 
   test('wasm by default, js with REGPATH_KERNELS=js', () => {
     const byDefault = run({});
-    assert.equal(byDefault.out, 'wasm');
+    assert.equal(byDefault.out, 'wasm fma');
     assert.equal(byDefault.err, '');
     assert.equal(run({ REGPATH_KERNELS: 'js' }).out, 'js');
-    assert.equal(run({ REGPATH_KERNELS: 'wasm' }).out, 'wasm');
+    assert.equal(run({ REGPATH_KERNELS: 'wasm' }).out, 'wasm fma');
     const bad = run({ REGPATH_KERNELS: 'gpu' });
     assert.notEqual(bad.status, 0);
     assert.match(bad.err, /REGPATH_KERNELS must be 'wasm' or 'js'/);
+  });
+
+  test('REGPATH_SIMD picks the build: fma, baseline, and an error for anything else', () => {
+    assert.equal(run({ REGPATH_SIMD: 'baseline' }).out, 'wasm baseline');
+    assert.equal(run({ REGPATH_SIMD: 'fma' }).out, 'wasm fma');
+    assert.equal(run({ REGPATH_SIMD: 'auto' }).out, 'wasm fma');
+    const bad = run({ REGPATH_SIMD: 'avx512' });
+    assert.notEqual(bad.status, 0);
+    assert.match(bad.err, /REGPATH_SIMD must be 'auto', 'fma' or 'baseline', not 'avx512'/);
   });
 
   test('both backends expose the same kernels', () => {

@@ -1,10 +1,11 @@
 // Backend selection. The wasm backend is the default; REGPATH_KERNELS=js forces the plain one,
 // REGPATH_KERNELS=wasm forces wasm (an error instead of the fallback when it is unavailable).
+// REGPATH_SIMD=auto|fma|baseline picks the wasm build (see SimdVariant in wasm/loader.ts).
 // Without either, a missing build/kernels.wasm or a runtime without WebAssembly SIMD falls back
 // to the js backend with one line on stderr.
 import type { Kernels } from './kernels.js';
 import { createJsKernels } from './js/index.js';
-import { createWasmKernels, defaultThreads, setDefaultThreads, type WasmKernels } from './wasm/index.js';
+import { createWasmKernels, defaultSimdVariant, defaultThreads, setDefaultThreads, type WasmKernels } from './wasm/index.js';
 import { RegpathError } from '../errors.js';
 
 export * from './kernels.js';
@@ -21,8 +22,9 @@ function createDefaultKernels(): Kernels {
     throw new RegpathError('BAD_OPTION', `REGPATH_KERNELS must be 'wasm' or 'js', not '${process.env['REGPATH_KERNELS']}'`);
   }
   const threads = defaultThreads(); // a bad REGPATH_THREADS is an error, not a reason to fall back
+  const simd = defaultSimdVariant(); // so is a bad REGPATH_SIMD
   try {
-    return createWasmKernels({ threads });
+    return createWasmKernels({ threads, simd });
   } catch (e) {
     if (choice === 'wasm') throw e;
     if (!warned) {

@@ -84,6 +84,8 @@ export interface Kernels {
   proxLinearDecrease(n: number, x: Float32Array, g: Float32Array, step: number, tau: number): number;
   /** Without writing y = S_tau(x - step·g): returns Σ |y_i| (the l1 norm after the step). */
   proxL1(n: number, x: Float32Array, g: Float32Array, step: number, tau: number): number;
+  /** [proxLinearDecrease, proxL1] of the same y in one pass over x and g. */
+  proxStats(n: number, x: Float32Array, g: Float32Array, step: number, tau: number): [number, number];
 
   // ---- optimiser updates ---------------------------------------------------------------------
   /** Heavy-ball SGD: v ← mu·v + g;  x ← x - lr·v. */

@@ -38,10 +38,10 @@ export class MpgSolver {
     const tau = h * (1 - alpha);
     const tp = theta.subarray(0, p);
     const gp = g.subarray(0, p);
-    let omega1 = k.proxLinearDecrease(p, tp, gp, step, tau);
+    const [decrease, l1] = k.proxStats(p, tp, gp, step, tau);
+    let omega1 = decrease;
     if (p < n) omega1 += k.proxLinearDecrease(n - p, theta.subarray(p), g.subarray(p), step, 0);
-    const omega2 = k.proxL1(p, tp, gp, step, tau) - l1Theta;
-    return [omega1, omega2];
+    return [omega1, l1 - l1Theta];
   }
 
   /**
@@ -67,7 +67,13 @@ export class MpgSolver {
       // is piecewise smooth, so this needs far fewer evaluations than plain bisection.
       let a = 0, fa = w0[0] - w0[1];
       let b = 1, fb = w1[0] - w1[1];
+      // The slope is piecewise linear in α (each coordinate is either thresholded to 0 or linear
+      // in α), so once the secant lands in the root's piece it hits the root up to rounding: stop
+      // there when |slope| is negligible against its range over [0,1], which saves the last few
+      // evaluations that only shrink the bracket.
+      const fTol = 1e-7 * (fa - fb);
       let side = 0;
+      let done = false;
       alpha = 0.5;
       w = w0;
       for (let it = 0; it < 100 && b - a > tol; it++) {
@@ -76,8 +82,8 @@ export class MpgSolver {
         w = this.dualSlope(theta, g, p, h, c, l1Theta);
         const fc = w[0] - w[1];
         alpha = c;
-        if (fc === 0) {
-          a = b = c;
+        if (Math.abs(fc) <= fTol) {
+          done = true;
           break;
         }
         if (fc > 0) {
@@ -92,8 +98,10 @@ export class MpgSolver {
           side = -1;
         }
       }
-      alpha = 0.5 * (a + b);
-      w = this.dualSlope(theta, g, p, h, alpha, l1Theta);
+      if (!done) {
+        alpha = 0.5 * (a + b);
+        w = this.dualSlope(theta, g, p, h, alpha, l1Theta);
+      }
     }
     this.write(theta, g, p, h, alpha, out);
     if (alpha === 0 && p < theta.length) {

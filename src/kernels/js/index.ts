@@ -5,7 +5,7 @@ import { gemm, gemmNT, gemmTN } from './gemm.js';
 import { activationBackward, biasActivate, colSums } from './layer.js';
 import { countCorrect, meanSquaredError, softmaxCrossEntropy } from './loss.js';
 import { axpy, countNonzero, dot, l1Norm, scale } from './vector.js';
-import { proxGradient, proxL1, proxLinearDecrease } from './prox.js';
+import { proxGradient, proxL1, proxLinearDecrease, proxStats } from './prox.js';
 import { adamStep, momentumStep } from './optim.js';
 
 export function createJsKernels(): Kernels {
@@ -17,7 +17,7 @@ export function createJsKernels(): Kernels {
     biasActivate, activationBackward, colSums,
     softmaxCrossEntropy, countCorrect, meanSquaredError,
     l1Norm, dot, axpy, scale, countNonzero,
-    proxGradient, proxLinearDecrease, proxL1,
+    proxGradient, proxLinearDecrease, proxL1, proxStats,
     momentumStep, adamStep,
   };
 }

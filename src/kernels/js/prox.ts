@@ -25,3 +25,7 @@ export function proxL1(n: number, x: Float32Array, g: Float32Array, step: number
   for (let i = 0; i < n; i++) s += Math.abs(Math.fround(softThreshold(Math.fround(x[i]! - Math.fround(step) * g[i]!), Math.fround(tau))));
   return s;
 }
+
+export function proxStats(n: number, x: Float32Array, g: Float32Array, step: number, tau: number): [number, number] {
+  return [proxLinearDecrease(n, x, g, step, tau), proxL1(n, x, g, step, tau)];
+}

@@ -13,15 +13,15 @@
 // on the main thread. threads = 1 never creates a pool and runs exactly the single-threaded code.
 import type { ActCode, Kernels } from '../kernels.js';
 import { WasmHeap } from './heap.js';
-import { instantiate, type WasmExports } from './loader.js';
+import { instantiate, type SimdVariant, type WasmExports } from './loader.js';
 import type { WasmMemory, WasmModule } from './webassembly.js';
 import { WasmPool } from './pool.js';
 import { OP_GEMM, OP_GEMM_NT, OP_GEMM_TN, OP_GEMM_TN_K, MAX_CHUNKS } from './jobs.js';
 import { defaultThreads, parseThreads } from './threads.js';
 
-export { findWasmFile, wasmFilePath } from './loader.js';
+export { findWasmFile, wasmFilePath, loadedSimdVariant, defaultSimdVariant } from './loader.js';
 export { WasmHeap } from './heap.js';
-export type { WasmExports } from './loader.js';
+export type { WasmExports, SimdVariant } from './loader.js';
 export type { WasmMemory, WasmModule } from './webassembly.js';
 export { workersSpawned, poolChunks } from './pool.js';
 export { availableCores, defaultThreads, parseThreads, setDefaultThreads, MAX_THREADS } from './threads.js';
@@ -56,11 +56,15 @@ export interface WasmKernelsOptions {
    * default (REGPATH_THREADS, else the available cores, or what configureThreads set).
    */
   threads?: number;
+  /** Which build of the kernels (see SimdVariant); default REGPATH_SIMD, else auto. */
+  simd?: SimdVariant;
 }
 
 /** The wasm backend, plus what worker threads will need to share it. */
 export interface WasmKernels extends Kernels {
   readonly name: 'wasm';
+  /** The build in use: 'fma' (relaxed SIMD, fused multiply-adds) or 'baseline'. */
+  readonly simd: 'fma' | 'baseline';
   /** The shared memory every buffer of this backend lives in. */
   readonly memory: WasmMemory;
   /** The compiled module (instantiate it on `memory` in another thread to share the buffers). */
@@ -85,10 +89,13 @@ export interface WasmKernels extends Kernels {
  */
 export function createWasmKernels(options: WasmKernelsOptions = {}): WasmKernels {
   let threads = options.threads !== undefined ? parseThreads(options.threads, 'threads') : defaultThreads();
-  const { module, memory, exports: ex } = instantiate();
+  const { variant, module, memory, exports: ex } = instantiate(options.simd);
   const heap = new WasmHeap(memory, ex.heapBase());
   const p = (a: Float32Array, need: number, kernel: string, arg: string): number => heap.ptr(a, need, kernel, arg);
 
+  // two f64 results of proxStats (heap blocks are 16-byte aligned, so the f64 view is aligned)
+  const statsOut = heap.alloc(4);
+  const stats = new Float64Array(statsOut.buffer, statsOut.byteOffset, 2);
   let pool: WasmPool | null = null;
   /** Partial sums of the k-split gemmTN (grown when needed). */
   let scratch: Float32Array | null = null;
@@ -139,6 +146,7 @@ export function createWasmKernels(options: WasmKernelsOptions = {}): WasmKernels
 
   return {
     name: 'wasm',
+    simd: variant,
     memory,
     module,
     raw: ex,
@@ -238,6 +246,10 @@ export function createWasmKernels(options: WasmKernelsOptions = {}): WasmKernels
     },
     proxL1(n, x, g, step, tau) {
       return ex.proxL1(n, p(x, n, 'proxL1', 'x'), p(g, n, 'proxL1', 'g'), step, tau);
+    },
+    proxStats(n, x, g, step, tau) {
+      ex.proxStats(n, p(x, n, 'proxStats', 'x'), p(g, n, 'proxStats', 'g'), step, tau, statsOut.byteOffset);
+      return [stats[0]!, stats[1]!];
     },
 
     momentumStep(n, x, g, v, lr, mu) {
