@@ -101,6 +101,7 @@ export class Continuation {
     const r = this.corrector.run(this.theta, {
       h: state.h, maxSteps, moveTolerance: s.moveTolerance * spacing, lossScale: this.problem.nullLoss,
       l1Scale: Math.max(state.l1Scale, 1e-12), accelerate: s.accelerate,
+      restartBound: state.phase === 'initial' ? 'step' : s.restartBound,
     });
     state.h = r.h;
     return r;
@@ -207,7 +208,7 @@ export const continuationMethod: PathMethod = {
     const o = ctx.options;
     const settings: ContinuationSettings = {
       seed: o.seed, points: o.points, direction: o.direction, penalised: ctx.penalised,
-      arcLength: 1.6, h: o.step, accelerate: true,
+      arcLength: 1.6, h: o.step, accelerate: true, restartBound: 'start',
       maxInitialSteps: o.maxCorrectorSteps * 5, maxCorrectorSteps: o.maxCorrectorSteps,
       maxPredictorSteps: 100, predictorLearningRate: 0.1, maxOvershoot: 2.5, maxRetries: 3,
       moveTolerance: o.tolerance, flatSlope: 0.02, minLossFraction: 1e-3,

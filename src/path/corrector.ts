@@ -28,6 +28,18 @@ export interface CorrectorSettings {
   l1Scale: number;
   /** Extrapolation (θ + (k-1)/(k+2)(θ - θ_prev)), undone when it would increase ‖θ‖₁. */
   accelerate: boolean;
+  /**
+   * Which ‖θ‖₁ an extrapolation may not exceed: 'step' — the current iterate's (the reference
+   * rule: undo whenever it increases ‖θ‖₁); 'start' — the corrector's starting point's. Near the
+   * front α* ≈ 1, an MPG step barely changes ‖θ‖₁ and almost any extrapolation raises it a
+   * little, so the 'step' rule restarts the momentum on about every second step and the corrector
+   * degrades to plain proximal gradient. 'start' still guarantees the corrected point is no
+   * denser than where it began, and keeps the momentum; with it goes a function-value restart
+   * (an extrapolated step whose loss exceeds the current iterate's is redone from the iterate),
+   * so the loss cannot run away either. The initial corrector (from a dense random init, far from
+   * the front) uses 'step'.
+   */
+  restartBound: 'step' | 'start';
 }
 
 /**
@@ -72,7 +84,10 @@ export class Corrector {
     let alpha = 1;
     let stationarity = Infinity;
     const checkEvery = Math.max(5, problem.stepsPerEpoch);
+    const l1Start = k.l1Norm(p, theta);
     let lastCheck = this.objectives(theta, s, null);
+    /** The loss at θ (the batch loss of its accepted step; the training loss at the start). */
+    let thetaLoss = lastCheck[0] * s.lossScale;
     let lastLoss = NaN;
     let prevMove = Infinity;
     // at least three checks: the extrapolation needs a few steps to build up speed, and the
@@ -85,12 +100,16 @@ export class Corrector {
       momentumK++;
       const beta = s.accelerate ? (momentumK - 1) / (momentumK + 2) : 0;
       z.set(theta);
+      let extrapolated = false;
       if (beta > 0) {
         k.axpy(n, beta, theta, z);
         k.axpy(n, -beta, prev, z);
-        if (k.l1Norm(p, z) > k.l1Norm(p, theta)) {
+        const bound = s.restartBound === 'start' ? l1Start : k.l1Norm(p, theta);
+        if (k.l1Norm(p, z) > bound) {
           z.set(theta);
           momentumK = 0;
+        } else {
+          extrapolated = true;
         }
       }
       const batch = problem.nextBatch();
@@ -118,6 +137,14 @@ export class Corrector {
         accepted = 0;
       }
       if (!ok) break;
+      if (extrapolated && s.restartBound === 'start' && lastLoss > thetaLoss) {
+        // Function-value restart (O'Donoghue & Candès): the extrapolated step raised the loss
+        // above the current iterate's, so momentum carries the point the wrong way (towards the
+        // all-zero network, a Pareto-critical point of every deep net). Redo the step from θ.
+        momentumK = 0;
+        continue;
+      }
+      thetaLoss = lastLoss;
       prev.set(theta);
       theta.set(y);
       if (++accepted >= 5) {

@@ -7,6 +7,8 @@ export interface RawPoint {
   /** Which part of the method made it (continuation: initial, denser, sparser; sweep: sweep …). */
   phase: string;
   l1: number;
+  /** l2 paths only (--penalty l2): ‖θ_pen‖₂², the path's second objective. */
+  l2squared?: number;
   nonzeros: number;
   trainLoss: number;
   trainAccuracy?: number;
@@ -59,6 +61,8 @@ export interface ContinuationSettings {
   arcLength: number;
   h: number;
   accelerate: boolean;
+  /** Which l1 norm an extrapolation may not exceed (see CorrectorSettings.restartBound). */
+  restartBound: 'step' | 'start';
   maxInitialSteps: number;
   maxCorrectorSteps: number;
   maxPredictorSteps: number;

@@ -1,0 +1,64 @@
+// The corrector's guarantees with momentum kept ('start' restart bound): the corrected point is no
+// denser than where it started and, in full-batch mode, its loss is no higher — also on a badly
+// scaled regression (targets in the hundreds) where momentum used to carry a 2-layer ReLU net
+// into the all-zero network, which is Pareto-critical for every deep net.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { initParameters } from '../src/nn/init.js';
+import { Problem, toDevice } from '../src/nn/problem.js';
+import type { Architecture } from '../src/nn/mlp.js';
+import { Corrector, type CorrectorSettings } from '../src/path/corrector.js';
+import { Adam } from '../src/optim/optimizer.js';
+import { Rng } from '../src/util/rng.js';
+import { backends } from './helpers/backends.js';
+
+function regressionProblem(k: ReturnType<typeof backends>[number], rows: number, seed: number): Problem {
+  const rng = new Rng(seed);
+  const d = 3;
+  const x = new Float32Array(rows * d);
+  const y = new Float32Array(rows);
+  for (let i = 0; i < rows; i++) {
+    for (let j = 0; j < d; j++) x[i * d + j] = rng.normal();
+    // unstandardised target: mean ~300, spread ~100 (the L_null ≈ 10⁴ regime)
+    y[i] = 300 + 80 * x[i * d]! - 40 * x[i * d + 1]! + 5 * rng.normal();
+  }
+  const arch: Architecture = { layers: [d, 3, 1], activation: 'relu', loss: 'mse' };
+  return new Problem(k, arch, toDevice(k, x, y, rows, d), null, rows, seed);
+}
+
+for (const k of backends()) {
+  test(`[${k.name}] a corrector with momentum ('start' bound) never ends denser or with a higher loss than it started`, () => {
+    const problem = regressionProblem(k, 64, 4);
+    const layout = problem.mlp.layout;
+    // a good fit, then its weights scaled down: predicted points between the fit and w = 0
+    const fit = k.alloc(layout.size);
+    const grad = k.alloc(layout.size);
+    initParameters(layout, 'relu', 101, fit);
+    const adam = new Adam(k, layout.size, 0.05);
+    for (let s = 0; s < 3000; s++) {
+      problem.lossAndGradient(fit, problem.nextBatch(), grad);
+      adam.step(fit, grad);
+    }
+    assert.ok(problem.evaluate(fit).loss < 0.01 * problem.nullLoss, 'the fit itself');
+    const settings: CorrectorSettings = {
+      h: 1, maxSteps: 400, moveTolerance: 1e-4, lossScale: problem.nullLoss, l1Scale: 10,
+      accelerate: true, restartBound: 'start',
+    };
+    const theta = k.alloc(layout.size);
+    for (const scale of [0.3, 0.5, 0.7]) {
+      theta.set(fit);
+      for (let i = 0; i < layout.weightCount; i++) theta[i]! *= scale;
+      const l1Before = k.l1Norm(layout.weightCount, theta);
+      const lossBefore = problem.evaluate(theta).loss;
+      const r = new Corrector(k, problem, layout.weightCount).run(theta, settings);
+      const l1After = k.l1Norm(layout.weightCount, theta);
+      const lossAfter = problem.evaluate(theta).loss;
+      const at = `scale ${scale}: l1 ${l1Before} → ${l1After}, loss ${lossBefore} → ${lossAfter} in ${r.steps} steps`;
+      assert.ok(l1After <= l1Before * (1 + 1e-6), at);
+      assert.ok(l1After > 0, `${at}: collapsed to the all-zero network`);
+      // the backtracking test's float32 slack (1e-5·|L| per step) is all the loss may gain;
+      // without the function-value restart the net runs into w = 0 (loss ~ L_null) instead
+      assert.ok(lossAfter <= lossBefore * (1 + settings.maxSteps * 1e-5), at);
+    }
+  });
+}
