@@ -20,6 +20,17 @@ export const Act = { identity: 0, relu: 1, tanh: 2, sigmoid: 3 } as const;
 export type ActName = keyof typeof Act;
 export type ActCode = (typeof Act)[ActName];
 
+/**
+ * A compressed-sparse-row matrix in kernel memory (arrays from `allocInt` / `alloc`): row i's
+ * non-zeros are values[rowStart[i] ..< rowStart[i+1]] in columns colIndex[…]. The offsets are
+ * absolute, so rows r0..r1 of a matrix are the same arrays with rowStart.subarray(r0, r1 + 1).
+ */
+export interface CsrOperand {
+  rowStart: Int32Array;
+  colIndex: Int32Array;
+  values: Float32Array;
+}
+
 export interface Kernels {
   readonly name: 'js' | 'wasm';
 
@@ -27,6 +38,10 @@ export interface Kernels {
   alloc(n: number): Float32Array;
   /** Give a buffer from `alloc` back (optional for callers; the js backend ignores it). */
   free(a: Float32Array): void;
+  /** A zeroed buffer of n 32-bit integers (CSR indices) that this backend's kernels can read. */
+  allocInt(n: number): Int32Array;
+  /** Give a buffer from `allocInt` back. */
+  freeInt(a: Int32Array): void;
 
   // ---- GEMM family -------------------------------------------------------------------------
   /** C(m×n) = A(m×k) · B(k×n)  (+ C). */
@@ -35,6 +50,13 @@ export interface Kernels {
   gemmTN(m: number, n: number, k: number, a: Float32Array, b: Float32Array, c: Float32Array, accumulate: boolean): void;
   /** C(m×n) = A · Bᵀ, with A stored m×k and B stored n×k (input gradient dZ·Wᵀ)  (+ C). */
   gemmNT(m: number, n: number, k: number, a: Float32Array, b: Float32Array, c: Float32Array, accumulate: boolean): void;
+
+  /**
+   * C(m×n) = A·B (+ C) with A an m-row CSR matrix whose column indices index B's rows (B row-major
+   * with n columns). The work is proportional to A's non-zeros: for inputs that are mostly one
+   * value per column (see nn/sparse-input.ts).
+   */
+  csrGemm(m: number, n: number, a: CsrOperand, b: Float32Array, c: Float32Array, accumulate: boolean): void;
 
   // ---- layer pieces ------------------------------------------------------------------------
   /** In place, row-wise: z[i, j] ← act(z[i, j] + bias[j]) for an m×n matrix z. */

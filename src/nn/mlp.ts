@@ -1,5 +1,16 @@
 import { Act, type ActCode, type ActName, type Kernels } from '../kernels/kernels.js';
 import { ParameterLayout } from './layout.js';
+import type { CsrOperand } from '../kernels/kernels.js';
+
+/**
+ * The first layer's input in sparse form (see sparse-input.ts): X = S + 1·offsetᵀ for the rows of
+ * this call. `byColumn` (Sᵀ of exactly these rows) is needed only when a gradient is asked for.
+ */
+export interface SparseBatch {
+  byRow: CsrOperand;
+  byColumn: CsrOperand | null;
+  offset: Float32Array;
+}
 
 export type LossName = 'cross-entropy' | 'mse';
 
@@ -29,6 +40,8 @@ export class Mlp {
   private readonly acts: Float32Array[] = [];
   private readonly deltaA: Float32Array;
   private readonly deltaB: Float32Array;
+  /** The first layer's bias shifted by offsetᵀW (sparse inputs). */
+  private readonly shiftedBias: Float32Array;
 
   constructor(k: Kernels, arch: Architecture, maxRows: number) {
     this.k = k;
@@ -40,14 +53,18 @@ export class Mlp {
     for (let l = 0; l < this.layout.depth; l++) this.acts.push(k.alloc(maxRows * this.layout.fanOut(l)));
     this.deltaA = k.alloc(maxRows * widest);
     this.deltaB = k.alloc(maxRows * widest);
+    this.shiftedBias = k.alloc(this.layout.fanOut(0));
   }
 
   get outputs(): number {
     return this.arch.layers[this.arch.layers.length - 1]!;
   }
 
-  /** Forward pass of `rows` examples x (rows × inputs); returns the output view (rows × outputs). */
-  forward(theta: Float32Array, x: Float32Array, rows: number): Float32Array {
+  /**
+   * Forward pass of `rows` examples x (rows × inputs); returns the output view (rows × outputs).
+   * With `sparse` (the same rows of x in sparse form) the first layer uses it instead of x.
+   */
+  forward(theta: Float32Array, x: Float32Array, rows: number, sparse: SparseBatch | null = null): Float32Array {
     this.checkRows(rows);
     const { k, layout } = this;
     let input = x;
@@ -55,9 +72,18 @@ export class Mlp {
       const out = this.acts[l]!;
       const fanIn = layout.fanIn(l);
       const fanOut = layout.fanOut(l);
-      k.gemm(rows, fanOut, fanIn, input, layout.weights(theta, l), out, false);
       const act: ActCode = l === layout.depth - 1 ? Act.identity : this.act;
-      k.biasActivate(rows, fanOut, out, layout.bias(theta, l), act);
+      if (l === 0 && sparse) {
+        // X·W + b = S·W + (b + offsetᵀW)
+        const w = layout.weights(theta, 0);
+        k.gemm(1, fanOut, fanIn, sparse.offset, w, this.shiftedBias, false);
+        k.axpy(fanOut, 1, layout.bias(theta, 0), this.shiftedBias);
+        k.csrGemm(rows, fanOut, sparse.byRow, w, out, false);
+        k.biasActivate(rows, fanOut, out, this.shiftedBias, act);
+      } else {
+        k.gemm(rows, fanOut, fanIn, input, layout.weights(theta, l), out, false);
+        k.biasActivate(rows, fanOut, out, layout.bias(theta, l), act);
+      }
       input = out;
     }
     return this.acts[layout.depth - 1]!.subarray(0, rows * this.outputs);
@@ -69,9 +95,11 @@ export class Mlp {
    */
   lossAndGradient(
     theta: Float32Array, x: Float32Array, y: Float32Array, rows: number, grad: Float32Array | null,
+    sparse: SparseBatch | null = null,
   ): { loss: number; correct: number } {
     const { k, layout } = this;
-    const logits = this.forward(theta, x, rows);
+    if (grad && sparse && !sparse.byColumn) throw new Error('internal: a gradient from sparse inputs needs their column form');
+    const logits = this.forward(theta, x, rows, sparse);
     const c = this.outputs;
     let correct = 0;
     let delta = this.deltaA;
@@ -89,8 +117,14 @@ export class Mlp {
       const fanOut = layout.fanOut(l);
       const input = l === 0 ? x : this.acts[l - 1]!;
       // dW = inputᵀ·δ, db = Σ_rows δ
-      k.gemmTN(fanIn, fanOut, rows, input, delta, layout.weights(grad, l), false);
       k.colSums(rows, fanOut, delta, layout.bias(grad, l), false);
+      if (l === 0 && sparse?.byColumn) {
+        // Xᵀδ = Sᵀδ + offset·(1ᵀδ)
+        k.csrGemm(fanIn, fanOut, sparse.byColumn, delta, layout.weights(grad, 0), false);
+        k.gemm(fanIn, fanOut, 1, sparse.offset, layout.bias(grad, 0), layout.weights(grad, 0), true);
+      } else {
+        k.gemmTN(fanIn, fanOut, rows, input, delta, layout.weights(grad, l), false);
+      }
       if (l > 0) {
         // δ_prev = (δ·Wᵀ) ⊙ act'(a_prev)
         k.gemmNT(rows, fanIn, fanOut, delta, layout.weights(theta, l), other, false);

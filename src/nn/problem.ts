@@ -1,6 +1,7 @@
 import type { Kernels } from '../kernels/kernels.js';
 import { Rng } from '../util/rng.js';
-import { Mlp, type Architecture } from './mlp.js';
+import { Mlp, type Architecture, type SparseBatch } from './mlp.js';
+import { sparseInput, sparseRows, type SparseInput } from './sparse-input.js';
 
 /** Rows of data copied once into kernel memory. y holds class indices or regression targets. */
 export interface DeviceData {
@@ -24,6 +25,8 @@ export interface Batch {
   x: Float32Array;
   y: Float32Array;
   rows: number;
+  /** The same rows in sparse form, when the first layer can use it. */
+  sparse?: SparseBatch | null;
 }
 
 export interface Evaluation {
@@ -47,6 +50,9 @@ export class Problem {
   private readonly bx: Float32Array | null;
   private readonly by: Float32Array | null;
   private rng: Rng;
+  /** Sparse forms of the training and test inputs (null where dense is as fast). */
+  private readonly trainSparse: SparseInput | null;
+  private readonly testSparse: SparseInput | null;
   /** Mini-batch steps taken; an epoch is ceil(rows / batch) of them. */
   steps = 0;
 
@@ -64,6 +70,13 @@ export class Problem {
     this.bx = full ? null : k.alloc(this.batchSize * train.features);
     this.by = full ? null : k.alloc(this.batchSize * train.targets);
     this.nullLoss = nullLoss(arch, train);
+    this.trainSparse = sparseInput(k, train.x, train.rows, train.features);
+    this.testSparse = test ? sparseInput(k, test.x, test.rows, test.features) : null;
+  }
+
+  /** Share of non-zeros of the training inputs' sparse form, or null when the dense form is used. */
+  get sparseDensity(): number | null {
+    return this.trainSparse?.density ?? null;
   }
 
   get fullBatch(): boolean {
@@ -86,7 +99,10 @@ export class Problem {
   nextBatch(): Batch {
     const t = this.train;
     this.steps++;
-    if (!this.bx || !this.by) return { x: t.x, y: t.y, rows: t.rows };
+    if (!this.bx || !this.by) {
+      const s = this.trainSparse;
+      return { x: t.x, y: t.y, rows: t.rows, sparse: s ? { byRow: s.byRow, byColumn: s.byColumn, offset: s.offset } : null };
+    }
     if (this.cursor + this.batchSize > t.rows) {
       this.rng.shuffle(this.order);
       this.cursor = 0;
@@ -102,19 +118,21 @@ export class Problem {
   }
 
   lossAndGradient(theta: Float32Array, batch: Batch, grad: Float32Array | null): number {
-    return this.mlp.lossAndGradient(theta, batch.x, batch.y, batch.rows, grad).loss;
+    return this.mlp.lossAndGradient(theta, batch.x, batch.y, batch.rows, grad, batch.sparse ?? null).loss;
   }
 
   /** Mean loss (and accuracy) over a whole data set, in chunks that fit the workspace. */
   evaluate(theta: Float32Array, data: DeviceData = this.train): Evaluation {
     const chunk = this.mlp.maxRows;
     const d = data.features;
+    const s = data === this.train ? this.trainSparse : data === this.test ? this.testSparse : null;
     let loss = 0;
     let correct = 0;
     for (let start = 0; start < data.rows; start += chunk) {
       const rows = Math.min(chunk, data.rows - start);
+      const sparse = s ? { byRow: sparseRows(s, start, rows), byColumn: null, offset: s.offset } : null;
       const r = this.mlp.lossAndGradient(
-        theta, data.x.subarray(start * d, (start + rows) * d), data.y.subarray(start, start + rows), rows, null);
+        theta, data.x.subarray(start * d, (start + rows) * d), data.y.subarray(start, start + rows), rows, null, sparse);
       loss += r.loss * rows;
       correct += r.correct;
     }

@@ -1,5 +1,6 @@
 // Plain-TypeScript GEMM variants: the oracle for the wasm kernels, written for clarity with
 // the loop order that keeps the innermost access contiguous.
+import type { CsrOperand } from '../kernels.js';
 
 export function gemm(m: number, n: number, k: number, a: Float32Array, b: Float32Array, c: Float32Array, accumulate: boolean): void {
   const row = new Float64Array(n);
@@ -42,5 +43,20 @@ export function gemmNT(m: number, n: number, k: number, a: Float32Array, b: Floa
       for (let p = 0; p < k; p++) s += a[ao + p]! * b[bo + p]!;
       c[i * n + j] = s;
     }
+  }
+}
+
+export function csrGemm(m: number, n: number, a: CsrOperand, b: Float32Array, c: Float32Array, accumulate: boolean): void {
+  const { rowStart, colIndex, values } = a;
+  const row = new Float64Array(n);
+  for (let i = 0; i < m; i++) {
+    if (accumulate) for (let j = 0; j < n; j++) row[j] = c[i * n + j]!;
+    else row.fill(0);
+    for (let p = rowStart[i]!; p < rowStart[i + 1]!; p++) {
+      const v = values[p]!;
+      const bj = colIndex[p]! * n;
+      for (let j = 0; j < n; j++) row[j]! += v * b[bj + j]!;
+    }
+    for (let j = 0; j < n; j++) c[i * n + j] = row[j]!;
   }
 }

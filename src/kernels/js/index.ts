@@ -1,7 +1,7 @@
 // The plain-TypeScript backend: every kernel written as directly as the maths allows. It is the
 // oracle the wasm backend is tested against, and the fallback where WebAssembly SIMD is missing.
 import type { Kernels } from '../kernels.js';
-import { gemm, gemmNT, gemmTN } from './gemm.js';
+import { csrGemm, gemm, gemmNT, gemmTN } from './gemm.js';
 import { activationBackward, biasActivate, colSums } from './layer.js';
 import { countCorrect, meanSquaredError, softmaxCrossEntropy } from './loss.js';
 import { axpy, countNonzero, dot, l1Norm, scale } from './vector.js';
@@ -13,7 +13,9 @@ export function createJsKernels(): Kernels {
     name: 'js',
     alloc: (n) => new Float32Array(n),
     free: () => {},
-    gemm, gemmTN, gemmNT,
+    allocInt: (n) => new Int32Array(n),
+    freeInt: () => {},
+    gemm, gemmTN, gemmNT, csrGemm,
     biasActivate, activationBackward, colSums,
     softmaxCrossEntropy, countCorrect, meanSquaredError,
     l1Norm, dot, axpy, scale, countNonzero,

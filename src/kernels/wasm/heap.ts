@@ -88,7 +88,7 @@ export class WasmHeap {
    * The byte offset of a, after checking (cheaply) that it is a view on this memory with at
    * least `need` floats. Used on every kernel argument.
    */
-  ptr(a: Float32Array, need: number, kernel: string, arg: string): number {
+  ptr(a: Float32Array | Int32Array, need: number, kernel: string, arg: string): number {
     const buf = a.buffer;
     if (buf !== this.current && !this.buffers.has(buf)) {
       throw new RegpathError(

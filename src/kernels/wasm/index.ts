@@ -16,7 +16,7 @@ import { WasmHeap } from './heap.js';
 import { instantiate, type SimdVariant, type WasmExports } from './loader.js';
 import type { WasmMemory, WasmModule } from './webassembly.js';
 import { WasmPool } from './pool.js';
-import { OP_GEMM, OP_GEMM_NT, OP_GEMM_TN, OP_GEMM_TN_K, MAX_CHUNKS } from './jobs.js';
+import { OP_CSR, OP_GEMM, OP_GEMM_NT, OP_GEMM_TN, OP_GEMM_TN_K, MAX_CHUNKS } from './jobs.js';
 import { defaultThreads, parseThreads } from './threads.js';
 
 export { findWasmFile, wasmFilePath, loadedSimdVariant, defaultSimdVariant } from './loader.js';
@@ -91,7 +91,7 @@ export function createWasmKernels(options: WasmKernelsOptions = {}): WasmKernels
   let threads = options.threads !== undefined ? parseThreads(options.threads, 'threads') : defaultThreads();
   const { variant, module, memory, exports: ex } = instantiate(options.simd);
   const heap = new WasmHeap(memory, ex.heapBase());
-  const p = (a: Float32Array, need: number, kernel: string, arg: string): number => heap.ptr(a, need, kernel, arg);
+  const p = (a: Float32Array | Int32Array, need: number, kernel: string, arg: string): number => heap.ptr(a, need, kernel, arg);
 
   // two f64 results of proxStats (heap blocks are 16-byte aligned, so the f64 view is aligned)
   const statsOut = heap.alloc(4);
@@ -169,12 +169,35 @@ export function createWasmKernels(options: WasmKernelsOptions = {}): WasmKernels
     },
     alloc: (n) => heap.alloc(n),
     free: (a) => heap.free(a),
+    allocInt(n) {
+      const f = heap.alloc(n);
+      return new Int32Array(f.buffer, f.byteOffset, n);
+    },
+    freeInt(a) {
+      heap.free(new Float32Array(a.buffer, a.byteOffset, a.length));
+    },
 
     gemm(m, n, k, a, b, c, accumulate) {
       const pa = p(a, m * k, 'gemm', 'a'), pb = p(b, k * n, 'gemm', 'b'), pc = p(c, m * n, 'gemm', 'c');
       const acc = accumulate ? 1 : 0;
       if (threads > 1 && byRows(OP_GEMM, m, n, k, pa, k, pb, n, pc, acc)) return;
       ex.gemm(m, n, k, pa, k, pb, n, pc, n, acc);
+    },
+    csrGemm(m, n, a, b, c, accumulate) {
+      const rs = p(a.rowStart, m + 1, 'csrGemm', 'rowStart');
+      const nnz = m > 0 ? a.rowStart[m]! : 0;
+      const ci = p(a.colIndex, nnz, 'csrGemm', 'colIndex'), va = p(a.values, nnz, 'csrGemm', 'values');
+      const pb = p(b, 0, 'csrGemm', 'b'), pc = p(c, m * n, 'csrGemm', 'c');
+      const acc = accumulate ? 1 : 0;
+      if (threads > 1) {
+        const pl = parallel(2 * (nnz - (m > 0 ? a.rowStart[0]! : 0)) * n);
+        const step = pl ? rowStep(m, wasmTuning.minChunkRows) : 0;
+        if (pl && step > 0) {
+          pl.run(OP_CSR, m, n, ci, rs, va, pb, n, pc, n, acc, step, Math.ceil(m / step), 0);
+          return;
+        }
+      }
+      ex.csrGemm(m, n, rs, ci, va, pb, n, pc, n, acc);
     },
     gemmTN(m, n, k, a, b, c, accumulate) {
       const pa = p(a, k * m, 'gemmTN', 'a'), pb = p(b, k * n, 'gemmTN', 'b'), pc = p(c, m * n, 'gemmTN', 'c');

@@ -45,12 +45,15 @@ export const OP_GEMM_NT = 2;
 export const OP_GEMM_TN = 3;
 /** gemmTN by ranges of k: chunk 0 into C, chunk j > 0 into partial sum j-1 of the scratch. */
 export const OP_GEMM_TN_K = 4;
+/** csrGemm by rows of C (= rows of A); fields: a = rowStart, k = colIdx, lda = vals (pointers). */
+export const OP_CSR = 5;
 
 /** The GEMM exports a chunk calls (a subset of WasmExports). */
 export interface GemmExports {
   gemm(m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, accumulate: number): void;
   gemmTN(m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, accumulate: number): void;
   gemmNT(m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, accumulate: number): void;
+  csrGemm(m: number, n: number, rowStart: number, colIdx: number, vals: number, b: number, ldb: number, c: number, ldc: number, accumulate: number): void;
 }
 
 /** Runs chunk `chunk` of the job described in `f` (the Uint32 view of the control block). */
@@ -70,7 +73,8 @@ export function runChunk(ex: GemmExports, f: Uint32Array, chunk: number): void {
   const r0 = chunk * step;
   const rows = Math.min(m, r0 + step) - r0;
   if (rows <= 0) return;
-  if (op === OP_GEMM) ex.gemm(rows, n, k, a + r0 * lda * 4, lda, b, ldb, c + r0 * ldc * 4, ldc, acc);
+  if (op === OP_CSR) ex.csrGemm(rows, n, a + r0 * 4, k, lda, b, ldb, c + r0 * ldc * 4, ldc, acc);
+  else if (op === OP_GEMM) ex.gemm(rows, n, k, a + r0 * lda * 4, lda, b, ldb, c + r0 * ldc * 4, ldc, acc);
   else if (op === OP_GEMM_NT) ex.gemmNT(rows, n, k, a + r0 * lda * 4, lda, b, ldb, c + r0 * ldc * 4, ldc, acc);
   else ex.gemmTN(rows, n, k, a + r0 * 4, lda, b, ldb, c + r0 * ldc * 4, ldc, acc);
 }

@@ -1,0 +1,89 @@
+// Sparse × dense products for inputs that are mostly one value per column (images: the background
+// pixel). C(m×n) = A·B (+ C) with A in compressed sparse row form: row i's non-zeros are
+// vals[rowStart[i] ..< rowStart[i+1]] in columns colIdx[…] (i32 arrays in this memory; the offsets
+// are absolute, so a row range is just a shifted rowStart pointer).
+//
+// One output row at a time, held in up to five f32x4 accumulators (20 columns) plus a partial
+// tail vector: each non-zero a_ij broadcasts and multiply-adds B's row j into them, so the work
+// is one pass over the non-zeros with B's rows gathered (B is small: a weight matrix, or the
+// deltas of the batch for the transposed product, which uses the CSR form of Aᵀ). Wider outputs
+// are cut into panels of 20 columns.
+import { loadPart, storePart, madd } from './simd';
+
+@inline function rowPanel(
+  V: i32, T: i32, p0: i32, p1: i32, colIdx: usize, vals: usize, pb: usize, ldb: usize, pc: usize, acc: bool,
+): void {
+  const z = f32x4.splat(0);
+  const tOff: usize = <usize>V << 4;
+  let c0 = z, c1 = z, c2 = z, c3 = z, c4 = z, ct = z;
+  if (acc) {
+    if (V > 0) c0 = v128.load(pc);
+    if (V > 1) c1 = v128.load(pc, 16);
+    if (V > 2) c2 = v128.load(pc, 32);
+    if (V > 3) c3 = v128.load(pc, 48);
+    if (V > 4) c4 = v128.load(pc, 64);
+    if (T > 0) ct = loadPart(pc + tOff, T);
+  }
+  for (let p = p0; p < p1; p++) {
+    const off = <usize>p << 2;
+    const a = v128.load32_splat(vals + off);
+    const row = pb + <usize>load<i32>(colIdx + off) * ldb;
+    if (V > 0) c0 = madd(a, v128.load(row), c0);
+    if (V > 1) c1 = madd(a, v128.load(row, 16), c1);
+    if (V > 2) c2 = madd(a, v128.load(row, 32), c2);
+    if (V > 3) c3 = madd(a, v128.load(row, 48), c3);
+    if (V > 4) c4 = madd(a, v128.load(row, 64), c4);
+    if (T > 0) ct = madd(a, loadPart(row + tOff, T), ct);
+  }
+  if (V > 0) v128.store(pc, c0);
+  if (V > 1) v128.store(pc, c1, 16);
+  if (V > 2) v128.store(pc, c2, 32);
+  if (V > 3) v128.store(pc, c3, 48);
+  if (V > 4) v128.store(pc, c4, 64);
+  if (T > 0) storePart(pc + tOff, ct, T);
+}
+
+function panel(nc: i32, p0: i32, p1: i32, colIdx: usize, vals: usize, pb: usize, ldb: usize, pc: usize, acc: bool): void {
+  switch (nc) {
+    case 20: rowPanel(5, 0, p0, p1, colIdx, vals, pb, ldb, pc, acc); break;
+    case 19: rowPanel(4, 3, p0, p1, colIdx, vals, pb, ldb, pc, acc); break;
+    case 18: rowPanel(4, 2, p0, p1, colIdx, vals, pb, ldb, pc, acc); break;
+    case 17: rowPanel(4, 1, p0, p1, colIdx, vals, pb, ldb, pc, acc); break;
+    case 16: rowPanel(4, 0, p0, p1, colIdx, vals, pb, ldb, pc, acc); break;
+    case 15: rowPanel(3, 3, p0, p1, colIdx, vals, pb, ldb, pc, acc); break;
+    case 14: rowPanel(3, 2, p0, p1, colIdx, vals, pb, ldb, pc, acc); break;
+    case 13: rowPanel(3, 1, p0, p1, colIdx, vals, pb, ldb, pc, acc); break;
+    case 12: rowPanel(3, 0, p0, p1, colIdx, vals, pb, ldb, pc, acc); break;
+    case 11: rowPanel(2, 3, p0, p1, colIdx, vals, pb, ldb, pc, acc); break;
+    case 10: rowPanel(2, 2, p0, p1, colIdx, vals, pb, ldb, pc, acc); break;
+    case 9: rowPanel(2, 1, p0, p1, colIdx, vals, pb, ldb, pc, acc); break;
+    case 8: rowPanel(2, 0, p0, p1, colIdx, vals, pb, ldb, pc, acc); break;
+    case 7: rowPanel(1, 3, p0, p1, colIdx, vals, pb, ldb, pc, acc); break;
+    case 6: rowPanel(1, 2, p0, p1, colIdx, vals, pb, ldb, pc, acc); break;
+    case 5: rowPanel(1, 1, p0, p1, colIdx, vals, pb, ldb, pc, acc); break;
+    case 4: rowPanel(1, 0, p0, p1, colIdx, vals, pb, ldb, pc, acc); break;
+    case 3: rowPanel(0, 3, p0, p1, colIdx, vals, pb, ldb, pc, acc); break;
+    case 2: rowPanel(0, 2, p0, p1, colIdx, vals, pb, ldb, pc, acc); break;
+    default: rowPanel(0, 1, p0, p1, colIdx, vals, pb, ldb, pc, acc); break;
+  }
+}
+
+/**
+ * C(m×n) = A·B (+ C), A an m-row CSR matrix (rowStart: m+1 i32, colIdx / vals: the non-zeros),
+ * B dense with row stride ldb floats, C with row stride ldc floats. Pointers are byte offsets.
+ */
+export function csrGemm(
+  m: i32, n: i32, rowStart: usize, colIdx: usize, vals: usize, b: usize, ldb: i32, c: usize, ldc: i32, accumulate: i32,
+): void {
+  const acc = accumulate != 0;
+  const ldbB = <usize>ldb << 2;
+  const ldcB = <usize>ldc << 2;
+  for (let i = 0; i < m; i++) {
+    const p0 = load<i32>(rowStart + (<usize>i << 2));
+    const p1 = load<i32>(rowStart + (<usize>(i + 1) << 2));
+    const pc = c + <usize>i * ldcB;
+    for (let j0 = 0; j0 < n; j0 += 20) {
+      panel(min(20, n - j0), p0, p1, colIdx, vals, b + (<usize>j0 << 2), ldbB, pc + (<usize>j0 << 2), acc);
+    }
+  }
+}
