@@ -8,7 +8,9 @@
 //   2. the same at batch 256 and 64;
 //   3. the multiobjective proximal gradient step (MpgSolver.step) on the 16,330 parameters, as a
 //      share of a training step at batch 5,600;
-//   4. with --path: the whole default `regpath path` run (built-in MNIST), per thread count:
+//   4. a full-batch step on the built-in MNIST training split (8,000 digits, standardised): the
+//      sparse first layer (nn/sparse-input.ts) against the dense one, 1 thread and all cores;
+//   5. with --path: the whole default `regpath path` run (built-in MNIST), per thread count:
 //      seconds, points, train hypervolume (loss/ln 10, l1/450), peak RSS.
 // Every time is the median and the min of several repetitions after a warm-up: on a machine
 // shared with other jobs the min is the better estimate of the code's speed. PyTorch runs in a
@@ -26,6 +28,9 @@ import { initParameters } from '../src/nn/init.js';
 import { MpgSolver } from '../src/optim/mpg.js';
 import { hypervolume } from '../src/metrics/front.js';
 import { Rng } from '../src/util/rng.js';
+import { loadDataset } from '../src/data/load.js';
+import { applyStandardizer, fitStandardizer } from '../src/data/standardize.js';
+import { Problem, toDevice } from '../src/nn/problem.js';
 
 // ---- arguments -------------------------------------------------------------------------------
 
@@ -152,6 +157,41 @@ function measureSteps(): StepRow[] {
   return rows;
 }
 
+interface MnistRow {
+  threads: number;
+  density: number;
+  sparse: Timing;
+  dense: Timing;
+}
+
+/** Full-batch training step (loss + gradient + SGD update) on the 8,000 standardised MNIST digits. */
+function measureMnist(): MnistRow[] {
+  const ds = loadDataset('mnist');
+  const rows = 8000;
+  const std = applyStandardizer(ds, fitStandardizer(ds));
+  const out: MnistRow[] = [];
+  for (const threads of threadCounts) {
+    const k = createWasmKernels({ threads });
+    const arch: Architecture = { layers: LAYERS, activation: 'relu', loss: 'cross-entropy' };
+    const problem = new Problem(k, arch, toDevice(k, std.x, std.y, rows, ds.features), null, rows, 1);
+    const theta = k.alloc(problem.mlp.layout.size);
+    initParameters(problem.mlp.layout, 'relu', 1, theta);
+    const grad = k.alloc(theta.length);
+    const batch = problem.nextBatch();
+    const denseBatch = { x: batch.x, y: batch.y, rows: batch.rows };
+    const step = (b: typeof batch) => () => {
+      problem.lossAndGradient(theta, b, grad);
+      k.axpy(theta.length, -LR, grad, theta);
+    };
+    const sparse = time(step(batch));
+    const dense = time(step(denseBatch));
+    out.push({ threads, density: problem.sparseDensity ?? 1, sparse, dense });
+    k.close();
+    process.stderr.write(`  MNIST full-batch step, ${threads} thread(s): sparse ${sparse.median_ms.toFixed(2)} ms, dense ${dense.median_ms.toFixed(2)} ms\n`);
+  }
+  return out;
+}
+
 function measureMpg(): Timing {
   const k = createWasmKernels({ threads: 1 });
   const arch: Architecture = { layers: LAYERS, activation: 'relu', loss: 'cross-entropy' };
@@ -246,6 +286,7 @@ console.log(`regpath bench: ${cores} core(s) available, Node ${process.version};
 process.stderr.write('measuring regpath ...\n');
 const steps = measureSteps();
 const mpg = measureMpg();
+const mnist = measureMnist();
 const torch = runTorch();
 const torchOk = typeof torch !== 'string';
 if (torchOk) {
@@ -283,6 +324,11 @@ console.log(`\nMPG step (MpgSolver.step, 16,330 parameters, 1 thread): ${cell(mp
   `${f((100 * mpg.median_ms) / base1.median_ms, 1)} % of a 1-thread training step at batch 5,600` +
   (cores > 1 ? `, ${f((100 * mpg.median_ms) / baseN.median_ms, 1)} % of a ${cores}-thread one` : ''));
 
+console.log(`\nFull-batch step on the built-in MNIST training split (8,000 × 784, standardised; ${f(100 * (mnist[0]?.density ?? 1), 1)} % of S non-zero)`);
+for (const r of mnist) {
+  console.log(`  ${r.threads} thread(s): sparse first layer ${cell(r.sparse)} ms, dense ${cell(r.dense)} ms (${f(r.dense.median_ms / r.sparse.median_ms, 2)}× faster)`);
+}
+
 let paths: PathRow[] | undefined;
 if (flag('--path')) {
   const list = (value('--path-threads') ?? String(cores)).split(',').map(Number);
@@ -308,6 +354,7 @@ writeFileSync(outFile, JSON.stringify({
     ratioMedian: r.torch && Number.isFinite(r.regpath.median_ms) ? r.regpath.median_ms / r.torch.median_ms : null,
     ratioMin: r.torch && Number.isFinite(r.regpath.min_ms) ? r.regpath.min_ms / r.torch.min_ms : null,
   })),
+  mnistFullBatchStep: mnist,
   mpgStep: { parameters: 16330, ...mpg, percentOfStep1Thread: (100 * mpg.median_ms) / base1.median_ms, percentOfStepAllCores: (100 * mpg.median_ms) / baseN.median_ms },
   ...(paths && { path: paths }),
 }, null, 2) + '\n');
