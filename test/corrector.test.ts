@@ -62,3 +62,30 @@ for (const k of backends()) {
     }
   });
 }
+
+for (const k of backends()) {
+  test(`[${k.name}] a kept forward pass gives the same loss and gradient as a fresh one, and is never reused twice`, () => {
+    const problem = regressionProblem(k, 40, 6);
+    const layout = problem.mlp.layout;
+    const theta = k.alloc(layout.size);
+    const other = k.alloc(layout.size);
+    initParameters(layout, 'relu', 3, theta);
+    initParameters(layout, 'relu', 4, other);
+    const batch = problem.nextBatch();
+    const fresh = k.alloc(layout.size);
+    const lossFresh = problem.lossAndGradient(theta, batch, fresh);
+    // loss-only call, then the gradient from the kept forward pass
+    const lossOnly = problem.lossAndGradient(theta, batch, null);
+    const reused = k.alloc(layout.size);
+    const lossReused = problem.lossAndGradient(theta, batch, reused, true);
+    assert.equal(lossOnly, lossFresh);
+    assert.equal(lossReused, lossFresh);
+    assert.deepEqual(Array.from(reused), Array.from(fresh));
+    // after a backward pass nothing is kept: the flag falls back to a full pass (here at another θ)
+    const again = k.alloc(layout.size);
+    const expected = k.alloc(layout.size);
+    const lossOther = problem.lossAndGradient(other, batch, expected);
+    assert.equal(problem.lossAndGradient(other, batch, again, true), lossOther);
+    assert.deepEqual(Array.from(again), Array.from(expected));
+  });
+}

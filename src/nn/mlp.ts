@@ -42,6 +42,8 @@ export class Mlp {
   private readonly deltaB: Float32Array;
   /** The first layer's bias shifted by offsetᵀW (sparse inputs). */
   private readonly shiftedBias: Float32Array;
+  /** Loss of the last loss-only call, whose activations are still in the buffers (see reuseForward). */
+  private lastForward: { loss: number; correct: number } | null = null;
 
   constructor(k: Kernels, arch: Architecture, maxRows: number) {
     this.k = k;
@@ -66,6 +68,7 @@ export class Mlp {
    */
   forward(theta: Float32Array, x: Float32Array, rows: number, sparse: SparseBatch | null = null): Float32Array {
     this.checkRows(rows);
+    this.lastForward = null;
     const { k, layout } = this;
     let input = x;
     for (let l = 0; l < layout.depth; l++) {
@@ -92,25 +95,39 @@ export class Mlp {
   /**
    * Loss of the batch and, when grad is given, its gradient with respect to θ (written, not
    * accumulated). `count` correct predictions are returned for classification.
+   *
+   * `reuseForward`: the caller promises that the previous call on this Mlp was a loss-only call
+   * (grad null) with the same θ values, rows and batch; its forward pass is then reused and only
+   * the backward pass runs (a line search's accepted point is the next step's starting point).
+   * Without such a kept forward pass the flag is ignored.
    */
   lossAndGradient(
     theta: Float32Array, x: Float32Array, y: Float32Array, rows: number, grad: Float32Array | null,
-    sparse: SparseBatch | null = null,
+    sparse: SparseBatch | null = null, reuseForward = false,
   ): { loss: number; correct: number } {
     const { k, layout } = this;
     if (grad && sparse && !sparse.byColumn) throw new Error('internal: a gradient from sparse inputs needs their column form');
-    const logits = this.forward(theta, x, rows, sparse);
-    const c = this.outputs;
-    let correct = 0;
     let delta = this.deltaA;
     let loss: number;
-    if (this.arch.loss === 'cross-entropy') {
-      correct = k.countCorrect(rows, c, logits, y);
-      loss = k.softmaxCrossEntropy(rows, c, logits, y, delta);
+    let correct = 0;
+    const kept = reuseForward ? this.lastForward : null;
+    if (kept) {
+      // the activations and the loss gradient of the previous call are still in the buffers
+      ({ loss, correct } = kept);
     } else {
-      loss = k.meanSquaredError(rows, c, logits, y, delta);
+      const logits = this.forward(theta, x, rows, sparse);
+      const c = this.outputs;
+      if (this.arch.loss === 'cross-entropy') {
+        correct = k.countCorrect(rows, c, logits, y);
+        loss = k.softmaxCrossEntropy(rows, c, logits, y, delta);
+      } else {
+        loss = k.meanSquaredError(rows, c, logits, y, delta);
+      }
+      this.lastForward = { loss, correct };
     }
     if (!grad) return { loss, correct };
+    // the backward pass overwrites the buffers the kept forward pass lives in
+    this.lastForward = null;
     let other = this.deltaB;
     for (let l = layout.depth - 1; l >= 0; l--) {
       const fanIn = layout.fanIn(l);

@@ -117,8 +117,9 @@ export class Problem {
     return { x: this.bx, y: this.by, rows: this.batchSize };
   }
 
-  lossAndGradient(theta: Float32Array, batch: Batch, grad: Float32Array | null): number {
-    return this.mlp.lossAndGradient(theta, batch.x, batch.y, batch.rows, grad, batch.sparse ?? null).loss;
+  /** Loss (and gradient) on a batch; `reuseForward` as in Mlp.lossAndGradient. */
+  lossAndGradient(theta: Float32Array, batch: Batch, grad: Float32Array | null, reuseForward = false): number {
+    return this.mlp.lossAndGradient(theta, batch.x, batch.y, batch.rows, grad, batch.sparse ?? null, reuseForward).loss;
   }
 
   /** Mean loss (and accuracy) over a whole data set, in chunks that fit the workspace. */

@@ -94,6 +94,9 @@ export class Corrector {
     // first intervals' moves say little about the rate
     let checks = 0;
     let converged = false;
+    // Full batch: θ's forward pass (the accepted line-search point's) is still in the network's
+    // buffers after a step, so a step that starts from θ itself needs only the backward pass.
+    let thetaForwardKept = false;
     let step = 0;
     for (; step < s.maxSteps; step++) {
       // extrapolate
@@ -113,7 +116,8 @@ export class Corrector {
         }
       }
       const batch = problem.nextBatch();
-      const lz = problem.lossAndGradient(z, batch, grad);
+      const lz = problem.lossAndGradient(z, batch, grad, thetaForwardKept && !extrapolated);
+      thetaForwardKept = false;
       if (!Number.isFinite(lz)) {
         // the extrapolated point itself blew up: drop momentum and retry from θ
         momentumK = 0;
@@ -144,6 +148,7 @@ export class Corrector {
         momentumK = 0;
         continue;
       }
+      thetaForwardKept = problem.fullBatch;
       thetaLoss = lastLoss;
       prev.set(theta);
       theta.set(y);
