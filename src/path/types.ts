@@ -63,6 +63,12 @@ export interface ContinuationSettings {
   accelerate: boolean;
   /** Which l1 norm an extrapolation may not exceed (see CorrectorSettings.restartBound). */
   restartBound: 'step' | 'start';
+  /**
+   * The initial corrector's progress tolerance as a fraction of the others': both branches start
+   * from its point, so a point left short of the front there costs the whole dense part of the
+   * front (its points end up dominated by later ones).
+   */
+  initialToleranceFactor: number;
   maxInitialSteps: number;
   maxCorrectorSteps: number;
   maxPredictorSteps: number;
