@@ -5,6 +5,8 @@ import { pathCommand } from './path-command.js';
 import { exportCommand } from './export-command.js';
 import { predictCommand } from './predict-command.js';
 import { selectCommand } from './select-command.js';
+import { ensembleCommand } from './ensemble-command.js';
+import { creditCommand } from './credit-command.js';
 
 /**
  * The CLI's entry point: parses arguments, runs a command, and is the only place where an error
@@ -24,6 +26,8 @@ export async function main(argv: string[]): Promise<number> {
   exportCommand(program);
   predictCommand(program);
   selectCommand(program);
+  ensembleCommand(program);
+  creditCommand(program);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;
