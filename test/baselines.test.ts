@@ -57,7 +57,7 @@ test('continuation and sweep agree on a linear model (both within 0.1 % of the e
     assert.ok(worst <= 1e-3 && lowest >= -1e-5, `${r.method}: excess over exact ${worst}, ${lowest}`);
   }
   // over the l1 range both cover, the two fronts enclose the same area
-  const l1Ref = Math.min(cont.metrics.l1Ref, sweep.metrics.l1Ref);
+  const l1Ref = Math.min(cont.metrics.l1Ref!, sweep.metrics.l1Ref!);
   const hv = (r: PathResult): number => hypervolume(r.points.filter((p) => p.l1 <= l1Ref).map((p) => ({ l1: p.l1, loss: p.trainLoss })), r.metrics.nullLoss, l1Ref);
   const a = hv(cont), b = hv(sweep);
   assert.ok(Math.abs(a - b) / b < 0.01, `hypervolume continuation ${a} vs sweep ${b}`);

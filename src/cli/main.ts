@@ -5,6 +5,9 @@ import { pathCommand } from './path-command.js';
 import { exportCommand } from './export-command.js';
 import { predictCommand } from './predict-command.js';
 import { selectCommand } from './select-command.js';
+import { neuronsCommand } from './neurons-command.js';
+import { widthsCommand } from './widths-command.js';
+import { l1VsL2Command } from './l1-vs-l2-command.js';
 import { ensembleCommand } from './ensemble-command.js';
 import { creditCommand } from './credit-command.js';
 
@@ -26,6 +29,9 @@ export async function main(argv: string[]): Promise<number> {
   exportCommand(program);
   predictCommand(program);
   selectCommand(program);
+  neuronsCommand(program);
+  widthsCommand(program);
+  l1VsL2Command(program);
   ensembleCommand(program);
   creditCommand(program);
   try {

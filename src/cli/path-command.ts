@@ -12,7 +12,8 @@ import { configureThreads } from '../kernels/index.js';
 import { MAX_THREADS } from '../kernels/wasm/threads.js';
 
 interface PathFlags {
-  method: string;
+  method?: string;
+  penalty: 'l1' | 'l2';
   data: string;
   target?: string;
   task: 'classify' | 'regress' | 'auto';
@@ -48,7 +49,8 @@ export function pathCommand(program: Command): void {
   program
     .command('path')
     .description('compute the regularization path (loss vs l1 front) by the predictor-corrector continuation method or a baseline (--method)')
-    .option('--method <name>', `path method: ${methodNames().join(' | ')}`, 'continuation')
+    .option('--method <name>', `path method: ${methodNames().join(' | ')} (default: continuation; sweep with --penalty l2)`)
+    .addOption(new Option('--penalty <p>', 'second objective: l1 (‖θ‖₁) or l2 (‖θ‖², the weight-decay path; --method sweep)').choices(['l1', 'l2']).default('l1'))
     .option('--data <spec>', 'mnist | iris | fashion-mnist | file.csv | folder of IDX files', 'mnist')
     .option('--target <column>', 'CSV target column (default: the last column)')
     .addOption(new Option('--task <task>', 'classification or regression (default: inferred)').choices(['classify', 'regress', 'auto']).default('auto'))
@@ -94,10 +96,15 @@ export function pathCommand(program: Command): void {
     .action(async (flags: PathFlags) => {
       if (flags.threads !== undefined) configureThreads(flags.threads);
       if (flags.resume && !flags.out) throw new RegpathError('BAD_OPTION', '--resume needs --out <folder> naming the run to finish');
+      if (flags.penalty === 'l2' && (flags.folds !== undefined || flags.validationFraction !== undefined)) {
+        throw new RegpathError('BAD_OPTION', '--penalty l2 does not support --folds or --validation-fraction (model selection is for l1 paths)');
+      }
       const progress = flags.json ? null : new Progress();
       try {
         const result = await crossValidatePath({
-          method: flags.method, data: flags.data, task: flags.task, activation: flags.activation, standardize: flags.standardize,
+          ...(flags.method !== undefined && { method: flags.method }),
+          ...(flags.penalty === 'l2' && { penalty: 'l2' as const }),
+          data: flags.data, task: flags.task, activation: flags.activation, standardize: flags.standardize,
           direction: flags.direction, resume: flags.resume ?? false,
           ...(flags.out !== undefined ? { out: flags.out } : { outParent: 'runs' }),
           ...(flags.target !== undefined && { target: flags.target }),

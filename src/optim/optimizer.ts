@@ -1,4 +1,5 @@
 import type { Kernels } from '../kernels/kernels.js';
+import { L1, type Penalty } from '../path/penalty.js';
 
 /**
  * One interface for every first-order optimiser: given θ and ∇L(θ), update θ in place.
@@ -61,12 +62,14 @@ export class Proximal implements Optimizer {
   constructor(
     private readonly k: Kernels, private readonly base: Optimizer & { lr: number; momentum?: number },
     private readonly penalised: number, public lambda: number,
+    /** l1 (soft-threshold, the default) or l2 (weight decay by 1/(1+2·s·λ)), see path/penalty.ts. */
+    private readonly penalty: Penalty = L1,
   ) {}
   step(theta: Float32Array, grad: Float32Array): void {
     this.base.step(theta, grad);
     const w = theta.subarray(0, this.penalised);
     const effectiveStep = this.base.lr / (1 - (this.base.momentum ?? 0));
-    this.k.proxGradient(this.penalised, w, w, 0, effectiveStep * this.lambda, w);
+    this.penalty.prox(this.k, w, effectiveStep * this.lambda);
   }
   reset(): void {
     this.base.reset();

@@ -8,7 +8,7 @@ import { parametersToTensors, tensorsToParameters } from '../nn/serialize.js';
 import { getMethod } from './methods.js';
 import { checkPathOptions, type PathOptions, type ResolvedPathOptions } from './options.js';
 import { prepareData, type PreparedData } from './prepare.js';
-import { CSV_COLUMNS, PATH_FORMAT, summarise, weightsFile, type PathSummary } from './result.js';
+import { CSV_COLUMNS, L2_CSV_COLUMNS, PATH_FORMAT, summarise, weightsFile, type PathSummary } from './result.js';
 import type { RawPoint } from './types.js';
 
 export const SETTINGS_FORMAT = 'regpath.settings/1';
@@ -53,7 +53,7 @@ interface LogRecord {
 }
 
 /**
- *     min over θ of ( L(θ), ‖θ_pen‖₁ )
+ *     min over θ of ( L(θ), ‖θ_pen‖₁ )      (penalty 'l2': ( L(θ), ‖θ_pen‖₂² ), the weight-decay path)
  *
  * Computes the regularization path (the Pareto front of training loss against the l1 norm of
  * the weights) of an MLP by the predictor-corrector continuation method, and returns the front
@@ -124,18 +124,18 @@ export async function computePath(options: ComputePathOptions = {}): Promise<Pat
   const priorElapsed = log.length ? log[log.length - 1]!.elapsed : 0;
   const elapsed = (): number => priorElapsed + (performance.now() - started) / 1000;
   const summary = (status: PathSummary['status']): PathSummary => {
-    const { points, metrics } = summarise(raw, problem.nullLoss, resolved.l1Ref);
+    const { points, metrics } = summarise(raw, problem.nullLoss, resolved.l1Ref, resolved.penalty ?? 'l1');
     return {
       format: PATH_FORMAT, method: resolved.method, status, seed: resolved.seed, seconds: round(elapsed(), 3),
       dataset: data.info, model: { layers: arch.layers, activation: resolved.activation },
-      objective: { loss: arch.loss, penalty: 'l1', penalizeBias: resolved.penalizeBias },
+      objective: { loss: arch.loss, penalty: resolved.penalty ?? 'l1', penalizeBias: resolved.penalizeBias },
       metrics, points, raw,
     };
   };
   const writeSummary = (s: PathSummary): void => {
     if (!folder) return;
     folder.writeJson('path.json', s);
-    folder.writeText('path.csv', toCsv([...CSV_COLUMNS], s.points.map((p) => ({ ...p }))));
+    folder.writeText('path.csv', toCsv([...(resolved.penalty === 'l2' ? L2_CSV_COLUMNS : CSV_COLUMNS)], s.points.map((p) => ({ ...p }))));
   };
 
   options.onProgress?.({ type: 'start', dataset: data.info, layers: arch.layers, points: resolved.points, resumedPoints: raw.length, out: folder?.dir ?? null });

@@ -2,6 +2,7 @@ import type { Kernels } from '../kernels/kernels.js';
 import type { Problem } from '../nn/problem.js';
 import type { ResolvedPathOptions } from './options.js';
 import type { RawPoint } from './types.js';
+import type { PenaltyName } from './penalty.js';
 
 /**
  * Called once per computed point, before the next one starts. The caller persists the point, its
@@ -41,11 +42,13 @@ export interface PathMethod {
 export type PointFacts = Omit<RawPoint, 'l1' | 'nonzeros' | 'trainLoss' | 'trainAccuracy' | 'testLoss' | 'testAccuracy'>;
 
 /** Evaluates θ on the training (and test) data: l1, non-zeros, losses and accuracies. */
-export function measurePoint(problem: Problem, theta: Float32Array, penalised: number, facts: PointFacts): RawPoint {
+export function measurePoint(problem: Problem, theta: Float32Array, penalised: number, facts: PointFacts, penalty: PenaltyName = 'l1'): RawPoint {
   const k = problem.k;
   const train = problem.evaluate(theta);
   const point: RawPoint = {
-    ...facts, l1: k.l1Norm(penalised, theta), nonzeros: k.countNonzero(penalised, theta), trainLoss: train.loss,
+    ...facts, l1: k.l1Norm(penalised, theta),
+    ...(penalty === 'l2' && { l2squared: k.dot(penalised, theta, theta) }),
+    nonzeros: k.countNonzero(penalised, theta), trainLoss: train.loss,
   };
   if (train.accuracy !== undefined) point.trainAccuracy = train.accuracy;
   if (problem.test) {

@@ -2,6 +2,7 @@ import { fail } from '../errors.js';
 import { Act, type ActName } from '../kernels/kernels.js';
 import { getMethod } from './methods.js';
 import type { Direction } from './types.js';
+import type { PenaltyName } from './penalty.js';
 
 /** What a path run is asked to do: the library's mirror of `regpath path`'s options. */
 export interface PathOptions {
@@ -11,8 +12,13 @@ export interface PathOptions {
   target?: string;
   /** @default 'auto' (integer labels → classification) */
   task?: 'classify' | 'regress' | 'auto';
-  /** Path method: 'continuation' or a baseline (see README). @default 'continuation' */
+  /** Path method: 'continuation' or a baseline (see README). @default 'continuation' ('sweep' with penalty l2) */
   method?: string;
+  /**
+   * The second objective: 'l1' (‖θ_pen‖₁) or 'l2' (‖θ_pen‖₂², the weight-decay path; only the
+   * sweep computes it). @default 'l1'
+   */
+  penalty?: PenaltyName;
   /** Hidden layer widths; [] is a linear model (linear, logistic or softmax regression). @default [20, 20] */
   hidden?: number[];
   /** Hidden activation. @default 'relu' */
@@ -39,7 +45,7 @@ export interface PathOptions {
   maxCorrectorSteps?: number;
   /** Baselines (sweep): number of λ values on the geometric grid. @default 100 */
   nlambda?: number;
-  /** Baselines (sweep): smallest λ of the grid as a fraction of λ_max. @default 1e-4 */
+  /** Baselines (sweep): smallest λ of the grid as a fraction of λ_max. @default 1e-4 (1e-6 with penalty l2) */
   lambdaMinRatio?: number;
   /**
    * Baselines (sweep, weighted-sum): cap on epochs of proximal SGD per fit (a fit ends earlier once
@@ -64,6 +70,8 @@ export interface PathOptions {
 
 export interface ResolvedPathOptions {
   method: string;
+  /** Present only for l2 (absent means l1, which keeps the settings of l1 runs as they were). */
+  penalty?: 'l2';
   data: string;
   target: string | null;
   task: 'classify' | 'regress' | 'auto';
@@ -103,11 +111,18 @@ export function checkPathOptions(o: PathOptions): ResolvedPathOptions {
   if (!(activation in Act)) fail('BAD_OPTION', `activation: expected one of ${Object.keys(Act).join(', ')}, got "${activation}"`);
   const task = o.task ?? 'auto';
   if (!['classify', 'regress', 'auto'].includes(task)) fail('BAD_OPTION', `task: expected classify, regress or auto, got "${task}"`);
-  getMethod(o.method ?? 'continuation'); // fails with the list of methods
+  const penalty = o.penalty ?? 'l1';
+  if (penalty !== 'l1' && penalty !== 'l2') fail('BAD_OPTION', `penalty: expected l1 or l2, got "${String(penalty)}"`);
+  const method = o.method ?? (penalty === 'l2' ? 'sweep' : 'continuation');
+  getMethod(method); // fails with the list of methods
+  if (penalty === 'l2' && method !== 'sweep') {
+    fail('BAD_OPTION', `penalty l2: only --method sweep computes the weight-decay path, got --method ${method}`);
+  }
   const direction = o.direction ?? 'both';
   if (!DIRECTIONS.includes(direction)) fail('BAD_OPTION', `direction: expected one of ${DIRECTIONS.join(', ')}, got "${direction}"`);
   return {
-    method: o.method ?? 'continuation',
+    method,
+    ...(penalty === 'l2' && { penalty: 'l2' as const }),
     data: o.data ?? 'mnist',
     target: o.target ?? null,
     task,
@@ -124,7 +139,7 @@ export function checkPathOptions(o: PathOptions): ResolvedPathOptions {
     tolerance: range('tolerance', o.tolerance ?? 0.02, 1e-9, 1),
     maxCorrectorSteps: integer('max-corrector-steps', o.maxCorrectorSteps ?? 2000, 1, 1e9),
     nlambda: integer('nlambda', o.nlambda ?? 100, 2, 100000),
-    lambdaMinRatio: range('lambda-min-ratio', o.lambdaMinRatio ?? 1e-4, 1e-12, 0.999),
+    lambdaMinRatio: range('lambda-min-ratio', o.lambdaMinRatio ?? (penalty === 'l2' ? 1e-6 : 1e-4), 1e-12, 0.999),
     fitEpochs: o.fitEpochs === undefined ? null : integer('fit-epochs', o.fitEpochs, 1, 1e9),
     denseEpochs: integer('dense-epochs', o.denseEpochs ?? 300, 0, 1e9),
     learningRate: range('lr', o.learningRate ?? 0.1, 1e-12, 1e6),

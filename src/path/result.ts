@@ -1,6 +1,7 @@
 import { hypervolume, largestGap, nonDominated } from '../metrics/front.js';
 import type { DatasetInfo } from './prepare.js';
 import type { RawPoint } from './types.js';
+import type { PenaltyName } from './penalty.js';
 
 export const PATH_FORMAT = 'regpath.path/1';
 
@@ -9,6 +10,8 @@ export interface PathPoint {
   /** Index in the raw log (and name of its weights file). */
   index: number;
   l1: number;
+  /** l2 paths only: ‖θ_pen‖₂², the second objective of their front. */
+  l2squared?: number;
   nonzeros: number;
   trainLoss: number;
   testLoss?: number;
@@ -23,8 +26,10 @@ export interface PathPoint {
 export interface FrontMetrics {
   /** Loss of the best constant predictor (normalises the loss axis). */
   nullLoss: number;
-  /** l1 normalisation: --l1-ref if given, else the largest l1 on the front. */
-  l1Ref: number;
+  /** l1 normalisation: --l1-ref if given, else the largest l1 on the front (l1 paths only). */
+  l1Ref?: number;
+  /** l2 paths: normalisation of ‖θ_pen‖² (--l1-ref if given, else the largest on the front); replaces l1Ref. */
+  l2Ref?: number;
   hypervolumeTrain: number;
   hypervolumeTest?: number;
   /** Raw points left out of the front because another point dominates them. */
@@ -42,7 +47,7 @@ export interface PathSummary {
   seconds: number;
   dataset: DatasetInfo;
   model: { layers: number[]; activation: string };
-  objective: { loss: 'cross-entropy' | 'mse'; penalty: 'l1'; penalizeBias: boolean };
+  objective: { loss: 'cross-entropy' | 'mse'; penalty: PenaltyName; penalizeBias: boolean };
   metrics: FrontMetrics;
   points: PathPoint[];
   /** Every computed point, dominated ones included, in the order computed. */
@@ -54,28 +59,35 @@ export function weightsFile(index: number): string {
 }
 
 /** The reported front and its measures, from all raw points. */
-export function summarise(raw: RawPoint[], nullLoss: number, fixedL1Ref: number | null = null): { points: PathPoint[]; metrics: FrontMetrics } {
-  const keep = nonDominated(raw.map((p) => ({ l1: p.l1, loss: p.trainLoss })));
+export function summarise(
+  raw: RawPoint[], nullLoss: number, fixedL1Ref: number | null = null, penalty: PenaltyName = 'l1',
+): { points: PathPoint[]; metrics: FrontMetrics } {
+  // the front's second objective: l1, or ‖θ‖² for an l2 path (the metrics code calls it l1)
+  const x = (p: { l1: number; l2squared?: number }): number => (penalty === 'l2' ? p.l2squared ?? 0 : p.l1);
+  const keep = nonDominated(raw.map((p) => ({ l1: x(p), loss: p.trainLoss })));
   const points: PathPoint[] = keep.map((i) => {
     const r = raw[i]!;
-    const p: PathPoint = { index: r.index, l1: r.l1, nonzeros: r.nonzeros, trainLoss: r.trainLoss, lambda: r.lambda, weights: weightsFile(r.index) };
+    const p: PathPoint = {
+      index: r.index, l1: r.l1, ...(penalty === 'l2' && { l2squared: r.l2squared ?? 0 }),
+      nonzeros: r.nonzeros, trainLoss: r.trainLoss, lambda: r.lambda, weights: weightsFile(r.index),
+    };
     if (r.testLoss !== undefined) p.testLoss = r.testLoss;
     if (r.trainAccuracy !== undefined) p.trainAccuracy = r.trainAccuracy;
     if (r.testAccuracy !== undefined) p.testAccuracy = r.testAccuracy;
     return p;
   });
   // --l1-ref fixes the l1 normalisation so that runs can be compared; else the front's own largest l1
-  const l1Ref = fixedL1Ref ?? Math.max(1e-12, ...points.map((p) => p.l1));
+  const l1Ref = fixedL1Ref ?? Math.max(1e-12, ...points.map(x));
   const metrics: FrontMetrics = {
     nullLoss,
-    l1Ref,
-    hypervolumeTrain: hypervolume(points.map((p) => ({ l1: p.l1, loss: p.trainLoss })), nullLoss, l1Ref),
+    ...(penalty === 'l2' ? { l2Ref: l1Ref } : { l1Ref }),
+    hypervolumeTrain: hypervolume(points.map((p) => ({ l1: x(p), loss: p.trainLoss })), nullLoss, l1Ref),
     dominatedDropped: raw.length - points.length,
-    largestGap: largestGap(points.map((p) => ({ l1: p.l1, loss: p.trainLoss })), nullLoss, l1Ref),
+    largestGap: largestGap(points.map((p) => ({ l1: x(p), loss: p.trainLoss })), nullLoss, l1Ref),
   };
   if (points.length && points[0]!.testLoss !== undefined) {
     // the test front: the same networks measured on the test part (its own non-dominated set)
-    metrics.hypervolumeTest = hypervolume(points.map((p) => ({ l1: p.l1, loss: p.testLoss! })), nullLoss, l1Ref);
+    metrics.hypervolumeTest = hypervolume(points.map((p) => ({ l1: x(p), loss: p.testLoss! })), nullLoss, l1Ref);
   }
   const withAcc = points.filter((p) => p.testAccuracy !== undefined);
   if (withAcc.length) {
@@ -86,3 +98,5 @@ export function summarise(raw: RawPoint[], nullLoss: number, fixedL1Ref: number 
 }
 
 export const CSV_COLUMNS = ['index', 'l1', 'nonzeros', 'trainLoss', 'testLoss', 'trainAccuracy', 'testAccuracy', 'lambda', 'weights'] as const;
+/** path.csv of an l2 path: its objective ‖θ_pen‖² first, the l1 norm kept for comparisons. */
+export const L2_CSV_COLUMNS = ['index', 'l2squared', 'l1', 'nonzeros', 'trainLoss', 'testLoss', 'trainAccuracy', 'testAccuracy', 'lambda', 'weights'] as const;

@@ -3,6 +3,7 @@ import { initParameters } from '../../nn/init.js';
 import type { Problem } from '../../nn/problem.js';
 import { Proximal, Sgd } from '../../optim/optimizer.js';
 import type { ResolvedPathOptions } from '../options.js';
+import { L1, type Penalty } from '../penalty.js';
 
 /**
  * What the λ-sweep and weighted-sum baselines share: proximal SGD fits of L(θ) + λ‖θ_pen‖₁
@@ -43,10 +44,14 @@ export class ProxFitter {
   private readonly grad: Float32Array;
   private readonly backup: Float32Array;
 
-  constructor(private readonly k: Kernels, private readonly problem: Problem, private readonly penalised: number) {
+  constructor(
+    private readonly k: Kernels, private readonly problem: Problem, private readonly penalised: number,
+    /** l1 by default; l2 makes every fit one of L + λ‖θ_pen‖² (the weight-decay path). */
+    private readonly penalty: Penalty = L1,
+  ) {
     const n = problem.mlp.layout.size;
     this.sgd = new Sgd(k, n, 0.1, MOMENTUM);
-    this.prox = new Proximal(k, this.sgd, penalised, 0);
+    this.prox = new Proximal(k, this.sgd, penalised, 0, penalty);
     this.grad = k.alloc(n);
     this.backup = k.alloc(n);
   }
@@ -87,7 +92,7 @@ export class ProxFitter {
           this.prox.step(theta, this.grad);
         }
         if (diverged) break;
-        const obj = sum / perEpoch + lambda * k.l1Norm(penalised, theta);
+        const obj = sum / perEpoch + lambda * this.penalty.value(k, penalised, theta);
         if (e === 0) first = obj;
         if (!Number.isFinite(obj) || obj > Math.max(4 * first, first + problem.nullLoss)) {
           diverged = true;

@@ -1,6 +1,16 @@
 import { initParameters } from '../../nn/init.js';
 import { measurePoint, type MethodContext, type PathMethod } from '../method.js';
 import { ProxFitter, fitEpochs, settleIfZero, lambdaMax, pointSeed, zeroNetwork } from './fit.js';
+import { penaltyOf } from '../penalty.js';
+
+/**
+ * l2 (--penalty l2): glmnet's ridge convention, λ_max = λ_max(l1) / 1e-3 (glmnet computes the
+ * alpha = 0 grid as if alpha were 0.001). Weight decay never zeroes a weight, so a network
+ * counts as zero once ‖θ_pen‖² has fallen below ZERO_L2 of the largest seen on the path (the
+ * exact all-zero network then replaces it).
+ */
+const L2_LAMBDA_FACTOR = 1e3;
+const ZERO_L2 = 1e-12;
 
 /** glmnet's path end: the deviance ratio 1 - L/L_null grew by less than this (relative)… */
 const DEVIANCE_CHANGE = 1e-5;
@@ -24,6 +34,8 @@ export interface SweepState {
   lr: number;
   lastLoss: number | null;
   lastL1?: number;
+  /** l2 paths: the largest ‖θ_pen‖² so far (the reference of the zero test). */
+  lastL2?: number;
   done: boolean;
 }
 
@@ -49,7 +61,8 @@ export const sweepMethod: PathMethod = {
     const { k, problem, options: o, penalised } = ctx;
     const layout = problem.mlp.layout;
     const theta = k.alloc(layout.size);
-    const fitter = new ProxFitter(k, problem, penalised);
+    const penalty = penaltyOf(o.penalty);
+    const fitter = new ProxFitter(k, problem, penalised, penalty);
     const n = o.nlambda;
     const ratio = o.lambdaMinRatio;
     const L0 = problem.nullLoss;
@@ -58,8 +71,11 @@ export const sweepMethod: PathMethod = {
       s = structuredClone(ctx.resume as SweepState);
     } else {
       const direction = layout.depth === 1 ? 'down' : 'up';
-      s = { direction, next: 0, j: direction === 'up' ? -1 : 0, last: -1, lambdaMax: lambdaMax(problem, penalised, o.seed), lr: o.learningRate, lastLoss: null, done: false };
+      const lmax = lambdaMax(problem, penalised, o.seed) * (penalty.name === 'l2' ? L2_LAMBDA_FACTOR : 1);
+      s = { direction, next: 0, j: direction === 'up' ? -1 : 0, last: -1, lambdaMax: lmax, lr: o.learningRate, lastLoss: null, done: false };
     }
+    // l2: the largest ‖θ_pen‖² of the path so far (a resumed run starts from its last point's)
+    let largestL2 = 0;
     // λ of grid position j: down = λ_max·ratio^(j/(n-1)); up = the same grid reversed, then beyond λ_max
     const lambdaAt = (j: number): number => s.direction === 'down'
       ? s.lambdaMax * ratio ** (j / (n - 1))
@@ -88,14 +104,20 @@ export const sweepMethod: PathMethod = {
           report = fitter.fit(theta, lambda, s.lr, fitEpochs(o, problem), pointSeed(o.seed, index));
         }
       }
+      if (penalty.name === 'l2') {
+        const l2 = penalty.value(k, penalised, theta);
+        largestL2 = Math.max(largestL2, l2, s.lastL2 ?? 0);
+        if (l2 <= ZERO_L2 * largestL2) zeroNetwork(problem, penalised, theta);
+      }
       settleIfZero(problem, penalised, theta);
       const point = measurePoint(problem, theta, penalised, {
         index, phase, lambda: phase === 'zero' ? null : lambda, steps: report.steps, converged: report.converged,
         seconds: (performance.now() - start) / 1000,
-      });
+      }, penalty.name);
       const prevLoss = s.lastLoss;
       const prevL1 = s.lastL1;
       s = { ...s, next: index + 1, j: s.j + 1, last: index, lr: report.lr, lastLoss: point.trainLoss, lastL1: point.l1 };
+      if (penalty.name === 'l2') s.lastL2 = largestL2;
       if (s.direction === 'down') {
         const dev = 1 - point.trainLoss / L0;
         const prevDev = prevLoss === null ? 0 : 1 - prevLoss / L0;
