@@ -39,7 +39,10 @@ export interface PathOptions {
   direction?: Direction;
   /** Initial MPG step size h (backtracking adapts it). @default 1 */
   step?: number;
-  /** Corrector convergence: movement per check below this fraction of the spacing. @default 0.02 */
+  /**
+   * Corrector convergence: movement per check below this fraction of the spacing. @default 0.005,
+   * or 0.02 when `batch` is given (mini-batch losses are too noisy for a tighter test)
+   */
   tolerance?: number;
   /** Cap on MPG steps per corrector. @default 2000 */
   maxCorrectorSteps?: number;
@@ -136,7 +139,7 @@ export function checkPathOptions(o: PathOptions): ResolvedPathOptions {
     testFraction: range('test-fraction', o.testFraction ?? 0.2, 0, 0.95),
     direction,
     step: range('step', o.step ?? 1, 1e-12, 1e6),
-    tolerance: range('tolerance', o.tolerance ?? 0.02, 1e-9, 1),
+    tolerance: range('tolerance', o.tolerance ?? (o.batch === undefined ? 0.005 : 0.02), 1e-9, 1),
     maxCorrectorSteps: integer('max-corrector-steps', o.maxCorrectorSteps ?? 2000, 1, 1e9),
     nlambda: integer('nlambda', o.nlambda ?? 100, 2, 100000),
     lambdaMinRatio: range('lambda-min-ratio', o.lambdaMinRatio ?? (penalty === 'l2' ? 1e-6 : 1e-4), 1e-12, 0.999),
