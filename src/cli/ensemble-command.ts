@@ -35,7 +35,7 @@ interface EnsembleFlags {
   samples?: number;
   checkpointEvery?: number;
   evalEvery?: number;
-  adamRestart: boolean;
+  adamRestart?: boolean;
   out?: string;
   resume?: boolean;
   perturb?: boolean;
@@ -85,7 +85,7 @@ export function ensembleCommand(program: Command): void {
     .option('--samples <k>', 'sampled subnetworks for the accuracy spread and each perturbation (default: 20)', intArg('--samples'))
     .option('--checkpoint-every <epochs>', 'write a resumable checkpoint every this many epochs (default: 10)', intArg('--checkpoint-every'))
     .option('--eval-every <epochs>', 'test accuracy of the mean-field network every this many epochs (default: 10)', intArg('--eval-every'))
-    .option('--no-adam-restart', 'keep Adam\'s moments across epochs (default: restart them each epoch, as the published code)')
+    .option('--adam-restart', 'restart Adam\'s moments every epoch (default: keep them, as the published MNIST code)')
     .option('--perturb', 'also run the perturbation checks of the first layer')
     .option('--fractions <list>', 'perturbation fractions in [0, 1] (default: 0,0.1,…,1)', fractionsArg)
     .option('--out <folder>', 'run folder (default: runs/<date-time>)')

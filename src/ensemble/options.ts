@@ -37,8 +37,11 @@ export interface EnsembleOptions {
   /** Evaluate the mean-field network on the test part every this many epochs (and at the end). @default 10 */
   evalEvery?: number;
   /**
-   * Restart Adam (moments and bias correction) at the start of every epoch, as the published code
-   * does (it builds fresh moment buffers in each epoch's loop). @default true
+   * Restart Adam (moments and bias correction) at the start of every epoch. @default false: the
+   * published MNIST code (Training for MNIST/DNN-SAS-MNIST.py) builds its Adam objects once, and
+   * keeping the moments is what makes π = 1 and Ξ = 0 common (restarting each epoch leaves 1.3 %
+   * unimportant and 2.6 % very important first-layer connections, and removing all the important
+   * ones then costs 0.3 accuracy points instead of 7.5)
    */
   adamRestart?: boolean;
 }
@@ -81,7 +84,7 @@ export function checkEnsembleOptions(o: EnsembleOptions): ResolvedEnsembleOption
     samples: integer('samples', o.samples ?? 20, 1, 100000),
     checkpointEvery: integer('checkpoint-every', o.checkpointEvery ?? 10, 1, 1e9),
     evalEvery: integer('eval-every', o.evalEvery ?? 10, 1, 1e9),
-    adamRestart: o.adamRestart ?? true,
+    adamRestart: o.adamRestart ?? false,
   };
 }
 

@@ -6,8 +6,8 @@
  *                             Adam step on (π, m, Ξ);  m, Ξ ← (1 − lr_e·decay)·(m, Ξ)  (decoupled, AdamW)
  *                             π ← clip(π, 0, 1);  Ξ ← max(Ξ, 0)
  *
- * Adam restarts (zero moments, bias correction from step 1) at each epoch by default, as in the
- * published code, whose epoch loop creates its moment buffers afresh; adamRestart false keeps them.
+ * Adam keeps its moments across epochs, as in the published MNIST code (its Adam objects are built
+ * once); adamRestart true zeroes them (and restarts the bias correction) at each epoch.
  *
  * Each epoch's shuffle and noise come from a generator seeded by (seed, epoch), so a run resumed
  * from a checkpoint repeats exactly what the uninterrupted run would have done.
