@@ -14,7 +14,7 @@
 // - --runtime stub: the kernels never allocate managed objects, so no GC is linked in.
 // - --use abort=: no `env.abort` import (there is nothing that could abort).
 // `node scripts/build-wasm.mjs --wat` also writes build/kernels.wat for inspection.
-import { mkdirSync, readFileSync, existsSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, existsSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -100,7 +100,38 @@ async function build(file, relaxed) {
   console.log(`build-wasm: wrote ${relative(root, file)} (${bytes.length} bytes, ${exportNames.length} exports)`);
 }
 
-// baseline first: its check runs before the relaxed-SIMD flag is on, so it proves the module
-// needs no flag
-await build(outFile, false);
-await build(fmaFile, true);
+/** Newest modification time (ms) of the files under dir whose names end in ext. */
+function newest(dir, ext) {
+  let t = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) t = Math.max(t, newest(p, ext));
+    else if (e.name.endsWith(ext)) t = Math.max(t, statSync(p).mtimeMs);
+  }
+  return t;
+}
+
+/**
+ * Both modules exist and are newer than every input: the kernel sources, this script and the
+ * compiler. Rebuilding them costs ~30 s and ~800 MB, and `npx regpath` in a fresh checkout runs
+ * the package's prepare script once more, so an unchanged build is skipped (--force rebuilds).
+ */
+function upToDate() {
+  if (process.argv.includes('--force') || process.argv.includes('--wat')) return false;
+  if (!existsSync(outFile) || !existsSync(fmaFile)) return false;
+  const inputs = [
+    newest(join(root, 'assembly'), '.ts'),
+    statSync(fileURLToPath(import.meta.url)).mtimeMs,
+    statSync(join(root, 'node_modules', 'assemblyscript', 'package.json')).mtimeMs,
+  ];
+  return Math.min(statSync(outFile).mtimeMs, statSync(fmaFile).mtimeMs) > Math.max(...inputs);
+}
+
+if (upToDate()) {
+  console.log('build-wasm: build/kernels.wasm and build/kernels-fma.wasm are up to date (--force rebuilds)');
+} else {
+  // baseline first: its check runs before the relaxed-SIMD flag is on, so it proves the module
+  // needs no flag
+  await build(outFile, false);
+  await build(fmaFile, true);
+}
