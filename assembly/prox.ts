@@ -57,63 +57,12 @@ export function proxGradient(n: i32, x: usize, g: usize, step: f64, tau: f64, ou
   return f64x2.add(acc, f64x2.mul(gg, f64x2.sub(yy, xx)));
 }
 
-/** Σ g_i (y_i - x_i) in f64 for the y that proxGradient would write. */
-export function proxLinearDecrease(n: i32, x: usize, g: usize, step: f64, tau: f64): f64 {
-  if (n <= 0) return 0;
-  const s = f64x2.splat(<f64><f32>step);
-  const t = f64x2.splat(<f64><f32>tau);
-  const nt = f64x2.neg(t);
-  let a0 = f64x2.splat(0), a1 = a0;
-  const nv = <usize>(n & ~3) << 2;
-  let o: usize = 0;
-  for (; o < nv; o += 16) {
-    const xv = v128.load(x + o);
-    const gv = v128.load(g + o);
-    const y = step4(xv, gv, s, t, nt);
-    a0 = decrease4(a0, xv, gv, y, false);
-    a1 = decrease4(a1, xv, gv, y, true);
-  }
-  const r = n & 3;
-  if (r) {
-    // Unused lanes hold x = g = 0, so y = 0 and they add 0.
-    const xv = loadPart(x + o, r);
-    const gv = loadPart(g + o, r);
-    const y = step4(xv, gv, s, t, nt);
-    a0 = decrease4(a0, xv, gv, y, false);
-    a1 = decrease4(a1, xv, gv, y, true);
-  }
-  return hsum2(f64x2.add(a0, a1));
-}
-
-/** Σ |y_i| in f64 for the y that proxGradient would write. */
-export function proxL1(n: i32, x: usize, g: usize, step: f64, tau: f64): f64 {
-  if (n <= 0) return 0;
-  const s = f64x2.splat(<f64><f32>step);
-  const t = f64x2.splat(<f64><f32>tau);
-  const nt = f64x2.neg(t);
-  let a0 = f64x2.splat(0), a1 = a0;
-  const nv = <usize>(n & ~3) << 2;
-  let o: usize = 0;
-  for (; o < nv; o += 16) {
-    const y = f32x4.abs(step4(v128.load(x + o), v128.load(g + o), s, t, nt));
-    a0 = f64x2.add(a0, f64x2.promote_low_f32x4(y));
-    a1 = f64x2.add(a1, f64x2.promote_low_f32x4(high(y)));
-  }
-  const r = n & 3;
-  if (r) {
-    const y = f32x4.abs(step4(loadPart(x + o, r), loadPart(g + o, r), s, t, nt));
-    a0 = f64x2.add(a0, f64x2.promote_low_f32x4(y));
-    a1 = f64x2.add(a1, f64x2.promote_low_f32x4(high(y)));
-  }
-  return hsum2(f64x2.add(a0, a1));
-}
-
 /**
- * Both statistics of one y in one pass (the multiobjective step's dual slope needs both at each
- * α): writes Σ g_i (y_i - x_i) to out[0] and Σ |y_i| to out[1] (f64), the same sums as
- * proxLinearDecrease and proxL1.
+ * The statistics of the y that proxGradient would write, in one pass, summed in f64: Σ g_i (y_i - x_i)
+ * into out[0] when DEC, Σ |y_i| into out[1] when L1 (compile-time flags: a statistic not asked for
+ * is not computed). Unused lanes of the tail hold x = g = 0, so y = 0 and they add 0.
  */
-export function proxStats(n: i32, x: usize, g: usize, step: f64, tau: f64, out: usize): void {
+@inline function stats(DEC: bool, L1: bool, n: i32, x: usize, g: usize, step: f64, tau: f64, out: usize): void {
   const s = f64x2.splat(<f64><f32>step);
   const t = f64x2.splat(<f64><f32>tau);
   const nt = f64x2.neg(t);
@@ -124,23 +73,60 @@ export function proxStats(n: i32, x: usize, g: usize, step: f64, tau: f64, out: 
     const xv = v128.load(x + o);
     const gv = v128.load(g + o);
     const y = step4(xv, gv, s, t, nt);
-    d0 = decrease4(d0, xv, gv, y, false);
-    d1 = decrease4(d1, xv, gv, y, true);
-    const ay = f32x4.abs(y);
-    l0 = f64x2.add(l0, f64x2.promote_low_f32x4(ay));
-    l1 = f64x2.add(l1, f64x2.promote_low_f32x4(high(ay)));
+    if (DEC) {
+      d0 = decrease4(d0, xv, gv, y, false);
+      d1 = decrease4(d1, xv, gv, y, true);
+    }
+    if (L1) {
+      const ay = f32x4.abs(y);
+      l0 = f64x2.add(l0, f64x2.promote_low_f32x4(ay));
+      l1 = f64x2.add(l1, f64x2.promote_low_f32x4(high(ay)));
+    }
   }
   const r = n > 0 ? n & 3 : 0;
   if (r) {
     const xv = loadPart(x + o, r);
     const gv = loadPart(g + o, r);
     const y = step4(xv, gv, s, t, nt);
-    d0 = decrease4(d0, xv, gv, y, false);
-    d1 = decrease4(d1, xv, gv, y, true);
-    const ay = f32x4.abs(y);
-    l0 = f64x2.add(l0, f64x2.promote_low_f32x4(ay));
-    l1 = f64x2.add(l1, f64x2.promote_low_f32x4(high(ay)));
+    if (DEC) {
+      d0 = decrease4(d0, xv, gv, y, false);
+      d1 = decrease4(d1, xv, gv, y, true);
+    }
+    if (L1) {
+      const ay = f32x4.abs(y);
+      l0 = f64x2.add(l0, f64x2.promote_low_f32x4(ay));
+      l1 = f64x2.add(l1, f64x2.promote_low_f32x4(high(ay)));
+    }
   }
-  store<f64>(out, hsum2(f64x2.add(d0, d1)));
-  store<f64>(out, hsum2(f64x2.add(l0, l1)), 8);
+  if (DEC) store<f64>(out, hsum2(f64x2.add(d0, d1)));
+  if (L1) store<f64>(out, hsum2(f64x2.add(l0, l1)), 8);
+}
+
+/**
+ * Where the single-statistic exports park their result. They run on the main thread only (the
+ * worker pool runs GEMM chunks), so one static slot is enough.
+ */
+const STATS_SLOT: usize = memory.data(16, 16);
+
+/** Σ g_i (y_i - x_i) in f64 for the y that proxGradient would write. */
+export function proxLinearDecrease(n: i32, x: usize, g: usize, step: f64, tau: f64): f64 {
+  if (n <= 0) return 0;
+  stats(true, false, n, x, g, step, tau, STATS_SLOT);
+  return load<f64>(STATS_SLOT);
+}
+
+/** Σ |y_i| in f64 for the y that proxGradient would write. */
+export function proxL1(n: i32, x: usize, g: usize, step: f64, tau: f64): f64 {
+  if (n <= 0) return 0;
+  stats(false, true, n, x, g, step, tau, STATS_SLOT);
+  return load<f64>(STATS_SLOT, 8);
+}
+
+/**
+ * Both statistics of one y in one pass (the multiobjective step's dual slope needs both at each
+ * α): writes Σ g_i (y_i - x_i) to out[0] and Σ |y_i| to out[1] (f64), the same sums as
+ * proxLinearDecrease and proxL1.
+ */
+export function proxStats(n: i32, x: usize, g: usize, step: f64, tau: f64, out: usize): void {
+  stats(true, true, n, x, g, step, tau, out);
 }

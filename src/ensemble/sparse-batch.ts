@@ -7,9 +7,8 @@
  * alongside. All buffers are allocated once, sized for the densest possible batch.
  */
 import type { CsrOperand, Kernels } from '../kernels/kernels.js';
-
-/** Use the sparse form when at most this share of the training inputs is non-zero. */
-export const MAX_SPARSE_DENSITY = 0.3;
+// the same threshold and switch as the path's sparse first layer
+import { MAX_SPARSE_DENSITY, sparseInputDisabled } from '../nn/sparse-input.js';
 
 export interface SparseBatch {
   byRow: CsrOperand;
@@ -34,8 +33,7 @@ export class SparseBatcher {
 
   /** null when the data is too dense for the sparse form to pay. */
   static create(k: Kernels, x: Float32Array, rows: number, features: number, maxBatch: number): SparseBatcher | null {
-    // the same switch as the path's sparse first layer (nn/sparse-input.ts)
-    if ((process.env['REGPATH_SPARSE_INPUT'] ?? '').trim().toLowerCase() === 'off') return null;
+    if (sparseInputDisabled()) return null;
     let nnz = 0;
     for (let i = 0; i < rows * features; i++) if (x[i] !== 0) nnz++;
     if (rows === 0 || nnz / (rows * features) > MAX_SPARSE_DENSITY) return null;

@@ -18,6 +18,11 @@ import type { CsrOperand, Kernels } from '../kernels/kernels.js';
 /** Use the sparse form when at most this share of S's entries are non-zero. */
 export const MAX_SPARSE_DENSITY = 0.3;
 
+/** REGPATH_SPARSE_INPUT=off turns every sparse first layer off (for comparisons). */
+export function sparseInputDisabled(): boolean {
+  return (process.env['REGPATH_SPARSE_INPUT'] ?? '').trim().toLowerCase() === 'off';
+}
+
 export interface SparseInput {
   rows: number;
   features: number;
@@ -36,7 +41,7 @@ export interface SparseInput {
  * above `maxDensity`, or REGPATH_SPARSE_INPUT=off).
  */
 export function sparseInput(k: Kernels, x: Float32Array, rows: number, features: number, maxDensity = MAX_SPARSE_DENSITY): SparseInput | null {
-  if (rows === 0 || features === 0 || (process.env['REGPATH_SPARSE_INPUT'] ?? '').trim().toLowerCase() === 'off') return null;
+  if (rows === 0 || features === 0 || sparseInputDisabled()) return null;
   const offset = columnModes(x, rows, features);
   let nnz = 0;
   const perColumn = new Int32Array(features);
