@@ -1,6 +1,7 @@
 import { Act, type ActCode, type ActName, type Kernels } from '../kernels/kernels.js';
 import { ParameterLayout } from './layout.js';
 import type { CsrOperand } from '../kernels/kernels.js';
+import { SparseFirstLayer } from './first-layer.js';
 
 /**
  * The first layer's input in sparse form (see sparse-input.ts): X = S + 1·offsetᵀ for the rows of
@@ -42,6 +43,8 @@ export class Mlp {
   private readonly deltaB: Float32Array;
   /** The first layer's bias shifted by offsetᵀW (sparse inputs). */
   private readonly shiftedBias: Float32Array;
+  /** The first layer's products from sparse inputs, restricted to the live weights. */
+  readonly first: SparseFirstLayer;
   /** Loss of the last loss-only call, whose activations are still in the buffers (see reuseForward). */
   private lastForward: { loss: number; correct: number } | null = null;
 
@@ -56,6 +59,7 @@ export class Mlp {
     this.deltaA = k.alloc(maxRows * widest);
     this.deltaB = k.alloc(maxRows * widest);
     this.shiftedBias = k.alloc(this.layout.fanOut(0));
+    this.first = new SparseFirstLayer(k, this.layout.fanIn(0), this.layout.fanOut(0), maxRows);
   }
 
   get outputs(): number {
@@ -81,7 +85,7 @@ export class Mlp {
         const w = layout.weights(theta, 0);
         k.gemm(1, fanOut, fanIn, sparse.offset, w, this.shiftedBias, false);
         k.axpy(fanOut, 1, layout.bias(theta, 0), this.shiftedBias);
-        k.csrGemm(rows, fanOut, sparse.byRow, w, out, false);
+        this.first.forward(rows, sparse.byRow, w, out);
         k.biasActivate(rows, fanOut, out, this.shiftedBias, act);
       } else {
         k.gemm(rows, fanOut, fanIn, input, layout.weights(theta, l), out, false);
@@ -137,7 +141,8 @@ export class Mlp {
       k.colSums(rows, fanOut, delta, layout.bias(grad, l), false);
       if (l === 0 && sparse?.byColumn) {
         // Xᵀδ = Sᵀδ + offset·(1ᵀδ)
-        k.csrGemm(fanIn, fanOut, sparse.byColumn, delta, layout.weights(grad, 0), false);
+        const next = layout.depth > 1 ? layout.weights(theta, 1) : null;
+        this.first.weightGradient(rows, sparse.byColumn, delta, next, layout.weights(grad, 0));
         k.gemm(fanIn, fanOut, 1, sparse.offset, layout.bias(grad, 0), layout.weights(grad, 0), true);
       } else {
         k.gemmTN(fanIn, fanOut, rows, input, delta, layout.weights(grad, l), false);

@@ -1,0 +1,254 @@
+/**
+ * The sparse first layer's two products (see sparse-input.ts for S), cut down to the part the
+ * weights can make non-zero. Along an l1 path most of W1 is zero at the sparse end: at l1 ≈ 50 of
+ * the default MNIST run 9 of 20 units and 366 of 784 pixels carry a weight. There
+ *
+ *   S·W    column u is exactly 0 when unit u has no non-zero incoming weight, and the non-zeros
+ *          of S in a pixel with no non-zero outgoing weight multiply a zero row of W;
+ *   SᵀΔ    column u is exactly 0 when unit u has no non-zero outgoing weight in the next layer
+ *          (its Δ column is a sum of products with zeros).
+ *
+ * So the forward product runs on the live units' columns of W and on a copy of S that keeps only
+ * the live pixels' non-zeros, the weight gradient on the Δ columns of units that feed the next
+ * layer; the other columns are written as zeros. Both equal the full products exactly (every sum
+ * drops only terms that are ±0), which the tests check bit for bit.
+ *
+ * The filtered copy of S is cached per operand (training set, test set) and rebuilt only when a
+ * pixel outside its kept set comes alive or the live pixels carry well under its non-zeros: an
+ * iterate's pixels change slowly, and a rebuild costs about one pass over S.
+ */
+import type { CsrOperand, Kernels } from '../kernels/kernels.js';
+
+/** Use the filtered copy of S only when the live pixels hold at most this share of its non-zeros. */
+const MAX_KEPT_SHARE = 0.85;
+/** Rebuild the filtered copy when the live pixels hold less than this share of its non-zeros. */
+const MIN_CACHE_USE = 0.7;
+
+/** REGPATH_PRUNED_FIRST_LAYER=off runs the full products (for comparisons and tests). */
+export function prunedFirstLayerDisabled(): boolean {
+  return (process.env['REGPATH_PRUNED_FIRST_LAYER'] ?? '').trim().toLowerCase() === 'off';
+}
+
+/** A copy of S (some rows of it) that keeps the non-zeros in the columns marked in `keep`. */
+interface Filtered {
+  /** rowStart's position in its buffer and length: which rows of which matrix this is. */
+  rowOffset: number;
+  rows: number;
+  /** Non-zeros of the operand per column (for the share test, computed once). */
+  perColumn: Int32Array;
+  total: number;
+  keep: Uint8Array;
+  kept: number;
+  csr: CsrOperand | null;
+}
+
+export class SparseFirstLayer {
+  private readonly liveUnits: Int32Array;
+  private readonly livePixels: Uint8Array;
+  /** W's live columns (fanIn × units), Δ's live columns (rows × units), the narrow products. */
+  private readonly narrowW: Float32Array;
+  private readonly narrowDelta: Float32Array;
+  private readonly narrowOut: Float32Array;
+  private readonly narrowGrad: Float32Array;
+  private readonly cache = new WeakMap<Int32Array, Filtered[]>();
+  private readonly enabled: boolean;
+  /** How often the filtered copy of S was (re)built and a product ran on fewer units (for tests and profiling). */
+  readonly counts = { rebuilds: 0, narrowForward: 0, narrowGradient: 0 };
+
+  constructor(private readonly k: Kernels, readonly fanIn: number, readonly fanOut: number, maxRows: number) {
+    this.liveUnits = new Int32Array(fanOut);
+    this.livePixels = new Uint8Array(fanIn);
+    this.narrowW = k.alloc(fanIn * fanOut);
+    this.narrowGrad = k.alloc(fanIn * fanOut);
+    this.narrowOut = k.alloc(maxRows * fanOut);
+    this.narrowDelta = k.alloc(maxRows * fanOut);
+    this.enabled = !prunedFirstLayerDisabled();
+  }
+
+  /** out (rows × fanOut) = S·W for the rows of `s` (by rows) and W (fanIn × fanOut). */
+  forward(rows: number, s: CsrOperand, w: Float32Array, out: Float32Array): void {
+    const { k, fanIn, fanOut } = this;
+    if (!this.enabled) {
+      k.csrGemm(rows, fanOut, s, w, out, false);
+      return;
+    }
+    const units = this.scanWeights(w);
+    if (units === 0) {
+      out.fill(0, 0, rows * fanOut);
+      return;
+    }
+    const a = this.filtered(rows, s) ?? s;
+    if (units === fanOut) {
+      k.csrGemm(rows, fanOut, a, w, out, false);
+      return;
+    }
+    const live = this.liveUnits;
+    const nw = this.narrowW;
+    for (let j = 0; j < fanIn; j++) {
+      const src = j * fanOut;
+      const dst = j * units;
+      for (let t = 0; t < units; t++) nw[dst + t] = w[src + live[t]!]!;
+    }
+    const narrow = this.narrowOut;
+    this.counts.narrowForward++;
+    k.csrGemm(rows, units, a, nw, narrow, false);
+    widen(rows, units, fanOut, live, narrow, out);
+  }
+
+  /**
+   * grad (fanIn × fanOut) = SᵀΔ for Sᵀ by rows (`st`, fanIn rows over the batch's `rows`) and Δ
+   * (rows × fanOut). `next` is the next layer's weights (fanOut × its fan-out), or null for the
+   * output layer (every Δ column may then be non-zero).
+   */
+  weightGradient(rows: number, st: CsrOperand, delta: Float32Array, next: Float32Array | null, grad: Float32Array): void {
+    const { k, fanIn, fanOut } = this;
+    const units = this.enabled && next ? this.feedingUnits(next) : fanOut;
+    if (units === fanOut) {
+      k.csrGemm(fanIn, fanOut, st, delta, grad, false);
+      return;
+    }
+    if (units === 0) {
+      grad.fill(0, 0, fanIn * fanOut);
+      return;
+    }
+    const live = this.liveUnits;
+    const nd = this.narrowDelta;
+    for (let i = 0; i < rows; i++) {
+      const src = i * fanOut;
+      const dst = i * units;
+      for (let t = 0; t < units; t++) nd[dst + t] = delta[src + live[t]!]!;
+    }
+    const narrow = this.narrowGrad;
+    this.counts.narrowGradient++;
+    k.csrGemm(fanIn, units, st, nd, narrow, false);
+    widen(fanIn, units, fanOut, live, narrow, grad);
+  }
+
+  /** Marks the live pixels, lists the live units (in liveUnits) and returns their count. */
+  private scanWeights(w: Float32Array): number {
+    const { fanIn, fanOut, livePixels } = this;
+    const unitSeen = this.liveUnits.fill(0);
+    for (let j = 0; j < fanIn; j++) {
+      const base = j * fanOut;
+      let any = 0;
+      for (let u = 0; u < fanOut; u++) {
+        if (w[base + u] !== 0) {
+          any = 1;
+          unitSeen[u] = 1;
+        }
+      }
+      livePixels[j] = any;
+    }
+    return this.listMarked(unitSeen);
+  }
+
+  /** Lists the units with a non-zero outgoing weight in `next` (fanOut rows) and returns their count. */
+  private feedingUnits(next: Float32Array): number {
+    const width = next.length / this.fanOut;
+    const seen = this.liveUnits.fill(0);
+    for (let u = 0; u < this.fanOut; u++) {
+      const base = u * width;
+      for (let c = 0; c < width; c++) {
+        if (next[base + c] !== 0) {
+          seen[u] = 1;
+          break;
+        }
+      }
+    }
+    return this.listMarked(seen);
+  }
+
+  /**
+   * Turns a 0/1 mark per unit (in liveUnits) into a list of units, in place, and returns its
+   * length: the marked units, padded with unmarked ones to a multiple of 4 (the kernels work in
+   * 4-float vectors, and a partial vector costs more than a whole one), or fanOut when that
+   * would not save a vector. A listed unit that is not live just gets its exact zero column.
+   */
+  private listMarked(marks: Int32Array): number {
+    const { fanOut } = this;
+    let live = 0;
+    for (let u = 0; u < fanOut; u++) if (marks[u] !== 0) live++;
+    if (live === 0) return 0;
+    const width = Math.ceil(live / 4) * 4;
+    if (width >= fanOut) return fanOut;
+    let n = 0, pad = width - live;
+    for (let u = 0; u < fanOut; u++) {
+      if (marks[u] !== 0) marks[n++] = u;
+      else if (pad > 0) {
+        marks[n++] = u;
+        pad--;
+      }
+    }
+    return n;
+  }
+
+  /**
+   * The cached copy of s restricted to the live pixels (rebuilt when stale), or null when the live
+   * pixels hold most of s's non-zeros anyway.
+   */
+  private filtered(rows: number, s: CsrOperand): CsrOperand | null {
+    const f = this.entry(rows, s);
+    const live = this.livePixels;
+    let need = 0;
+    for (let j = 0; j < this.fanIn; j++) if (live[j] !== 0) need += f.perColumn[j]!;
+    if (need > MAX_KEPT_SHARE * f.total) return null;
+    let covered = f.csr !== null && need >= MIN_CACHE_USE * f.kept;
+    for (let j = 0; covered && j < this.fanIn; j++) if (live[j] !== 0 && f.keep[j] === 0) covered = false;
+    if (!covered) this.rebuild(f, rows, s);
+    return f.csr;
+  }
+
+  private entry(rows: number, s: CsrOperand): Filtered {
+    let list = this.cache.get(s.colIndex);
+    if (!list) {
+      list = [];
+      this.cache.set(s.colIndex, list);
+    }
+    const rowOffset = s.rowStart.byteOffset;
+    let f = list.find((e) => e.rowOffset === rowOffset && e.rows === rows);
+    if (!f) {
+      const perColumn = new Int32Array(this.fanIn);
+      const p0 = s.rowStart[0]!, p1 = s.rowStart[rows]!;
+      for (let p = p0; p < p1; p++) perColumn[s.colIndex[p]!]!++;
+      f = { rowOffset, rows, perColumn, total: p1 - p0, keep: new Uint8Array(this.fanIn), kept: 0, csr: null };
+      list.push(f);
+    }
+    return f;
+  }
+
+  /** Refills f with the non-zeros of s in the live pixels. */
+  private rebuild(f: Filtered, rows: number, s: CsrOperand): void {
+    const { k } = this;
+    this.counts.rebuilds++;
+    f.keep.set(this.livePixels);
+    if (!f.csr) f.csr = { rowStart: k.allocInt(rows + 1), colIndex: k.allocInt(f.total), values: k.alloc(f.total) };
+    const { rowStart, colIndex, values } = f.csr;
+    const keep = f.keep;
+    const sc = s.colIndex, sv = s.values, sr = s.rowStart;
+    let q = 0;
+    for (let i = 0; i < rows; i++) {
+      rowStart[i] = q;
+      const end = sr[i + 1]!;
+      for (let p = sr[i]!; p < end; p++) {
+        const j = sc[p]!;
+        if (keep[j] !== 0) {
+          colIndex[q] = j;
+          values[q] = sv[p]!;
+          q++;
+        }
+      }
+    }
+    rowStart[rows] = q;
+    f.kept = q;
+  }
+}
+
+/** out (rows × width) gets narrow's columns (rows × units) at the listed positions, zeros elsewhere. */
+function widen(rows: number, units: number, width: number, live: Int32Array, narrow: Float32Array, out: Float32Array): void {
+  out.fill(0, 0, rows * width);
+  for (let i = 0; i < rows; i++) {
+    const src = i * units;
+    const dst = i * width;
+    for (let t = 0; t < units; t++) out[dst + live[t]!] = narrow[src + t]!;
+  }
+}
