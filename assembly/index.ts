@@ -8,7 +8,7 @@ export { softmaxCrossEntropy, countCorrect, meanSquaredError } from './loss';
 export { l1Norm, dot, axpy, scale, countNonzero } from './vector';
 export { proxGradient, proxLinearDecrease, proxL1, proxStats } from './prox';
 export { momentumStep, adamStep } from './optim';
-export { csrGemm } from './sparse';
+export { csrGemm, csrSelectColumns } from './sparse';
 
 /** First byte after the module's static data (the tables of Math.exp etc.). */
 export function heapBase(): usize {

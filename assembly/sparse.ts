@@ -69,6 +69,32 @@ function panel(nc: i32, p0: i32, p1: i32, colIdx: usize, vals: usize, pb: usize,
 }
 
 /**
+ * Copies the non-zeros of A's m rows whose column j is marked (keep: one i32 per column, non-zero
+ * = keep) into out (rowStart from 0, room for them). Returns the number copied. Branch-free: every
+ * entry is written and the cursor advances by the mark, so a mixed mask costs no mispredictions.
+ */
+export function csrSelectColumns(
+  m: i32, rowStart: usize, colIdx: usize, vals: usize, keep: usize, outRowStart: usize, outColIdx: usize, outVals: usize,
+): i32 {
+  let q: i32 = 0;
+  let p = load<i32>(rowStart);
+  for (let i = 0; i < m; i++) {
+    store<i32>(outRowStart + (<usize>i << 2), q);
+    const p1 = load<i32>(rowStart + (<usize>(i + 1) << 2));
+    for (; p < p1; p++) {
+      const off = <usize>p << 2;
+      const j = load<i32>(colIdx + off);
+      const dst = <usize>q << 2;
+      store<i32>(outColIdx + dst, j);
+      store<f32>(outVals + dst, load<f32>(vals + off));
+      q += i32(load<i32>(keep + (<usize>j << 2)) != 0);
+    }
+  }
+  store<i32>(outRowStart + (<usize>m << 2), q);
+  return q;
+}
+
+/**
  * C(m×n) = A·B (+ C), A an m-row CSR matrix (rowStart: m+1 i32, colIdx / vals: the non-zeros),
  * B dense with row stride ldb floats, C with row stride ldc floats. Pointers are byte offsets.
  */

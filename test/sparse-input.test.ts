@@ -52,6 +52,38 @@ function assertClose(actual: Float32Array, expected: Float32Array, tol: number, 
   }
 }
 
+describe('csrSelectColumns', () => {
+  for (const w of [js, wasm1]) {
+    test(`${w.name} keeps exactly the marked columns' non-zeros, in order, on whole matrices and row ranges`, () => {
+      const rng = new Rng(31);
+      for (const [m, k] of [[1, 1], [9, 13], [64, 50]] as [number, number][]) {
+        const dense = imageLike(rng, m, k, 0.4, () => 0);
+        const a = toCsr(w, dense, m, k);
+        const keep = w.allocInt(k);
+        for (let j = 0; j < k; j++) keep[j] = rng.uniform() < 0.5 ? 1 : 0;
+        for (const [r0, rows] of [[0, m], [Math.floor(m / 3), m - Math.floor(m / 3)]] as [number, number][]) {
+          const view = { rowStart: a.rowStart.subarray(r0, r0 + rows + 1), colIndex: a.colIndex, values: a.values };
+          const room = a.rowStart[r0 + rows]! - a.rowStart[r0]!;
+          const out = { rowStart: w.allocInt(rows + 1), colIndex: w.allocInt(room), values: w.alloc(room) };
+          const kept = w.csrSelectColumns(rows, view, keep, out);
+          const expected = dense.slice(r0 * k, (r0 + rows) * k).map((v, p) => (keep[p % k] ? v : 0));
+          const back = new Float32Array(rows * k);
+          for (let i = 0; i < rows; i++) {
+            for (let p = out.rowStart[i]!; p < out.rowStart[i + 1]!; p++) {
+              assert.ok(p === out.rowStart[i] || out.colIndex[p]! > out.colIndex[p - 1]!, 'columns stay in order');
+              back[i * k + out.colIndex[p]!] = out.values[p]!;
+            }
+          }
+          assert.equal(out.rowStart[0], 0);
+          assert.equal(kept, out.rowStart[rows]);
+          assert.equal(kept, expected.filter((v) => v !== 0).length);
+          assert.deepEqual(back, expected);
+        }
+      }
+    });
+  }
+});
+
 describe('csrGemm', () => {
   const shapes: [number, number, number][] = [[1, 1, 1], [3, 1, 5], [7, 3, 9], [33, 4, 17], [40, 5, 31], [64, 19, 50], [65, 20, 784], [9, 21, 13], [30, 45, 60]];
   for (const w of [wasm1, wasm2]) {

@@ -57,6 +57,12 @@ export interface Kernels {
    * value per column (see nn/sparse-input.ts).
    */
   csrGemm(m: number, n: number, a: CsrOperand, b: Float32Array, c: Float32Array, accumulate: boolean): void;
+  /**
+   * Copies the non-zeros of A's m rows whose column j has keep[j] ≠ 0 into `out` (its rowStart
+   * from 0; colIndex and values need room for A's non-zeros in those rows, as every entry is
+   * written before the cursor decides whether it stays). Returns the number kept.
+   */
+  csrSelectColumns(m: number, a: CsrOperand, keep: Int32Array, out: CsrOperand): number;
 
   // ---- layer pieces ------------------------------------------------------------------------
   /** In place, row-wise: z[i, j] ← act(z[i, j] + bias[j]) for an m×n matrix z. */

@@ -14,8 +14,9 @@
  * drops only terms that are ±0), which the tests check bit for bit.
  *
  * The filtered copy of S is cached per operand (training set, test set) and rebuilt only when a
- * pixel outside its kept set comes alive or the live pixels carry well under its non-zeros: an
- * iterate's pixels change slowly, and a rebuild costs about one pass over S.
+ * pixel outside its kept set comes alive (it then keeps the union) or the live pixels carry well
+ * under its non-zeros (it then keeps just them): a rebuild costs more than a product, and the
+ * live pixels of successive iterates differ in a few pixels at the margin.
  */
 import type { CsrOperand, Kernels } from '../kernels/kernels.js';
 
@@ -37,7 +38,8 @@ interface Filtered {
   /** Non-zeros of the operand per column (for the share test, computed once). */
   perColumn: Int32Array;
   total: number;
-  keep: Uint8Array;
+  /** 1 for the pixels the copy keeps (kernel memory, for csrSelectColumns). */
+  keep: Int32Array;
   kept: number;
   csr: CsrOperand | null;
 }
@@ -189,13 +191,33 @@ export class SparseFirstLayer {
   private filtered(rows: number, s: CsrOperand): CsrOperand | null {
     const f = this.entry(rows, s);
     const live = this.livePixels;
-    let need = 0;
-    for (let j = 0; j < this.fanIn; j++) if (live[j] !== 0) need += f.perColumn[j]!;
+    const need = this.keptCount(f, (j) => live[j] !== 0);
     if (need > MAX_KEPT_SHARE * f.total) return null;
-    let covered = f.csr !== null && need >= MIN_CACHE_USE * f.kept;
+    if (f.csr === null || need < MIN_CACHE_USE * f.kept) {
+      // first use, or the copy carries too many dead pixels: keep exactly the live ones
+      for (let j = 0; j < this.fanIn; j++) f.keep[j] = live[j]!;
+      this.rebuild(f, rows, s);
+      return f.csr;
+    }
+    let covered = true;
     for (let j = 0; covered && j < this.fanIn; j++) if (live[j] !== 0 && f.keep[j] === 0) covered = false;
-    if (!covered) this.rebuild(f, rows, s);
+    if (!covered) {
+      // a pixel outside the copy came alive: keep the union with the pixels kept so far (the
+      // line search's candidates revive and drop pixels from step to step; the union absorbs
+      // that), unless the union is most of S (then the copy stays as it is, unused this time)
+      const union = (j: number) => f.keep[j] !== 0 || live[j] !== 0;
+      if (this.keptCount(f, union) > MAX_KEPT_SHARE * f.total) return null;
+      for (let j = 0; j < this.fanIn; j++) f.keep[j] = union(j) ? 1 : 0;
+      this.rebuild(f, rows, s);
+    }
     return f.csr;
+  }
+
+  /** Non-zeros of f's operand in the pixels `inKeep` accepts. */
+  private keptCount(f: Filtered, inKeep: (j: number) => boolean): number {
+    let n = 0;
+    for (let j = 0; j < this.fanIn; j++) if (inKeep(j)) n += f.perColumn[j]!;
+    return n;
   }
 
   private entry(rows: number, s: CsrOperand): Filtered {
@@ -210,36 +232,18 @@ export class SparseFirstLayer {
       const perColumn = new Int32Array(this.fanIn);
       const p0 = s.rowStart[0]!, p1 = s.rowStart[rows]!;
       for (let p = p0; p < p1; p++) perColumn[s.colIndex[p]!]!++;
-      f = { rowOffset, rows, perColumn, total: p1 - p0, keep: new Uint8Array(this.fanIn), kept: 0, csr: null };
+      f = { rowOffset, rows, perColumn, total: p1 - p0, keep: this.k.allocInt(this.fanIn), kept: 0, csr: null };
       list.push(f);
     }
     return f;
   }
 
-  /** Refills f with the non-zeros of s in the live pixels. */
+  /** Refills f with the non-zeros of s in the pixels f keeps. */
   private rebuild(f: Filtered, rows: number, s: CsrOperand): void {
     const { k } = this;
     this.counts.rebuilds++;
-    f.keep.set(this.livePixels);
-    if (!f.csr) f.csr = { rowStart: k.allocInt(rows + 1), colIndex: k.allocInt(f.total), values: k.alloc(f.total) };
-    const { rowStart, colIndex, values } = f.csr;
-    const keep = f.keep;
-    const sc = s.colIndex, sv = s.values, sr = s.rowStart;
-    let q = 0;
-    for (let i = 0; i < rows; i++) {
-      rowStart[i] = q;
-      const end = sr[i + 1]!;
-      for (let p = sr[i]!; p < end; p++) {
-        const j = sc[p]!;
-        if (keep[j] !== 0) {
-          colIndex[q] = j;
-          values[q] = sv[p]!;
-          q++;
-        }
-      }
-    }
-    rowStart[rows] = q;
-    f.kept = q;
+    f.csr ??= { rowStart: k.allocInt(rows + 1), colIndex: k.allocInt(f.total), values: k.alloc(f.total) };
+    f.kept = k.csrSelectColumns(rows, s, f.keep, f.csr);
   }
 }
 

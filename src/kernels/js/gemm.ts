@@ -46,6 +46,23 @@ export function gemmNT(m: number, n: number, k: number, a: Float32Array, b: Floa
   }
 }
 
+export function csrSelectColumns(m: number, a: CsrOperand, keep: Int32Array, out: CsrOperand): number {
+  const { rowStart, colIndex, values } = a;
+  let q = 0;
+  for (let i = 0; i < m; i++) {
+    out.rowStart[i] = q;
+    for (let p = rowStart[i]!; p < rowStart[i + 1]!; p++) {
+      const j = colIndex[p]!;
+      if (keep[j] !== 0) {
+        out.colIndex[q] = j;
+        out.values[q++] = values[p]!;
+      }
+    }
+  }
+  out.rowStart[m] = q;
+  return q;
+}
+
 export function csrGemm(m: number, n: number, a: CsrOperand, b: Float32Array, c: Float32Array, accumulate: boolean): void {
   const { rowStart, colIndex, values } = a;
   const row = new Float64Array(n);

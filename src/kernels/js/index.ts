@@ -1,7 +1,7 @@
 // The plain-TypeScript backend: every kernel written as directly as the maths allows. It is the
 // oracle the wasm backend is tested against, and the fallback where WebAssembly SIMD is missing.
 import type { Kernels } from '../kernels.js';
-import { csrGemm, gemm, gemmNT, gemmTN } from './gemm.js';
+import { csrGemm, csrSelectColumns, gemm, gemmNT, gemmTN } from './gemm.js';
 import { activationBackward, biasActivate, colSums } from './layer.js';
 import { countCorrect, meanSquaredError, softmaxCrossEntropy } from './loss.js';
 import { axpy, countNonzero, dot, l1Norm, scale } from './vector.js';
@@ -15,7 +15,7 @@ export function createJsKernels(): Kernels {
     free: () => {},
     allocInt: (n) => new Int32Array(n),
     freeInt: () => {},
-    gemm, gemmTN, gemmNT, csrGemm,
+    gemm, gemmTN, gemmNT, csrGemm, csrSelectColumns,
     biasActivate, activationBackward, colSums,
     softmaxCrossEntropy, countCorrect, meanSquaredError,
     l1Norm, dot, axpy, scale, countNonzero,

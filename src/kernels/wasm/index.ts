@@ -199,6 +199,15 @@ export function createWasmKernels(options: WasmKernelsOptions = {}): WasmKernels
       }
       ex.csrGemm(m, n, rs, ci, va, pb, n, pc, n, acc);
     },
+    csrSelectColumns(m, a, keep, out) {
+      const rs = p(a.rowStart, m + 1, 'csrSelectColumns', 'rowStart');
+      const p0 = m > 0 ? a.rowStart[0]! : 0, p1 = m > 0 ? a.rowStart[m]! : 0;
+      const ci = p(a.colIndex, p1, 'csrSelectColumns', 'colIndex'), va = p(a.values, p1, 'csrSelectColumns', 'values');
+      const kp = p(keep, 0, 'csrSelectColumns', 'keep');
+      const ors = p(out.rowStart, m + 1, 'csrSelectColumns', 'out.rowStart');
+      const oci = p(out.colIndex, p1 - p0, 'csrSelectColumns', 'out.colIndex'), ova = p(out.values, p1 - p0, 'csrSelectColumns', 'out.values');
+      return ex.csrSelectColumns(m, rs, ci, va, kp, ors, oci, ova);
+    },
     gemmTN(m, n, k, a, b, c, accumulate) {
       const pa = p(a, k * m, 'gemmTN', 'a'), pb = p(b, k * n, 'gemmTN', 'b'), pc = p(c, m * n, 'gemmTN', 'c');
       const acc = accumulate ? 1 : 0;
