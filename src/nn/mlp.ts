@@ -15,6 +15,21 @@ export interface SparseBatch {
 
 export type LossName = 'cross-entropy' | 'mse';
 
+/**
+ * What a forward pass does with its first-layer product P = X·W1 (before the bias), which is
+ * linear in W1: `save` keeps P in a slot; `combine` builds P as a·P[sa] + b·P[sb] from two saved
+ * products instead of multiplying (an extrapolated point θ + β(θ - θ_prev) of an accelerated
+ * method gets its P from θ's and θ_prev's for one pass over 160 k floats instead of over X). The
+ * caller guarantees that the slots hold the products of the same rows for the W1s it combines.
+ */
+export interface FirstLayerPlan {
+  save?: number;
+  combine?: { a: number; sa: number; b: number; sb: number };
+}
+
+/** Slots for saved first-layer products. */
+export const FIRST_LAYER_SLOTS = 3;
+
 export interface Architecture {
   /** Widths from input to output, e.g. [784, 20, 20, 10]; [d, c] is a linear model. */
   layers: number[];
@@ -45,6 +60,8 @@ export class Mlp {
   private readonly shiftedBias: Float32Array;
   /** The first layer's products from sparse inputs, restricted to the live weights. */
   readonly first: SparseFirstLayer;
+  /** Saved first-layer products (maxRows × fanOut(0) each), allocated on first use. */
+  private readonly slots: (Float32Array | null)[] = new Array<Float32Array | null>(FIRST_LAYER_SLOTS).fill(null);
   /** Loss of the last loss-only call, whose activations are still in the buffers (see reuseForward). */
   private lastForward: { loss: number; correct: number } | null = null;
 
@@ -70,7 +87,7 @@ export class Mlp {
    * Forward pass of `rows` examples x (rows × inputs); returns the output view (rows × outputs).
    * With `sparse` (the same rows of x in sparse form) the first layer uses it instead of x.
    */
-  forward(theta: Float32Array, x: Float32Array, rows: number, sparse: SparseBatch | null = null): Float32Array {
+  forward(theta: Float32Array, x: Float32Array, rows: number, sparse: SparseBatch | null = null, plan: FirstLayerPlan | null = null): Float32Array {
     this.checkRows(rows);
     this.lastForward = null;
     const { k, layout } = this;
@@ -80,13 +97,9 @@ export class Mlp {
       const fanIn = layout.fanIn(l);
       const fanOut = layout.fanOut(l);
       const act: ActCode = l === layout.depth - 1 ? Act.identity : this.act;
-      if (l === 0 && sparse) {
-        // X·W + b = S·W + (b + offsetᵀW)
-        const w = layout.weights(theta, 0);
-        k.gemm(1, fanOut, fanIn, sparse.offset, w, this.shiftedBias, false);
-        k.axpy(fanOut, 1, layout.bias(theta, 0), this.shiftedBias);
-        this.first.forward(rows, sparse.byRow, w, out);
-        k.biasActivate(rows, fanOut, out, this.shiftedBias, act);
+      if (l === 0) {
+        this.firstLayerProduct(theta, x, rows, sparse, out, plan);
+        k.biasActivate(rows, fanOut, out, this.firstLayerBias(theta, sparse), act);
       } else {
         k.gemm(rows, fanOut, fanIn, input, layout.weights(theta, l), out, false);
         k.biasActivate(rows, fanOut, out, layout.bias(theta, l), act);
@@ -94,6 +107,41 @@ export class Mlp {
       input = out;
     }
     return this.acts[layout.depth - 1]!.subarray(0, rows * this.outputs);
+  }
+
+  /** out = X·W1 (S·W1 with sparse inputs), or the combination of saved products the plan asks for. */
+  private firstLayerProduct(
+    theta: Float32Array, x: Float32Array, rows: number, sparse: SparseBatch | null, out: Float32Array, plan: FirstLayerPlan | null,
+  ): void {
+    const { k, layout } = this;
+    const n = rows * layout.fanOut(0);
+    const c = plan?.combine;
+    if (c) {
+      const a = this.slot(c.sa), b = this.slot(c.sb);
+      out.set(a.subarray(0, n));
+      if (c.a !== 1) k.scale(n, c.a, out);
+      if (c.b !== 0) k.axpy(n, c.b, b, out);
+    } else if (sparse) {
+      this.first.forward(rows, sparse.byRow, layout.weights(theta, 0), out);
+    } else {
+      k.gemm(rows, layout.fanOut(0), layout.fanIn(0), x, layout.weights(theta, 0), out, false);
+    }
+    if (plan?.save !== undefined) this.slot(plan.save).set(out.subarray(0, n));
+  }
+
+  /** The first layer's bias; with sparse inputs shifted by offsetᵀW (X·W + b = S·W + b + offsetᵀW). */
+  private firstLayerBias(theta: Float32Array, sparse: SparseBatch | null): Float32Array {
+    const { k, layout } = this;
+    if (!sparse) return layout.bias(theta, 0);
+    const fanOut = layout.fanOut(0);
+    k.gemm(1, fanOut, layout.fanIn(0), sparse.offset, layout.weights(theta, 0), this.shiftedBias, false);
+    k.axpy(fanOut, 1, layout.bias(theta, 0), this.shiftedBias);
+    return this.shiftedBias;
+  }
+
+  private slot(i: number): Float32Array {
+    if (!(i >= 0 && i < FIRST_LAYER_SLOTS && Number.isInteger(i))) throw new Error(`internal: first-layer slot ${i}`);
+    return (this.slots[i] ??= this.k.alloc(this.maxRows * this.layout.fanOut(0)));
   }
 
   /**
@@ -107,7 +155,7 @@ export class Mlp {
    */
   lossAndGradient(
     theta: Float32Array, x: Float32Array, y: Float32Array, rows: number, grad: Float32Array | null,
-    sparse: SparseBatch | null = null, reuseForward = false,
+    sparse: SparseBatch | null = null, reuseForward = false, plan: FirstLayerPlan | null = null,
   ): { loss: number; correct: number } {
     const { k, layout } = this;
     if (grad && sparse && !sparse.byColumn) throw new Error('internal: a gradient from sparse inputs needs their column form');
@@ -119,7 +167,7 @@ export class Mlp {
       // the activations and the loss gradient of the previous call are still in the buffers
       ({ loss, correct } = kept);
     } else {
-      const logits = this.forward(theta, x, rows, sparse);
+      const logits = this.forward(theta, x, rows, sparse, plan);
       const c = this.outputs;
       if (this.arch.loss === 'cross-entropy') {
         correct = k.countCorrect(rows, c, logits, y);

@@ -1,6 +1,6 @@
 import type { Kernels } from '../kernels/kernels.js';
 import { Rng } from '../util/rng.js';
-import { Mlp, type Architecture, type SparseBatch } from './mlp.js';
+import { Mlp, type Architecture, type FirstLayerPlan, type SparseBatch } from './mlp.js';
 import { sparseInput, sparseRows, type SparseInput } from './sparse-input.js';
 
 /** Rows of data copied once into kernel memory. y holds class indices or regression targets. */
@@ -117,9 +117,13 @@ export class Problem {
     return { x: this.bx, y: this.by, rows: this.batchSize };
   }
 
-  /** Loss (and gradient) on a batch; `reuseForward` as in Mlp.lossAndGradient. */
-  lossAndGradient(theta: Float32Array, batch: Batch, grad: Float32Array | null, reuseForward = false): number {
-    return this.mlp.lossAndGradient(theta, batch.x, batch.y, batch.rows, grad, batch.sparse ?? null, reuseForward).loss;
+  /**
+   * Loss (and gradient) on a batch; `reuseForward` as in Mlp.lossAndGradient. A first-layer
+   * `plan` (see Mlp) is honoured only in full-batch mode, where every call sees the same rows.
+   */
+  lossAndGradient(theta: Float32Array, batch: Batch, grad: Float32Array | null, reuseForward = false, plan: FirstLayerPlan | null = null): number {
+    if (plan && !this.fullBatch) throw new Error('internal: first-layer plans need full batches');
+    return this.mlp.lossAndGradient(theta, batch.x, batch.y, batch.rows, grad, batch.sparse ?? null, reuseForward, plan).loss;
   }
 
   /** Mean loss (and accuracy) over a whole data set, in chunks that fit the workspace. */

@@ -1,5 +1,6 @@
 import type { Kernels } from '../kernels/kernels.js';
 import type { Problem } from '../nn/problem.js';
+import type { FirstLayerPlan } from '../nn/mlp.js';
 import { MpgSolver } from '../optim/mpg.js';
 
 /** Relative rounding noise of a float32 forward pass's loss, for the sufficient-decrease test. */
@@ -97,6 +98,12 @@ export class Corrector {
     // Full batch: θ's forward pass (the accepted line-search point's) is still in the network's
     // buffers after a step, so a step that starts from θ itself needs only the backward pass.
     let thetaForwardKept = false;
+    // Full batch: the first-layer products X·W1 of θ and θ_prev stay in the network's slots (-1:
+    // none), so the extrapolated z = (1+β)θ - βθ_prev gets its product as their combination, and
+    // θ's product is reused after a restart (see FirstLayerPlan). The line search's candidate y
+    // saves its product in the third slot and, when accepted, becomes θ.
+    const slots = problem.fullBatch;
+    let thetaSlot = -1, prevSlot = -1;
     let step = 0;
     for (; step < s.maxSteps; step++) {
       // extrapolate
@@ -116,7 +123,13 @@ export class Corrector {
         }
       }
       const batch = problem.nextBatch();
-      const lz = problem.lossAndGradient(z, batch, grad, thetaForwardKept && !extrapolated);
+      const reuse = thetaForwardKept && !extrapolated;
+      let plan: FirstLayerPlan | null = null;
+      if (slots && !reuse) {
+        if (!extrapolated) plan = thetaSlot >= 0 ? { combine: { a: 1, sa: thetaSlot, b: 0, sb: thetaSlot } } : { save: (thetaSlot = freeSlot(prevSlot, -1)) };
+        else if (thetaSlot >= 0 && prevSlot >= 0) plan = { combine: { a: 1 + beta, sa: thetaSlot, b: -beta, sb: prevSlot } };
+      }
+      const lz = problem.lossAndGradient(z, batch, grad, reuse, plan);
       thetaForwardKept = false;
       if (!Number.isFinite(lz)) {
         // the extrapolated point itself blew up: drop momentum and retry from θ
@@ -127,7 +140,7 @@ export class Corrector {
       let ok = false;
       for (let tries = 0; tries < 40; tries++) {
         const r = this.mpg.step(z, grad, p, h, y);
-        const ly = problem.lossAndGradient(y, batch, null);
+        const ly = problem.lossAndGradient(y, batch, null, false, slots ? { save: freeSlot(thetaSlot, prevSlot) } : null);
         // The slack is float32 rounding of the loss: without it, near convergence (where the
         // bound's terms are smaller than that noise) the test fails spuriously and h collapses.
         if (Number.isFinite(ly) && ly <= lz + r.omega1 + r.stepNormSq / (2 * h) + LOSS_NOISE * Math.abs(lz)) {
@@ -149,6 +162,11 @@ export class Corrector {
         continue;
       }
       thetaForwardKept = problem.fullBatch;
+      if (slots) {
+        const ySlot = freeSlot(thetaSlot, prevSlot);
+        prevSlot = thetaSlot;
+        thetaSlot = ySlot;
+      }
       thetaLoss = lastLoss;
       prev.set(theta);
       theta.set(y);
@@ -181,4 +199,9 @@ export class Corrector {
     const loss = knownLoss ?? this.problem.evaluate(theta).loss;
     return [loss / s.lossScale, this.k.l1Norm(this.penalised, theta) / s.l1Scale];
   }
+}
+
+/** The first-layer slot (of three) that is neither a nor b (-1: unused). */
+function freeSlot(a: number, b: number): number {
+  for (let i = 0; ; i++) if (i !== a && i !== b) return i;
 }
