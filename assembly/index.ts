@@ -9,6 +9,7 @@ export { l1Norm, dot, axpy, scale, countNonzero } from './vector';
 export { proxGradient, proxLinearDecrease, proxL1, proxStats } from './prox';
 export { momentumStep, adamStep } from './optim';
 export { csrGemm, csrSelectColumns } from './sparse';
+export { nonzeroPattern, gatherColumns, scatterColumns } from './columns';
 
 /** First byte after the module's static data (the tables of Math.exp etc.). */
 export function heapBase(): usize {

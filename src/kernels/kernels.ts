@@ -64,6 +64,16 @@ export interface Kernels {
    */
   csrSelectColumns(m: number, a: CsrOperand, keep: Int32Array, out: CsrOperand): number;
 
+  /**
+   * For a row-major m×n matrix: rowAny[i] ≠ 0 iff row i has a non-zero entry, colAny[j] ≠ 0 iff
+   * column j has one (flags; -0 counts as zero).
+   */
+  nonzeroPattern(m: number, n: number, a: Float32Array, rowAny: Int32Array, colAny: Int32Array): void;
+  /** out (m × count) = the columns cols[0 ..< count] of a (m × n, row-major). */
+  gatherColumns(m: number, n: number, a: Float32Array, cols: Int32Array, count: number, out: Float32Array): void;
+  /** a (m × n) = zeros, with narrow's columns (m × count) written at the columns cols[0 ..< count]. */
+  scatterColumns(m: number, n: number, narrow: Float32Array, cols: Int32Array, count: number, a: Float32Array): void;
+
   // ---- layer pieces ------------------------------------------------------------------------
   /** In place, row-wise: z[i, j] ← act(z[i, j] + bias[j]) for an m×n matrix z. */
   biasActivate(m: number, n: number, z: Float32Array, bias: Float32Array, act: ActCode): void;

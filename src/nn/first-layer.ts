@@ -45,8 +45,11 @@ interface Filtered {
 }
 
 export class SparseFirstLayer {
+  /** The units a narrow product runs on (a list, see listMarked), and per-pixel live flags (kernel memory). */
   private readonly liveUnits: Int32Array;
-  private readonly livePixels: Uint8Array;
+  private readonly livePixels: Int32Array;
+  /** Scratch for the next layer's column flags. */
+  private nextColumns: Int32Array | null = null;
   /** W's live columns (fanIn × units), Δ's live columns (rows × units), the narrow products. */
   private readonly narrowW: Float32Array;
   private readonly narrowDelta: Float32Array;
@@ -58,8 +61,8 @@ export class SparseFirstLayer {
   readonly counts = { rebuilds: 0, narrowForward: 0, narrowGradient: 0 };
 
   constructor(private readonly k: Kernels, readonly fanIn: number, readonly fanOut: number, maxRows: number) {
-    this.liveUnits = new Int32Array(fanOut);
-    this.livePixels = new Uint8Array(fanIn);
+    this.liveUnits = k.allocInt(fanOut);
+    this.livePixels = k.allocInt(fanIn);
     this.narrowW = k.alloc(fanIn * fanOut);
     this.narrowGrad = k.alloc(fanIn * fanOut);
     this.narrowOut = k.alloc(maxRows * fanOut);
@@ -85,16 +88,10 @@ export class SparseFirstLayer {
       return;
     }
     const live = this.liveUnits;
-    const nw = this.narrowW;
-    for (let j = 0; j < fanIn; j++) {
-      const src = j * fanOut;
-      const dst = j * units;
-      for (let t = 0; t < units; t++) nw[dst + t] = w[src + live[t]!]!;
-    }
-    const narrow = this.narrowOut;
+    k.gatherColumns(fanIn, fanOut, w, live, units, this.narrowW);
     this.counts.narrowForward++;
-    k.csrGemm(rows, units, a, nw, narrow, false);
-    widen(rows, units, fanOut, live, narrow, out);
+    k.csrGemm(rows, units, a, this.narrowW, this.narrowOut, false);
+    k.scatterColumns(rows, fanOut, this.narrowOut, live, units, out);
   }
 
   /**
@@ -114,50 +111,24 @@ export class SparseFirstLayer {
       return;
     }
     const live = this.liveUnits;
-    const nd = this.narrowDelta;
-    for (let i = 0; i < rows; i++) {
-      const src = i * fanOut;
-      const dst = i * units;
-      for (let t = 0; t < units; t++) nd[dst + t] = delta[src + live[t]!]!;
-    }
-    const narrow = this.narrowGrad;
+    k.gatherColumns(rows, fanOut, delta, live, units, this.narrowDelta);
     this.counts.narrowGradient++;
-    k.csrGemm(fanIn, units, st, nd, narrow, false);
-    widen(fanIn, units, fanOut, live, narrow, grad);
+    k.csrGemm(fanIn, units, st, this.narrowDelta, this.narrowGrad, false);
+    k.scatterColumns(fanIn, fanOut, this.narrowGrad, live, units, grad);
   }
 
   /** Marks the live pixels, lists the live units (in liveUnits) and returns their count. */
   private scanWeights(w: Float32Array): number {
-    const { fanIn, fanOut, livePixels } = this;
-    const unitSeen = this.liveUnits.fill(0);
-    for (let j = 0; j < fanIn; j++) {
-      const base = j * fanOut;
-      let any = 0;
-      for (let u = 0; u < fanOut; u++) {
-        if (w[base + u] !== 0) {
-          any = 1;
-          unitSeen[u] = 1;
-        }
-      }
-      livePixels[j] = any;
-    }
-    return this.listMarked(unitSeen);
+    this.k.nonzeroPattern(this.fanIn, this.fanOut, w, this.livePixels, this.liveUnits);
+    return this.listMarked(this.liveUnits);
   }
 
   /** Lists the units with a non-zero outgoing weight in `next` (fanOut rows) and returns their count. */
   private feedingUnits(next: Float32Array): number {
     const width = next.length / this.fanOut;
-    const seen = this.liveUnits.fill(0);
-    for (let u = 0; u < this.fanOut; u++) {
-      const base = u * width;
-      for (let c = 0; c < width; c++) {
-        if (next[base + c] !== 0) {
-          seen[u] = 1;
-          break;
-        }
-      }
-    }
-    return this.listMarked(seen);
+    if (!this.nextColumns || this.nextColumns.length < width) this.nextColumns = this.k.allocInt(width);
+    this.k.nonzeroPattern(this.fanOut, width, next, this.liveUnits, this.nextColumns);
+    return this.listMarked(this.liveUnits);
   }
 
   /**
@@ -244,15 +215,5 @@ export class SparseFirstLayer {
     this.counts.rebuilds++;
     f.csr ??= { rowStart: k.allocInt(rows + 1), colIndex: k.allocInt(f.total), values: k.alloc(f.total) };
     f.kept = k.csrSelectColumns(rows, s, f.keep, f.csr);
-  }
-}
-
-/** out (rows × width) gets narrow's columns (rows × units) at the listed positions, zeros elsewhere. */
-function widen(rows: number, units: number, width: number, live: Int32Array, narrow: Float32Array, out: Float32Array): void {
-  out.fill(0, 0, rows * width);
-  for (let i = 0; i < rows; i++) {
-    const src = i * units;
-    const dst = i * width;
-    for (let t = 0; t < units; t++) out[dst + live[t]!] = narrow[src + t]!;
   }
 }

@@ -106,7 +106,12 @@ export class Mlp {
       }
       input = out;
     }
-    return this.acts[layout.depth - 1]!.subarray(0, rows * this.outputs);
+    return this.logits(rows);
+  }
+
+  /** The output layer's buffer (rows × outputs) as the last forward pass left it. */
+  private logits(rows: number): Float32Array {
+    return this.acts[this.layout.depth - 1]!.subarray(0, rows * this.outputs);
   }
 
   /** out = X·W1 (S·W1 with sparse inputs), or the combination of saved products the plan asks for. */
@@ -146,7 +151,8 @@ export class Mlp {
 
   /**
    * Loss of the batch and, when grad is given, its gradient with respect to θ (written, not
-   * accumulated). `count` correct predictions are returned for classification.
+   * accumulated). `correct` predictions are counted for classification when `countCorrect`
+   * (NaN otherwise: training steps need only the loss, and the count costs a pass over the logits).
    *
    * `reuseForward`: the caller promises that the previous call on this Mlp was a loss-only call
    * (grad null) with the same θ values, rows and batch; its forward pass is then reused and only
@@ -155,22 +161,25 @@ export class Mlp {
    */
   lossAndGradient(
     theta: Float32Array, x: Float32Array, y: Float32Array, rows: number, grad: Float32Array | null,
-    sparse: SparseBatch | null = null, reuseForward = false, plan: FirstLayerPlan | null = null,
+    sparse: SparseBatch | null = null, reuseForward = false, plan: FirstLayerPlan | null = null, countCorrect = true,
   ): { loss: number; correct: number } {
     const { k, layout } = this;
     if (grad && sparse && !sparse.byColumn) throw new Error('internal: a gradient from sparse inputs needs their column form');
     let delta = this.deltaA;
     let loss: number;
-    let correct = 0;
+    let correct = NaN;
     const kept = reuseForward ? this.lastForward : null;
+    const classify = this.arch.loss === 'cross-entropy';
     if (kept) {
       // the activations and the loss gradient of the previous call are still in the buffers
       ({ loss, correct } = kept);
+      // (the logits too: the loss wrote its gradient into a separate buffer)
+      if (classify && countCorrect && Number.isNaN(correct)) correct = k.countCorrect(rows, this.outputs, this.logits(rows), y);
     } else {
       const logits = this.forward(theta, x, rows, sparse, plan);
       const c = this.outputs;
-      if (this.arch.loss === 'cross-entropy') {
-        correct = k.countCorrect(rows, c, logits, y);
+      if (classify) {
+        if (countCorrect) correct = k.countCorrect(rows, c, logits, y);
         loss = k.softmaxCrossEntropy(rows, c, logits, y, delta);
       } else {
         loss = k.meanSquaredError(rows, c, logits, y, delta);

@@ -123,7 +123,7 @@ export class Problem {
    */
   lossAndGradient(theta: Float32Array, batch: Batch, grad: Float32Array | null, reuseForward = false, plan: FirstLayerPlan | null = null): number {
     if (plan && !this.fullBatch) throw new Error('internal: first-layer plans need full batches');
-    return this.mlp.lossAndGradient(theta, batch.x, batch.y, batch.rows, grad, batch.sparse ?? null, reuseForward, plan).loss;
+    return this.mlp.lossAndGradient(theta, batch.x, batch.y, batch.rows, grad, batch.sparse ?? null, reuseForward, plan, false).loss;
   }
 
   /** Mean loss (and accuracy) over a whole data set, in chunks that fit the workspace. */

@@ -7,6 +7,7 @@ import { countCorrect, meanSquaredError, softmaxCrossEntropy } from './loss.js';
 import { axpy, countNonzero, dot, l1Norm, scale } from './vector.js';
 import { proxGradient, proxL1, proxLinearDecrease, proxStats } from './prox.js';
 import { adamStep, momentumStep } from './optim.js';
+import { gatherColumns, nonzeroPattern, scatterColumns } from './columns.js';
 
 export function createJsKernels(): Kernels {
   return {
@@ -16,6 +17,7 @@ export function createJsKernels(): Kernels {
     allocInt: (n) => new Int32Array(n),
     freeInt: () => {},
     gemm, gemmTN, gemmNT, csrGemm, csrSelectColumns,
+    nonzeroPattern, gatherColumns, scatterColumns,
     biasActivate, activationBackward, colSums,
     softmaxCrossEntropy, countCorrect, meanSquaredError,
     l1Norm, dot, axpy, scale, countNonzero,

@@ -208,6 +208,15 @@ export function createWasmKernels(options: WasmKernelsOptions = {}): WasmKernels
       const oci = p(out.colIndex, p1 - p0, 'csrSelectColumns', 'out.colIndex'), ova = p(out.values, p1 - p0, 'csrSelectColumns', 'out.values');
       return ex.csrSelectColumns(m, rs, ci, va, kp, ors, oci, ova);
     },
+    nonzeroPattern(m, n, a, rowAny, colAny) {
+      ex.nonzeroPattern(m, n, p(a, m * n, 'nonzeroPattern', 'a'), p(rowAny, m, 'nonzeroPattern', 'rowAny'), p(colAny, n, 'nonzeroPattern', 'colAny'));
+    },
+    gatherColumns(m, n, a, cols, count, out) {
+      ex.gatherColumns(m, n, p(a, m * n, 'gatherColumns', 'a'), p(cols, count, 'gatherColumns', 'cols'), count, p(out, m * count, 'gatherColumns', 'out'));
+    },
+    scatterColumns(m, n, narrow, cols, count, a) {
+      ex.scatterColumns(m, n, p(narrow, m * count, 'scatterColumns', 'narrow'), p(cols, count, 'scatterColumns', 'cols'), count, p(a, m * n, 'scatterColumns', 'a'));
+    },
     gemmTN(m, n, k, a, b, c, accumulate) {
       const pa = p(a, k * m, 'gemmTN', 'a'), pb = p(b, k * n, 'gemmTN', 'b'), pc = p(c, m * n, 'gemmTN', 'c');
       const acc = accumulate ? 1 : 0;

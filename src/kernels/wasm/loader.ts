@@ -15,6 +15,9 @@ export interface WasmExports {
   gemmNT(m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, accumulate: number): void;
   csrGemm(m: number, n: number, rowStart: number, colIdx: number, vals: number, b: number, ldb: number, c: number, ldc: number, accumulate: number): void;
   csrSelectColumns(m: number, rowStart: number, colIdx: number, vals: number, keep: number, outRowStart: number, outColIdx: number, outVals: number): number;
+  nonzeroPattern(m: number, n: number, a: number, rowAny: number, colAny: number): void;
+  gatherColumns(m: number, n: number, a: number, cols: number, count: number, out: number): void;
+  scatterColumns(m: number, n: number, narrow: number, cols: number, count: number, a: number): void;
   biasActivate(m: number, n: number, z: number, bias: number, act: number): void;
   activationBackward(n: number, a: number, grad: number, act: number): void;
   colSums(m: number, n: number, a: number, out: number, accumulate: number): void;
