@@ -151,6 +151,23 @@ describe('csrGemm', () => {
 });
 
 describe('sparse inputs', () => {
+  test('o is the most common value of each column, with or without a majority (ties: the smallest; never NaN)', () => {
+    // columns: a 70 % majority; a 40 % plurality; a tie between 2 and -1 (30 % each); NaN in 60 %
+    // of the rows and 5 in 30 %; all distinct (every value once: the smallest)
+    const rows = 10, cols = 5;
+    const column = [
+      [1, 1, 1, 1, 1, 1, 1, 2, 3, 4],
+      [7, 8, 7, 9, 7, 10, 7, 11, 12, 13],
+      [2, -1, 2, -1, 2, -1, 0, 3, 4, 5],
+      [NaN, 5, NaN, 5, NaN, 5, NaN, NaN, NaN, 6],
+      [9, 8, 7, 6, 5, 4, 3, 2, 1, 0],
+    ];
+    const x = new Float32Array(rows * cols);
+    for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) x[i * cols + j] = column[j]![i]!;
+    const s = sparseInput(js, x, rows, cols, 1)!;
+    assert.deepEqual([...s.offset], [1, 7, -1, 5, 0]);
+  });
+
   test('S + 1·oᵀ rebuilds X exactly: o is each column\'s most common value, S by rows and by columns agree', () => {
     const rng = new Rng(3);
     const rows = 50, cols = 12;

@@ -111,8 +111,34 @@ function allocCsr(k: Kernels, rows: number, nnz: number): CsrOperand {
 /** The most common value of each column (ties: the smallest); NaN never counts as a mode. */
 function columnModes(x: Float32Array, rows: number, features: number): Float32Array {
   const modes = new Float32Array(features);
+  // A value held by more than half a column is its mode (images: the background). Find those
+  // with one Boyer–Moore majority vote per column and a counting pass, both row by row (the
+  // cache-friendly order), and sort only the columns without a majority.
+  const candidate = new Float32Array(features);
+  const votes = new Int32Array(features);
+  for (let i = 0; i < rows; i++) {
+    const base = i * features;
+    for (let j = 0; j < features; j++) {
+      const v = x[base + j]!;
+      if (votes[j] === 0) {
+        candidate[j] = v;
+        votes[j] = 1;
+      } else {
+        votes[j] += v === candidate[j] ? 1 : -1;
+      }
+    }
+  }
+  const count = votes.fill(0);
+  for (let i = 0; i < rows; i++) {
+    const base = i * features;
+    for (let j = 0; j < features; j++) if (x[base + j] === candidate[j]) count[j]!++;
+  }
   const col = new Float32Array(rows);
   for (let j = 0; j < features; j++) {
+    if (2 * count[j]! > rows) {
+      modes[j] = candidate[j]!;
+      continue;
+    }
     for (let i = 0; i < rows; i++) col[i] = x[i * features + j]!;
     col.sort();
     let best = 0, bestCount = 0;
