@@ -71,6 +71,38 @@ for (const k of backends()) {
     assert.ok(interior > 10, 'most random cases have an interior α*');
   });
 
+  test(`[${k.name}] a hint of α* gives the same step with fewer passes, and a wrong hint does no harm`, () => {
+    const rng = new Rng(8);
+    let interior = 0, withHint = 0, without = 0;
+    for (let trial = 0; trial < 40; trial++) {
+      const n = 50 + rng.int(300);
+      const p = n - rng.int(10);
+      const theta = k.alloc(n), g = k.alloc(n), y0 = k.alloc(n), y1 = k.alloc(n), y2 = k.alloc(n);
+      for (let i = 0; i < n; i++) {
+        theta[i] = rng.uniform() < 0.3 ? 0 : rng.normal();
+        g[i] = rng.normal() * 10 ** (rng.uniform() * 2 - 1);
+      }
+      const h = 10 ** (rng.uniform() * 3 - 2);
+      const plain = new MpgSolver(k);
+      const r0 = plain.step(theta, g, p, h, y0);
+      if (!(r0.alpha > 0 && r0.alpha < 1)) continue;
+      interior++;
+      without += plain.evaluations;
+      // a guess off by 1 % of the distance to the nearer end, as successive corrector steps are
+      const near = new MpgSolver(k);
+      const r1 = near.step(theta, g, p, h, y1, undefined, r0.alpha + 0.01 * Math.min(r0.alpha, 1 - r0.alpha));
+      withHint += near.evaluations;
+      const far = new MpgSolver(k);
+      const r2 = far.step(theta, g, p, h, y2, undefined, r0.alpha > 0.5 ? 0.01 : 0.99);
+      for (const [r, y, what] of [[r1, y1, 'near hint'], [r2, y2, 'wrong hint']] as const) {
+        assert.ok(Math.abs(r.alpha - r0.alpha) <= 1e-6, `${what}: α ${r.alpha} vs ${r0.alpha}`);
+        for (let i = 0; i < n; i++) assert.ok(Math.abs(y[i]! - y0[i]!) <= 1e-5 * (1 + Math.abs(y0[i]!)), `${what}: y[${i}]`);
+      }
+    }
+    assert.ok(interior >= 10, `enough interior cases (${interior})`);
+    assert.ok(withHint < 0.8 * without, `fewer passes with a hint: ${withHint} vs ${without}`);
+  });
+
   test(`[${k.name}] at a lasso minimiser the MPG step is zero and (1-α)/α recovers λ`, () => {
     // L(θ) = ½‖θ - c‖²; the minimiser of L + λ‖θ‖₁ is S_λ(c), with gradient θ* - c there.
     const rng = new Rng(5);

@@ -28,11 +28,15 @@ export interface MpgStep {
 }
 
 export class MpgSolver {
+  /** Evaluations of the dual slope so far (each one pass over θ; for tests and profiling). */
+  evaluations = 0;
+
   constructor(private readonly k: Kernels) {}
 
   /** ω1(α) - ω2(α), the derivative of the dual. */
   private dualSlope(theta: Float32Array, g: Float32Array, p: number, h: number, alpha: number, l1Theta: number): [number, number] {
     const { k } = this;
+    this.evaluations++;
     const n = theta.length;
     const step = h * alpha;
     const tau = h * (1 - alpha);
@@ -46,36 +50,42 @@ export class MpgSolver {
 
   /**
    * Finds α* to `tol` (default 1e-7) and writes y(α*) into `out` (which may not alias θ).
-   * `penalised` is the length of the penalised prefix of θ.
+   * `penalised` is the length of the penalised prefix of θ. `hint`, a guess of α* (the previous
+   * step's, in a corrector), lets the search start from a small bracket around it instead of
+   * [0, 1]: successive steps of a corrector have nearly the same α*, and this halves the passes
+   * over θ. The result does not depend on the hint beyond the tolerance.
    */
-  step(theta: Float32Array, g: Float32Array, penalised: number, h: number, out: Float32Array, tol = 1e-7): MpgStep {
+  step(theta: Float32Array, g: Float32Array, penalised: number, h: number, out: Float32Array, tol = 1e-7, hint: number | null = null): MpgStep {
     const { k } = this;
     const p = penalised;
     const l1Theta = k.l1Norm(p, theta);
     let alpha: number;
     let w: [number, number];
-    const w0 = this.dualSlope(theta, g, p, h, 0, l1Theta);
-    const w1 = this.dualSlope(theta, g, p, h, 1, l1Theta);
-    if (w0[0] - w0[1] <= 0) {
+    const slopeAt = (a: number) => this.dualSlope(theta, g, p, h, a, l1Theta);
+    const bracket = hint !== null && hint > 0 && hint < 1 ? this.bracketNear(hint, slopeAt) : null;
+    const w0 = bracket ? null : slopeAt(0);
+    const w1 = bracket ? null : slopeAt(1);
+    if (w0 && w0[0] - w0[1] <= 0) {
       alpha = 0;
       w = w0;
-    } else if (w1[0] - w1[1] >= 0) {
+    } else if (w1 && w1[0] - w1[1] >= 0) {
       alpha = 1;
       w = w1;
     } else {
       // Illinois regula falsi on the decreasing slope, with bisection as a safeguard: the slope
       // is piecewise smooth, so this needs far fewer evaluations than plain bisection.
-      let a = 0, fa = w0[0] - w0[1];
-      let b = 1, fb = w1[0] - w1[1];
+      let a = bracket ? bracket.a : 0, fa = bracket ? bracket.fa : w0![0] - w0![1];
+      let b = bracket ? bracket.b : 1, fb = bracket ? bracket.fb : w1![0] - w1![1];
       // The slope is piecewise linear in α (each coordinate is either thresholded to 0 or linear
       // in α), so once the secant lands in the root's piece it hits the root up to rounding: stop
-      // there when |slope| is negligible against its range over [0,1], which saves the last few
+      // there when |slope| is negligible against its range over [0,1] (for a small bracket:
+      // against the range its secant would have over a unit interval), which saves the last few
       // evaluations that only shrink the bracket.
-      const fTol = 1e-7 * (fa - fb);
+      const fTol = (1e-7 * (fa - fb)) / (b - a);
       let side = 0;
       let done = false;
       alpha = 0.5;
-      w = w0;
+      w = [0, 0];
       for (let it = 0; it < 100 && b - a > tol; it++) {
         let c = (a * fb - b * fa) / (fb - fa);
         if (!(c > a && c < b) || it % 4 === 3) c = 0.5 * (a + b);
@@ -118,6 +128,21 @@ export class MpgSolver {
       sq += d * d;
     }
     return { alpha, omega1: w[0], omega2: w[1], stationarity: Math.sqrt(sq) / h, stepNormSq: sq };
+  }
+
+  /**
+   * A bracket [a, b] ∋ α* around a guess, with the slope's values there (positive at a, negative
+   * at b), or null when the guess is off (the caller then searches [0, 1]).
+   */
+  private bracketNear(guess: number, slopeAt: (a: number) => [number, number]): { a: number; fa: number; b: number; fb: number } | null {
+    const width = Math.max(1e-6, 0.25 * Math.min(guess, 1 - guess));
+    const a = Math.max(0, guess - width), b = Math.min(1, guess + width);
+    const wa = slopeAt(a);
+    const fa = wa[0] - wa[1];
+    if (!(fa > 0)) return null;
+    const wb = slopeAt(b);
+    const fb = wb[0] - wb[1];
+    return fb < 0 ? { a, fa, b, fb } : null;
   }
 
   /** y(α) into out. */

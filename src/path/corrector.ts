@@ -139,7 +139,8 @@ export class Corrector {
       }
       let ok = false;
       for (let tries = 0; tries < 40; tries++) {
-        const r = this.mpg.step(z, grad, p, h, y);
+        // the last step's α* is a close guess of this one's (see MpgSolver.step)
+        const r = this.mpg.step(z, grad, p, h, y, undefined, step > 0 ? alpha : null);
         const ly = problem.lossAndGradient(y, batch, null, false, slots ? { save: freeSlot(thetaSlot, prevSlot) } : null);
         // The slack is float32 rounding of the loss: without it, near convergence (where the
         // bound's terms are smaller than that noise) the test fails spuriously and h collapses.
