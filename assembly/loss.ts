@@ -26,7 +26,13 @@ export function softmaxCrossEntropy(m: i32, n: i32, logits: usize, labels: usize
   const fm = <f64>m;
   const lane0 = i64x2(-1, 0);
   const two = i64x2.splat(2);
-  let total: f64 = 0;
+  // Σ_i log(sum_i) is taken as the log of running products of the row sums (each in [1, n]:
+  // the max term is 1), flushed before they could overflow: a log per ~100 rows instead of per
+  // row (the software log was a quarter of the kernel's time).
+  let linear: f64 = 0;
+  let product: f64 = 1;
+  let logs: f64 = 0;
+  const flushAt: f64 = 1e300 / <f64>max(n, 1);
   for (let i = 0; i < m; i++) {
     const row = logits + <usize>i * rowBytes;
     const out = grad + <usize>i * rowBytes;
@@ -63,7 +69,12 @@ export function softmaxCrossEntropy(m: i32, n: i32, logits: usize, labels: usize
     }
     const sum = hsum2(sumv);
     const others = hsum2(othv);
-    total += Math.log(sum) - (ly - <f64>mx);
+    if (product > flushAt) {
+      logs += Math.log(product);
+      product = 1;
+    }
+    product *= sum;
+    linear += ly - <f64>mx;
     // grad = p / sum / m, then the label's entry from the sum of the others.
     const sv = f64x2.splat(sum);
     const mv = f64x2.splat(fm);
@@ -79,7 +90,7 @@ export function softmaxCrossEntropy(m: i32, n: i32, logits: usize, labels: usize
     }
     if (y >= 0) store<f32>(out + (<usize>y << 2), <f32>((0 - others / sum) / fm));
   }
-  return total / fm;
+  return (logs + Math.log(product) - linear) / fm;
 }
 
 /** Number of rows whose (first) arg-max of logits (m×n) equals the label. */
