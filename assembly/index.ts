@@ -4,7 +4,7 @@
 // (src/kernels/wasm/) owns the allocator and starts its heap at heapBase().
 export { gemm, gemmTN, gemmNT } from './gemm';
 export { biasActivate, activationBackward, colSums } from './layer';
-export { softmaxCrossEntropy, countCorrect, meanSquaredError } from './loss';
+export { softmaxCrossEntropyBlocks, countCorrect, meanSquaredError } from './loss';
 export { l1Norm, dot, axpy, scale, countNonzero } from './vector';
 export { proxGradient, proxLinearDecrease, proxL1, proxStats } from './prox';
 export { momentumStep, adamStep } from './optim';

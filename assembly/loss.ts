@@ -19,11 +19,28 @@ import { expv } from './vmath';
   return <f32>y == yf ? y : -1;
 }
 
-/** Mean softmax cross-entropy of logits (m×n) against labels; writes grad (may alias logits). */
-export function softmaxCrossEntropy(m: i32, n: i32, logits: usize, labels: usize, grad: usize): f64 {
-  if (m <= 0 || n <= 0) return NaN;
+/**
+ * Softmax cross-entropy of logits (m×n) against labels, by blocks of `blockRows` rows: writes
+ * grad = (softmax - onehot)/divisor (grad may alias logits) and, per block, the SUM of its rows'
+ * losses into partials (f64, one per block). The caller adds the partials in order: the blocks
+ * are fixed by the row index, so a split of the rows over threads at block boundaries gives the
+ * same loss to the last bit as one thread does.
+ */
+export function softmaxCrossEntropyBlocks(
+  m: i32, n: i32, logits: usize, labels: usize, grad: usize, divisor: f64, blockRows: i32, partials: usize,
+): void {
+  if (m <= 0 || n <= 0) return;
+  const step = max(blockRows, 1);
+  for (let r0 = 0, b = 0; r0 < m; r0 += step, b++) {
+    const rows = min(step, m - r0);
+    const off = <usize>r0 * (<usize>n << 2);
+    store<f64>(partials + (<usize>b << 3), softmaxRows(rows, n, logits + off, labels + (<usize>r0 << 2), grad + off, divisor));
+  }
+}
+
+/** Sum of the losses of m rows; writes their gradient divided by `divisor`. */
+function softmaxRows(m: i32, n: i32, logits: usize, labels: usize, grad: usize, fm: f64): f64 {
   const rowBytes = <usize>n << 2;
-  const fm = <f64>m;
   const lane0 = i64x2(-1, 0);
   const two = i64x2.splat(2);
   // Σ_i log(sum_i) is taken as the log of running products of the row sums (each in [1, n]:
@@ -90,7 +107,7 @@ export function softmaxCrossEntropy(m: i32, n: i32, logits: usize, labels: usize
     }
     if (y >= 0) store<f32>(out + (<usize>y << 2), <f32>((0 - others / sum) / fm));
   }
-  return (logs + Math.log(product) - linear) / fm;
+  return logs + Math.log(product) - linear;
 }
 
 /** Number of rows whose (first) arg-max of logits (m×n) equals the label. */

@@ -155,6 +155,31 @@ describe('threaded wasm GEMMs agree with one thread', () => {
   });
 });
 
+describe('threaded softmax cross-entropy', () => {
+  test('loss and gradient are bit-identical for 1, 2 and 3 threads (blocked partial sums), also with bad labels and aliasing', () => {
+    const rng = new Rng(17);
+    for (const [m, n] of [[1, 3], [255, 10], [256, 10], [257, 4], [3001, 10], [8000, 10]] as [number, number][]) {
+      for (const alias of [false, true]) {
+        const logits = randn(rng, m * n).map((v) => 3 * v);
+        // one bad label (row 7) in the aliased runs: its row's loss is NaN, the others are exact
+        const labels = Float32Array.from({ length: m }, (_, i) => (alias && i === 7 ? n + 0.5 : rng.int(n)));
+        const results = [one, two, three].map((w) => {
+          const pl = place(w, logits, 1);
+          const py = place(w, labels, 2);
+          const pg = alias ? pl : place(w, new Float32Array(m * n), 3);
+          const loss = forced(() => Object.assign(wasmTuning, { softmaxBlockRows: 64 }) && w.softmaxCrossEntropy(m, n, pl, py, pg));
+          return { loss, grad: Float32Array.from(pg) };
+        });
+        for (const r of results.slice(1)) {
+          assert.ok(Object.is(r.loss, results[0]!.loss), `${m}×${n}: loss ${r.loss} vs ${results[0]!.loss}`);
+          assert.deepEqual(r.grad, results[0]!.grad, `${m}×${n}: gradient`);
+        }
+        assert.equal(Number.isNaN(results[0]!.loss), alias && m > 7, 'only a bad label makes the loss NaN');
+      }
+    }
+  });
+});
+
 describe('a training step with threads', () => {
   test('Mlp.lossAndGradient of 784-20-20-10 ReLU agrees with one thread (forced parallel with the k split; default settings: bit-identical)', () => {
     const arch = { layers: [784, 20, 20, 10], activation: 'relu' as const, loss: 'cross-entropy' as const };

@@ -16,7 +16,7 @@ import { WasmHeap } from './heap.js';
 import { instantiate, type SimdVariant, type WasmExports } from './loader.js';
 import type { WasmMemory, WasmModule } from './webassembly.js';
 import { WasmPool } from './pool.js';
-import { OP_CSR, OP_GEMM, OP_GEMM_NT, OP_GEMM_TN, OP_GEMM_TN_K, MAX_CHUNKS } from './jobs.js';
+import { OP_CSR, OP_GEMM, OP_GEMM_NT, OP_GEMM_TN, OP_GEMM_TN_K, OP_SOFTMAX, MAX_CHUNKS } from './jobs.js';
 import { defaultThreads, parseThreads } from './threads.js';
 
 export { findWasmFile, wasmFilePath, loadedSimdVariant, defaultSimdVariant } from './loader.js';
@@ -48,6 +48,10 @@ export const wasmTuning = {
   tnRowsMin: 128,
   /** Least steps of k per chunk in a k split. */
   minChunkK: 256,
+  /** Rows per block of the softmax loss's partial sums (the unit of its row split). */
+  softmaxBlockRows: 256,
+  /** Work of a softmax entry in the units of minParallelFlops (an exponential and some arithmetic). */
+  softmaxFlopsPerEntry: 40,
 };
 
 export interface WasmKernelsOptions {
@@ -99,6 +103,17 @@ export function createWasmKernels(options: WasmKernelsOptions = {}): WasmKernels
   let pool: WasmPool | null = null;
   /** Partial sums of the k-split gemmTN (grown when needed). */
   let scratch: Float32Array | null = null;
+  /** f64 partial sums of the blocked reductions (grown when needed; heap blocks are 16-byte aligned). */
+  let partialsBlock: Float32Array | null = null;
+  let partialsView: Float64Array<ArrayBufferLike> = new Float64Array(0);
+  const partials = (count: number): Float64Array => {
+    if (partialsView.length < count) {
+      if (partialsBlock) heap.free(partialsBlock);
+      partialsBlock = heap.alloc(2 * count);
+      partialsView = new Float64Array(partialsBlock.buffer, partialsBlock.byteOffset, count);
+    }
+    return partialsView;
+  };
 
   /** The pool if a call of 2·m·n·k flops should go parallel, else null. */
   const parallel = (flops: number): WasmPool | null => {
@@ -244,12 +259,25 @@ export function createWasmKernels(options: WasmKernelsOptions = {}): WasmKernels
     },
 
     softmaxCrossEntropy(m, n, logits, labels, grad) {
-      return ex.softmaxCrossEntropy(
-        m, n,
-        p(logits, m * n, 'softmaxCrossEntropy', 'logits'),
-        p(labels, m, 'softmaxCrossEntropy', 'labels'),
-        p(grad, m * n, 'softmaxCrossEntropy', 'grad'),
-      );
+      if (m <= 0 || n <= 0) return NaN;
+      const pl = p(logits, m * n, 'softmaxCrossEntropy', 'logits');
+      const py = p(labels, m, 'softmaxCrossEntropy', 'labels');
+      const pg = p(grad, m * n, 'softmaxCrossEntropy', 'grad');
+      // per-block partial sums, added here in block order: the same loss for any thread count
+      const B = wasmTuning.softmaxBlockRows;
+      const blocks = Math.ceil(m / B);
+      const sums = partials(blocks);
+      const pl2 = threads > 1 ? parallel(m * n * wasmTuning.softmaxFlopsPerEntry) : null;
+      const chunks = Math.min(threads * wasmTuning.chunksPerThread, blocks, MAX_CHUNKS);
+      if (pl2 && chunks >= 2) {
+        const step = Math.ceil(blocks / chunks) * B;
+        pl2.run(OP_SOFTMAX, m, n, m, pl, B, py, 0, pg, 0, 0, step, Math.ceil(m / step), sums.byteOffset);
+      } else {
+        ex.softmaxCrossEntropyBlocks(m, n, pl, py, pg, m, B, sums.byteOffset);
+      }
+      let total = 0;
+      for (let b = 0; b < blocks; b++) total += sums[b]!;
+      return total / m;
     },
     countCorrect(m, n, logits, labels) {
       return ex.countCorrect(m, n, p(logits, m * n, 'countCorrect', 'logits'), p(labels, m, 'countCorrect', 'labels'));

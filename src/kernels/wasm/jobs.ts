@@ -47,6 +47,12 @@ export const OP_GEMM_TN = 3;
 export const OP_GEMM_TN_K = 4;
 /** csrGemm by rows of C (= rows of A); fields: a = rowStart, k = colIdx, lda = vals (pointers). */
 export const OP_CSR = 5;
+/**
+ * softmaxCrossEntropyBlocks by rows: m rows of n logits at a, labels at b, gradient at c, k = the
+ * divisor (all rows), lda = rows per block, step = rows per chunk (a multiple of lda), scratch =
+ * the per-block partial sums (f64).
+ */
+export const OP_SOFTMAX = 6;
 
 /** The GEMM exports a chunk calls (a subset of WasmExports). */
 export interface GemmExports {
@@ -54,6 +60,7 @@ export interface GemmExports {
   gemmTN(m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, accumulate: number): void;
   gemmNT(m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, accumulate: number): void;
   csrGemm(m: number, n: number, rowStart: number, colIdx: number, vals: number, b: number, ldb: number, c: number, ldc: number, accumulate: number): void;
+  softmaxCrossEntropyBlocks(m: number, n: number, logits: number, labels: number, grad: number, divisor: number, blockRows: number, partials: number): void;
 }
 
 /** Runs chunk `chunk` of the job described in `f` (the Uint32 view of the control block). */
@@ -73,6 +80,10 @@ export function runChunk(ex: GemmExports, f: Uint32Array, chunk: number): void {
   const r0 = chunk * step;
   const rows = Math.min(m, r0 + step) - r0;
   if (rows <= 0) return;
+  if (op === OP_SOFTMAX) {
+    ex.softmaxCrossEntropyBlocks(rows, n, a + r0 * n * 4, b + r0 * 4, c + r0 * n * 4, k, lda, f[JOB + F_SCRATCH]! + (r0 / lda) * 8);
+    return;
+  }
   if (op === OP_CSR) ex.csrGemm(rows, n, a + r0 * 4, k, lda, b, ldb, c + r0 * ldc * 4, ldc, acc);
   else if (op === OP_GEMM) ex.gemm(rows, n, k, a + r0 * lda * 4, lda, b, ldb, c + r0 * ldc * 4, ldc, acc);
   else if (op === OP_GEMM_NT) ex.gemmNT(rows, n, k, a + r0 * lda * 4, lda, b, ldb, c + r0 * ldc * 4, ldc, acc);

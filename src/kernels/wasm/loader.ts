@@ -21,7 +21,7 @@ export interface WasmExports {
   biasActivate(m: number, n: number, z: number, bias: number, act: number): void;
   activationBackward(n: number, a: number, grad: number, act: number): void;
   colSums(m: number, n: number, a: number, out: number, accumulate: number): void;
-  softmaxCrossEntropy(m: number, n: number, logits: number, labels: number, grad: number): number;
+  softmaxCrossEntropyBlocks(m: number, n: number, logits: number, labels: number, grad: number, divisor: number, blockRows: number, partials: number): void;
   countCorrect(m: number, n: number, logits: number, labels: number): number;
   meanSquaredError(m: number, n: number, pred: number, target: number, grad: number): number;
   l1Norm(n: number, x: number): number;
