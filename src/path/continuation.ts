@@ -211,7 +211,10 @@ export const continuationMethod: PathMethod = {
     const o = ctx.options;
     const settings: ContinuationSettings = {
       seed: o.seed, points: o.points, direction: o.direction, penalised: ctx.penalised,
-      arcLength: 1.6, h: o.step, accelerate: true, restartBound: 'start', initialToleranceFactor: 0.2,
+      arcLength: 1.6, h: o.step, accelerate: true,
+      // projected momentum needs the exact losses of full batches; on mini-batches the stochastic
+      // test run's hypervolume fell from 0.97 ('start') to 0.74 (and to 0.11 with 'step')
+      restartBound: ctx.problem.fullBatch ? 'project' : 'start', initialToleranceFactor: 0.2,
       maxInitialSteps: o.maxCorrectorSteps * 5, maxCorrectorSteps: o.maxCorrectorSteps,
       maxPredictorSteps: 100, predictorLearningRate: 0.1, maxOvershoot: 2.5, maxRetries: 3,
       moveTolerance: o.tolerance, flatSlope: 0.02, minLossFraction: 1e-3,

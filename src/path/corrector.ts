@@ -2,6 +2,7 @@ import type { Kernels } from '../kernels/kernels.js';
 import type { Problem } from '../nn/problem.js';
 import type { FirstLayerPlan } from '../nn/mlp.js';
 import { MpgSolver } from '../optim/mpg.js';
+import { projectOntoL1Ball } from '../optim/l1-ball.js';
 
 /** Relative rounding noise of a float32 forward pass's loss, for the sufficient-decrease test. */
 const LOSS_NOISE = 1e-5;
@@ -30,17 +31,24 @@ export interface CorrectorSettings {
   /** Extrapolation (θ + (k-1)/(k+2)(θ - θ_prev)), undone when it would increase ‖θ‖₁. */
   accelerate: boolean;
   /**
-   * Which ‖θ‖₁ an extrapolation may not exceed: 'step' — the current iterate's (the reference
-   * rule: undo whenever it increases ‖θ‖₁); 'start' — the corrector's starting point's. Near the
+   * How the extrapolation is kept from making θ denser. 'step' — the reference rule: undo it
+   * (restart the momentum) whenever it would raise ‖θ‖₁ above the current iterate's. Near the
    * front α* ≈ 1, an MPG step barely changes ‖θ‖₁ and almost any extrapolation raises it a
-   * little, so the 'step' rule restarts the momentum on about every second step and the corrector
-   * degrades to plain proximal gradient. 'start' still guarantees the corrected point is no
-   * denser than where it began, and keeps the momentum; with it goes a function-value restart
-   * (an extrapolated step whose loss exceeds the current iterate's is redone from the iterate),
-   * so the loss cannot run away either. The initial corrector (from a dense random init, far from
-   * the front) uses 'step'.
+   * little, so this restarts on about every second step and the corrector degrades to plain
+   * proximal gradient. 'start' — undo it only when it would raise ‖θ‖₁ above the corrector's
+   * starting point's (what mini-batch runs use). 'project' — keep the momentum, and when a step
+   * lands above the l1 of the corrector's starting point, project it onto that l1 ball (one
+   * soft-threshold) before the descent test. Once the iterates ride that bound (most of the front: the predictor set the
+   * l1, the corrector lowers the loss at it) this is accelerated projected gradient, and it
+   * reaches several times lower losses in the same steps: on the default MNIST run the corrector
+   * at l1 ≈ 110 lowered the loss from 0.29 to 0.17 over 635 steps at a steady rate under the
+   * reference rule, restarting every two or three steps. The corrected point is still no denser
+   * than where it began. With it goes a function-value restart (an extrapolated step whose loss
+   * exceeds the current iterate's is redone from the iterate), so the loss cannot run away
+   * either ('start' has the same restart). The initial corrector (from a dense random init, far
+   * from the front) uses 'step'.
    */
-  restartBound: 'step' | 'start';
+  restartBound: 'step' | 'start' | 'project';
 }
 
 /**
@@ -114,8 +122,8 @@ export class Corrector {
       if (beta > 0) {
         k.axpy(n, beta, theta, z);
         k.axpy(n, -beta, prev, z);
-        const bound = s.restartBound === 'start' ? l1Start : k.l1Norm(p, theta);
-        if (k.l1Norm(p, z) > bound) {
+        const bound = s.restartBound === 'step' ? k.l1Norm(p, theta) : l1Start;
+        if (s.restartBound !== 'project' && k.l1Norm(p, z) > bound) {
           z.set(theta);
           momentumK = 0;
         } else {
@@ -141,6 +149,13 @@ export class Corrector {
       for (let tries = 0; tries < 40; tries++) {
         // the last step's α* is a close guess of this one's (see MpgSolver.step)
         const r = this.mpg.step(z, grad, p, h, y, undefined, step > 0 ? alpha : null);
+        if (s.restartBound === 'project' && k.l1Norm(p, y) > l1Start) {
+          // momentum carried the step past the start's l1: project it back onto that l1 ball and
+          // test the projected point (the projected-gradient form of the descent test)
+          projectOntoL1Ball(k, y, p, l1Start);
+          r.omega1 = dotDiff(grad, y, z);
+          r.stepNormSq = distSq(y, z);
+        }
         const ly = problem.lossAndGradient(y, batch, null, false, slots ? { save: freeSlot(thetaSlot, prevSlot) } : null);
         // The slack is float32 rounding of the loss: without it, near convergence (where the
         // bound's terms are smaller than that noise) the test fails spuriously and h collapses.
@@ -155,7 +170,7 @@ export class Corrector {
         accepted = 0;
       }
       if (!ok) break;
-      if (extrapolated && s.restartBound === 'start' && lastLoss > thetaLoss) {
+      if (extrapolated && s.restartBound !== 'step' && lastLoss > thetaLoss) {
         // Function-value restart (O'Donoghue & Candès): the extrapolated step raised the loss
         // above the current iterate's, so momentum carries the point the wrong way (towards the
         // all-zero network, a Pareto-critical point of every deep net). Redo the step from θ.
@@ -205,4 +220,18 @@ export class Corrector {
 /** The first-layer slot (of three) that is neither a nor b (-1: unused). */
 function freeSlot(a: number, b: number): number {
   for (let i = 0; ; i++) if (i !== a && i !== b) return i;
+}
+
+/** gᵀ(y - z), in doubles. */
+function dotDiff(g: Float32Array, y: Float32Array, z: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < g.length; i++) s += g[i]! * (y[i]! - z[i]!);
+  return s;
+}
+
+/** ‖y - z‖², in doubles. */
+function distSq(y: Float32Array, z: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < y.length; i++) s += (y[i]! - z[i]!) ** 2;
+  return s;
 }

@@ -62,7 +62,7 @@ export interface ContinuationSettings {
   h: number;
   accelerate: boolean;
   /** Which l1 norm an extrapolation may not exceed (see CorrectorSettings.restartBound). */
-  restartBound: 'step' | 'start';
+  restartBound: 'step' | 'start' | 'project';
   /**
    * The initial corrector's progress tolerance as a fraction of the others': both branches start
    * from its point, so a point left short of the front there costs the whole dense part of the

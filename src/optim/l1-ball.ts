@@ -1,0 +1,28 @@
+import type { Kernels } from '../kernels/kernels.js';
+
+/**
+ * Projects w[0 ..< p) onto the l1 ball of the given radius, in place: the soft-threshold S_τ with
+ * ‖S_τ(w)‖₁ = radius (w is left alone when it is inside already). l1(τ) = Σ max(|w_i| - τ, 0) is
+ * convex, decreasing and piecewise linear, so Newton from τ = 0 (slope: minus the count of
+ * |w_i| > τ) approaches the root from below and lands on it once it is in the root's piece:
+ * usually one or two passes when w is just outside the ball, as after a corrector step.
+ * Returns τ.
+ */
+export function projectOntoL1Ball(k: Kernels, w: Float32Array, p: number, radius: number): number {
+  const v = w.subarray(0, p);
+  let tau = 0;
+  for (let it = 0; it < 100; it++) {
+    let l1 = 0, count = 0;
+    for (let i = 0; i < p; i++) {
+      const a = Math.abs(v[i]!) - tau;
+      if (a > 0) {
+        l1 += a;
+        count++;
+      }
+    }
+    if (count === 0 || l1 - radius <= 1e-12 * radius) break;
+    tau += (l1 - radius) / count;
+  }
+  if (tau > 0) k.proxGradient(p, v, v, 0, tau, v);
+  return tau;
+}
