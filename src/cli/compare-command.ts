@@ -29,7 +29,7 @@ const NUMERIC: Array<[flag: string, key: string, int: boolean, help: string]> = 
   ['--seed <n>', 'seed', true, 'seed for init, split and batches (default: 1)'],
   ['--test-fraction <f>', 'testFraction', false, 'share of rows held out for testing (default: 0.2)'],
   ['--step <h>', 'step', false, 'continuation: initial MPG step size (default: 1)'],
-  ['--tolerance <t>', 'tolerance', false, 'continuation: corrector tolerance (default: 0.005; 0.02 with --batch)'],
+  ['--tolerance <t>', 'tolerance', false, 'continuation: corrector tolerance (default: 0.05; 0.02 with --batch)'],
   ['--max-corrector-steps <n>', 'maxCorrectorSteps', true, 'continuation: cap on steps per corrector (default: 2000)'],
   ['--nlambda <n>', 'nlambda', true, 'sweep: number of λ values (default: 100)'],
   ['--lambda-min-ratio <r>', 'lambdaMinRatio', false, 'sweep: smallest λ as a fraction of λ_max (default: 1e-4)'],
