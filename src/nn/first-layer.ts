@@ -87,11 +87,8 @@ export class SparseFirstLayer {
       k.csrGemm(rows, fanOut, a, w, out, false);
       return;
     }
-    const live = this.liveUnits;
-    k.gatherColumns(fanIn, fanOut, w, live, units, this.narrowW);
     this.counts.narrowForward++;
-    k.csrGemm(rows, units, a, this.narrowW, this.narrowOut, false);
-    k.scatterColumns(rows, fanOut, this.narrowOut, live, units, out);
+    this.narrowProduct(rows, a, w, fanIn, units, this.narrowW, this.narrowOut, out);
   }
 
   /**
@@ -110,11 +107,21 @@ export class SparseFirstLayer {
       grad.fill(0, 0, fanIn * fanOut);
       return;
     }
-    const live = this.liveUnits;
-    k.gatherColumns(rows, fanOut, delta, live, units, this.narrowDelta);
     this.counts.narrowGradient++;
-    k.csrGemm(fanIn, units, st, this.narrowDelta, this.narrowGrad, false);
-    k.scatterColumns(fanIn, fanOut, this.narrowGrad, live, units, grad);
+    this.narrowProduct(fanIn, st, delta, rows, units, this.narrowDelta, this.narrowGrad, grad);
+  }
+
+  /**
+   * out (m × fanOut) = a·b on the listed units' columns of b (bRows × fanOut), zeros in the
+   * others: the columns are copied out into narrowB, multiplied into narrowOut and copied back.
+   */
+  private narrowProduct(
+    m: number, a: CsrOperand, b: Float32Array, bRows: number, units: number, narrowB: Float32Array, narrowOut: Float32Array, out: Float32Array,
+  ): void {
+    const { k, fanOut, liveUnits } = this;
+    k.gatherColumns(bRows, fanOut, b, liveUnits, units, narrowB);
+    k.csrGemm(m, units, a, narrowB, narrowOut, false);
+    k.scatterColumns(m, fanOut, narrowOut, liveUnits, units, out);
   }
 
   /** Marks the live pixels, lists the live units (in liveUnits) and returns their count. */

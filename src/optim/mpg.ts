@@ -122,11 +122,7 @@ export class MpgSolver {
       k.proxGradient(n - p, theta.subarray(p), g.subarray(p), h, 0, out.subarray(p));
       w = [w[0] + k.proxLinearDecrease(n - p, theta.subarray(p), g.subarray(p), h, 0), w[1]];
     }
-    let sq = 0;
-    for (let i = 0; i < theta.length; i++) {
-      const d = out[i]! - theta[i]!;
-      sq += d * d;
-    }
+    const sq = distanceSquared(out, theta);
     return { alpha, omega1: w[0], omega2: w[1], stationarity: Math.sqrt(sq) / h, stepNormSq: sq };
   }
 
@@ -152,6 +148,16 @@ export class MpgSolver {
     k.proxGradient(p, theta.subarray(0, p), g.subarray(0, p), h * alpha, h * (1 - alpha), out.subarray(0, p));
     if (p < n) k.proxGradient(n - p, theta.subarray(p), g.subarray(p), h * alpha, 0, out.subarray(p));
   }
+}
+
+/** ‖a - b‖², summed in doubles. */
+export function distanceSquared(a: Float32Array, b: Float32Array): number {
+  let sq = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d = a[i]! - b[i]!;
+    sq += d * d;
+  }
+  return sq;
 }
 
 /** The lasso multiplier λ = (1-α)/α of an MPG fixed point (∞ at α = 0). */

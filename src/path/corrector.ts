@@ -1,7 +1,7 @@
 import type { Kernels } from '../kernels/kernels.js';
 import type { Problem } from '../nn/problem.js';
 import type { FirstLayerPlan } from '../nn/mlp.js';
-import { MpgSolver } from '../optim/mpg.js';
+import { MpgSolver, distanceSquared } from '../optim/mpg.js';
 import { projectOntoL1Ball } from '../optim/l1-ball.js';
 
 /** Relative rounding noise of a float32 forward pass's loss, for the sufficient-decrease test. */
@@ -28,7 +28,7 @@ export interface CorrectorSettings {
   /** Objective scales for the progress test: loss / lossScale, l1 / l1Scale. */
   lossScale: number;
   l1Scale: number;
-  /** Extrapolation (θ + (k-1)/(k+2)(θ - θ_prev)), undone when it would increase ‖θ‖₁. */
+  /** Extrapolation θ + (k-1)/(k+2)(θ - θ_prev), kept from making θ denser by `restartBound`. */
   accelerate: boolean;
   /**
    * How the extrapolation is kept from making θ denser. 'step' — the reference rule: undo it
@@ -38,12 +38,12 @@ export interface CorrectorSettings {
    * proximal gradient. 'start' — undo it only when it would raise ‖θ‖₁ above the corrector's
    * starting point's (what mini-batch runs use). 'project' — keep the momentum, and when a step
    * lands above the l1 of the corrector's starting point, project it onto that l1 ball (one
-   * soft-threshold) before the descent test. Once the iterates ride that bound (most of the front: the predictor set the
-   * l1, the corrector lowers the loss at it) this is accelerated projected gradient, and it
-   * reaches several times lower losses in the same steps: on the default MNIST run the corrector
-   * at l1 ≈ 110 lowered the loss from 0.29 to 0.17 over 635 steps at a steady rate under the
-   * reference rule, restarting every two or three steps. The corrected point is still no denser
-   * than where it began. With it goes a function-value restart (an extrapolated step whose loss
+   * soft-threshold) before the descent test. Once the iterates ride that bound (most of the
+   * front: the predictor set the l1, the corrector lowers the loss at it) this is accelerated
+   * projected gradient, and it reaches several times lower losses in the same steps: on the
+   * default MNIST run the corrector at l1 ≈ 110 lowered the loss from 0.29 to 0.17 over 635
+   * steps at a steady rate under the 'start' rule, restarting every two or three steps. The
+   * corrected point is still no denser than where it began. With it goes a function-value restart (an extrapolated step whose loss
    * exceeds the current iterate's is redone from the iterate), so the loss cannot run away
    * either ('start' has the same restart). The initial corrector (from a dense random init, far
    * from the front) uses 'step'.
@@ -154,7 +154,7 @@ export class Corrector {
           // test the projected point (the projected-gradient form of the descent test)
           projectOntoL1Ball(k, y, p, l1Start);
           r.omega1 = dotDiff(grad, y, z);
-          r.stepNormSq = distSq(y, z);
+          r.stepNormSq = distanceSquared(y, z);
         }
         const ly = problem.lossAndGradient(y, batch, null, false, slots ? { save: freeSlot(thetaSlot, prevSlot) } : null);
         // The slack is float32 rounding of the loss: without it, near convergence (where the
@@ -226,12 +226,5 @@ function freeSlot(a: number, b: number): number {
 function dotDiff(g: Float32Array, y: Float32Array, z: Float32Array): number {
   let s = 0;
   for (let i = 0; i < g.length; i++) s += g[i]! * (y[i]! - z[i]!);
-  return s;
-}
-
-/** ‖y - z‖², in doubles. */
-function distSq(y: Float32Array, z: Float32Array): number {
-  let s = 0;
-  for (let i = 0; i < y.length; i++) s += (y[i]! - z[i]!) ** 2;
   return s;
 }
