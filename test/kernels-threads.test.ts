@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { createWasmKernels, type WasmKernels } from '../src/kernels/index.js';
+import { Act, createWasmKernels, type WasmKernels } from '../src/kernels/index.js';
 import { wasmTuning, workersSpawned, parseThreads } from '../src/kernels/wasm/index.js';
 import { Mlp } from '../src/nn/mlp.js';
 import { initParameters } from '../src/nn/init.js';
@@ -175,6 +175,29 @@ describe('threaded softmax cross-entropy', () => {
           assert.deepEqual(r.grad, results[0]!.grad, `${m}×${n}: gradient`);
         }
         assert.equal(Number.isNaN(results[0]!.loss), alias && m > 7, 'only a bad label makes the loss NaN');
+      }
+    }
+  });
+});
+
+describe('threaded element-wise layer kernels', () => {
+  test('biasActivate and activationBackward give the same bits for 1, 2 and 3 threads, every activation', () => {
+    const rng = new Rng(23);
+    for (const [m, n] of [[1, 1], [7, 3], [257, 20], [2000, 10]] as [number, number][]) {
+      for (const act of [Act.identity, Act.relu, Act.tanh, Act.sigmoid]) {
+        const z = randn(rng, m * n), bias = randn(rng, n), g = randn(rng, m * n);
+        const outs = [one, two, three].map((w) => {
+          const pz = place(w, z, 1), pb = place(w, bias, 2), pg = place(w, g, 3);
+          forced(() => {
+            w.biasActivate(m, n, pz, pb, act);
+            w.activationBackward(m * n, pz, pg, act);
+          });
+          return [Float32Array.from(pz), Float32Array.from(pg)];
+        });
+        for (const o of outs.slice(1)) {
+          assert.deepEqual(o[0], outs[0]![0], `${m}×${n} act ${act}: activations`);
+          assert.deepEqual(o[1], outs[0]![1], `${m}×${n} act ${act}: gradient`);
+        }
       }
     }
   });

@@ -16,7 +16,7 @@ import { WasmHeap } from './heap.js';
 import { instantiate, type SimdVariant, type WasmExports } from './loader.js';
 import type { WasmMemory, WasmModule } from './webassembly.js';
 import { WasmPool } from './pool.js';
-import { OP_CSR, OP_GEMM, OP_GEMM_NT, OP_GEMM_TN, OP_GEMM_TN_K, OP_SOFTMAX, MAX_CHUNKS } from './jobs.js';
+import { OP_ACT_BACK, OP_BIAS_ACT, OP_CSR, OP_GEMM, OP_GEMM_NT, OP_GEMM_TN, OP_GEMM_TN_K, OP_SOFTMAX, MAX_CHUNKS } from './jobs.js';
 import { defaultThreads, parseThreads } from './threads.js';
 
 export { findWasmFile, wasmFilePath, loadedSimdVariant, defaultSimdVariant } from './loader.js';
@@ -52,6 +52,8 @@ export const wasmTuning = {
   softmaxBlockRows: 256,
   /** Work of a softmax entry in the units of minParallelFlops (an exponential and some arithmetic). */
   softmaxFlopsPerEntry: 40,
+  /** Work of an entry of biasActivate / activationBackward in those units (tanh and sigmoid cost more than ReLU). */
+  elementwiseFlopsPerEntry: 8,
 };
 
 export interface WasmKernelsOptions {
@@ -248,11 +250,20 @@ export function createWasmKernels(options: WasmKernelsOptions = {}): WasmKernels
       ex.gemmNT(m, n, k, pa, k, pb, k, pc, n, acc);
     },
 
+    // element-wise: any split of the rows gives the same bits
     biasActivate(m, n, z, bias, act: ActCode) {
-      ex.biasActivate(m, n, p(z, m * n, 'biasActivate', 'z'), p(bias, n, 'biasActivate', 'bias'), act);
+      const pz = p(z, m * n, 'biasActivate', 'z'), pb = p(bias, n, 'biasActivate', 'bias');
+      const pl = threads > 1 ? parallel(m * n * wasmTuning.elementwiseFlopsPerEntry) : null;
+      const step = pl ? rowStep(m, wasmTuning.minChunkRows) : 0;
+      if (pl && step > 0) pl.run(OP_BIAS_ACT, m, n, act, pz, 0, pb, 0, 0, 0, 0, step, Math.ceil(m / step), 0);
+      else ex.biasActivate(m, n, pz, pb, act);
     },
     activationBackward(n, a, grad, act: ActCode) {
-      ex.activationBackward(n, p(a, n, 'activationBackward', 'a'), p(grad, n, 'activationBackward', 'grad'), act);
+      const pa = p(a, n, 'activationBackward', 'a'), pg = p(grad, n, 'activationBackward', 'grad');
+      const pl = threads > 1 ? parallel(n * wasmTuning.elementwiseFlopsPerEntry) : null;
+      const step = pl ? rowStep(n, wasmTuning.minChunkRows * 16) : 0;
+      if (pl && step > 0) pl.run(OP_ACT_BACK, n, 0, act, pa, 0, pg, 0, 0, 0, 0, step, Math.ceil(n / step), 0);
+      else ex.activationBackward(n, pa, pg, act);
     },
     colSums(m, n, a, out, accumulate) {
       ex.colSums(m, n, p(a, m * n, 'colSums', 'a'), p(out, n, 'colSums', 'out'), accumulate ? 1 : 0);

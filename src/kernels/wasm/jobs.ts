@@ -53,6 +53,10 @@ export const OP_CSR = 5;
  * the per-block partial sums (f64).
  */
 export const OP_SOFTMAX = 6;
+/** biasActivate by rows: m rows of n at a, bias at b, k = the activation code. */
+export const OP_BIAS_ACT = 7;
+/** activationBackward by ranges: m entries, outputs at a, gradient at b, k = the activation code. */
+export const OP_ACT_BACK = 8;
 
 /** The GEMM exports a chunk calls (a subset of WasmExports). */
 export interface GemmExports {
@@ -61,6 +65,8 @@ export interface GemmExports {
   gemmNT(m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, accumulate: number): void;
   csrGemm(m: number, n: number, rowStart: number, colIdx: number, vals: number, b: number, ldb: number, c: number, ldc: number, accumulate: number): void;
   softmaxCrossEntropyBlocks(m: number, n: number, logits: number, labels: number, grad: number, divisor: number, blockRows: number, partials: number): void;
+  biasActivate(m: number, n: number, z: number, bias: number, act: number): void;
+  activationBackward(n: number, a: number, grad: number, act: number): void;
 }
 
 /** Runs chunk `chunk` of the job described in `f` (the Uint32 view of the control block). */
@@ -80,6 +86,14 @@ export function runChunk(ex: GemmExports, f: Uint32Array, chunk: number): void {
   const r0 = chunk * step;
   const rows = Math.min(m, r0 + step) - r0;
   if (rows <= 0) return;
+  if (op === OP_BIAS_ACT) {
+    ex.biasActivate(rows, n, a + r0 * n * 4, b, k);
+    return;
+  }
+  if (op === OP_ACT_BACK) {
+    ex.activationBackward(rows, a + r0 * 4, b + r0 * 4, k);
+    return;
+  }
   if (op === OP_SOFTMAX) {
     ex.softmaxCrossEntropyBlocks(rows, n, a + r0 * n * 4, b + r0 * 4, c + r0 * n * 4, k, lda, f[JOB + F_SCRATCH]! + (r0 / lda) * 8);
     return;
