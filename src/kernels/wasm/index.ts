@@ -271,20 +271,20 @@ export function createWasmKernels(options: WasmKernelsOptions = {}): WasmKernels
 
     softmaxCrossEntropy(m, n, logits, labels, grad) {
       if (m <= 0 || n <= 0) return NaN;
-      const pl = p(logits, m * n, 'softmaxCrossEntropy', 'logits');
+      const plog = p(logits, m * n, 'softmaxCrossEntropy', 'logits');
       const py = p(labels, m, 'softmaxCrossEntropy', 'labels');
       const pg = p(grad, m * n, 'softmaxCrossEntropy', 'grad');
       // per-block partial sums, added here in block order: the same loss for any thread count
       const B = wasmTuning.softmaxBlockRows;
       const blocks = Math.ceil(m / B);
       const sums = partials(blocks);
-      const pl2 = threads > 1 ? parallel(m * n * wasmTuning.softmaxFlopsPerEntry) : null;
+      const pl = threads > 1 ? parallel(m * n * wasmTuning.softmaxFlopsPerEntry) : null;
       const chunks = Math.min(threads * wasmTuning.chunksPerThread, blocks, MAX_CHUNKS);
-      if (pl2 && chunks >= 2) {
+      if (pl && chunks >= 2) {
         const step = Math.ceil(blocks / chunks) * B;
-        pl2.run(OP_SOFTMAX, m, n, m, pl, B, py, 0, pg, 0, 0, step, Math.ceil(m / step), sums.byteOffset);
+        pl.run(OP_SOFTMAX, m, n, m, plog, B, py, 0, pg, 0, 0, step, Math.ceil(m / step), sums.byteOffset);
       } else {
-        ex.softmaxCrossEntropyBlocks(m, n, pl, py, pg, m, B, sums.byteOffset);
+        ex.softmaxCrossEntropyBlocks(m, n, plog, py, pg, m, B, sums.byteOffset);
       }
       let total = 0;
       for (let b = 0; b < blocks; b++) total += sums[b]!;
