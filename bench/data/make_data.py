@@ -1,0 +1,27 @@
+#!/usr/bin/env python3
+"""Write scikit-learn's bundled data sets as CSV files for the benchmark suite and tests.
+
+Run once with Debian's python3 (python3-sklearn); the CSVs are committed so nothing else needs Python.
+  diabetes.csv       regression, 442 rows, 10 features (sklearn's scaled features), target in the
+                     hundreds (disease progression): the unscaled-target lasso problem
+  breast-cancer.csv  binary classification, 569 rows, 30 raw features
+  wine.csv           three classes, 178 rows, 13 raw features
+"""
+import csv, os
+from sklearn import datasets
+
+here = os.path.dirname(os.path.abspath(__file__))
+
+def write(name, X, y, features, target):
+    with open(os.path.join(here, name), 'w', newline='') as f:
+        w = csv.writer(f, lineterminator='\n')
+        w.writerow([c.replace(' ', '_') for c in features] + [target])
+        for row, t in zip(X, y):
+            w.writerow([repr(float(v)) for v in row] + [t])
+
+d = datasets.load_diabetes()
+write('diabetes.csv', d.data, [repr(float(t)) for t in d.target], d.feature_names, 'progression')
+b = datasets.load_breast_cancer()
+write('breast-cancer.csv', b.data, [str(b.target_names[t]) for t in b.target], b.feature_names, 'diagnosis')
+w = datasets.load_wine()
+write('wine.csv', w.data, [str(w.target_names[t]) for t in w.target], w.feature_names, 'cultivar')
