@@ -117,7 +117,7 @@ test('neurons --network --write-reduced: a hand-built net with scaled copies is 
 test('neurons on a path run: a table per hidden layer with N(N+1)', async () => {
   const r = run(tmp(), ['neurons', await irisRun(), '--point', '1']);
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /hidden layer\s+neurons\s+dead\s+merged/);
+  assert.match(r.stdout, /hidden layer\s+neurons\s+dead\s+constant \(into bias\)\s+merged/);
   assert.match(r.stdout, /120 training rows/);
   assert.match(r.stdout, /14,520/); // 120 · 121
 });

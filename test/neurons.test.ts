@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { analyseNeurons, numericalRank } from '../src/neurons/analyse.js';
+import { analyseNeurons, numericalRank, type LayerNeurons } from '../src/neurons/analyse.js';
 import { forward64, layoutOf, type Net } from '../src/neurons/network.js';
 import { ParameterLayout } from '../src/nn/layout.js';
 import { Rng } from '../src/util/rng.js';
@@ -92,4 +92,32 @@ test('a tolerance outside (0, 1) is refused', () => {
   const net = randomNet(1);
   const x = randomRows(5, 4, 1);
   for (const tol of [0, 1, -0.1, 2, NaN]) assert.throws(() => analyseNeurons(net, x, 5, tol), /tol: expected a tolerance strictly between 0 and 1/);
+});
+
+test('a neuron with zero in-weights and a positive bias is constant: folded into the next bias, and the rank of K never exceeds the neurons left', () => {
+  const net = randomNet(7);
+  const layout = layoutOf(net);
+  // layer 1: neurons 2 and 5 read nothing and fire relu(b) > 0 on every row; neuron 4 = 1.3 × neuron 0
+  const w = layout.weights(net.theta, 0), b = layout.bias(net.theta, 0);
+  for (const j of [2, 5]) for (let i = 0; i < 4; i++) w[i * 6 + j] = 0;
+  b[2] = 0.8;
+  b[5] = 0.3;
+  scaleCopy(net, 0, 0, 4, 1.3);
+  // layer 2: neuron 1 reads nothing, has bias 0.5 and no out-weights: dead, though its activation is 0.5
+  const w2 = layout.weights(net.theta, 1), v2 = layout.weights(net.theta, 2);
+  for (let i = 0; i < 6; i++) w2[i * 5 + 1] = 0;
+  layout.bias(net.theta, 1)[1] = 0.5;
+  for (let o = 0; o < 3; o++) v2[1 * 3 + o] = 0;
+  const x = randomRows(50, 4, 21);
+  const a = analyseNeurons(net, x, 50);
+  const [l1, l2] = a.layers as [LayerNeurons, LayerNeurons];
+  assert.deepEqual([l1.dead, l1.constant, l1.merged, l1.left], [0, 2, 1, 3]);
+  assert.deepEqual([l2.dead, l2.constant, l2.merged, l2.left, l2.rank], [1, 0, 0, 4, 4]);
+  // before the fold the two constants were directions of K of their own: rank 4 over 3 neurons left
+  for (const l of a.layers) assert.ok(l.rank <= l.left, `layer ${l.layer}: rank ${l.rank} > left ${l.left}`);
+  assert.equal(l1.rank, 3);
+  assert.deepEqual(a.reduced.layers, [4, 3, 4, 3]);
+  // exact: the constants now sit in layer 2's bias
+  assert.ok(relativeGap(net, a.reduced, x, 50) < 1e-5, 'training rows');
+  assert.ok(relativeGap(net, a.reduced, randomRows(100, 4, 5), 100) < 1e-5, 'any input (the in-weights were zero)');
 });

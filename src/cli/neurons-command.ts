@@ -38,7 +38,7 @@ export function neuronsCommand(program: Command): void {
   program
     .command('neurons')
     .argument('[run]', 'a path run (with --point) or a widths run (with --width)')
-    .description('neurons needed per hidden layer of a ReLU network: dead, left after merging aligned ones, rank of K, N(N+1); --reduce shrinks it')
+    .description('neurons needed per hidden layer of a ReLU network: dead, constant, left after merging aligned ones, rank of K, N(N+1); --reduce shrinks it')
     .option('--point <i>', 'path run: front point (index into path.json points; default: the last, densest)')
     .option('--width <w>', 'widths run: the network of this width (default: the widest)')
     .option('--network <file>', 'any regpath weights file (.safetensors) instead of a run; data from --data, --n, --seed')
@@ -131,9 +131,9 @@ export function neuronsCommand(program: Command): void {
 }
 
 export function formatAnalysis(src: NeuronSource, a: NeuronAnalysis): string {
-  const rows = a.layers.map((l) => [String(l.layer), String(l.neurons), String(l.dead), String(l.merged), String(l.left), String(l.rank), l.bound.toLocaleString('en-US')]);
+  const rows = a.layers.map((l) => [String(l.layer), String(l.neurons), String(l.dead), String(l.constant), String(l.merged), String(l.left), String(l.rank), l.bound.toLocaleString('en-US')]);
   let s = `\n${src.label}: layers ${src.net.layers.join('-')}, N = ${a.rows} training rows, tolerance ${a.tol}\n\n`;
-  s += table(['hidden layer', 'neurons', 'dead', 'merged', 'left (upper bound)', 'rank of K (lower bound)', 'N(N+1)'], rows);
+  s += table(['hidden layer', 'neurons', 'dead', 'constant (into bias)', 'merged', 'left (upper bound)', 'rank of K (lower bound)', 'N(N+1)'], rows);
   return s;
 }
 

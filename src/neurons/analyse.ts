@@ -3,12 +3,18 @@
  *
  * - dead: neurons whose ‖(in-weights, bias)‖·‖out-weights‖ is below tol × the layer's largest, or
  *   whose activation is zero on every training row (they change nothing on the training set);
+ * - constant: neurons whose activation is the same non-zero value c on every training row (zero
+ *   in-weights and a positive bias, say). The next layer sees c·out_j, a constant: it is folded
+ *   into that layer's bias and the neuron removed, exactly on the training set;
  * - merged: ReLU is positively homogeneous, so a neuron j whose activation row over the training
  *   set is a_j = c·a_i with c > 0 is replaced exactly by adding c·out_j to out_i (the next layer
  *   only sees out_iᵀa_i + out_jᵀa_j = (out_i + c·out_j)ᵀa_i). "Proportional" means the residual
  *   ‖a_j - c·a_i‖/‖a_j‖ (c the least-squares factor) is at most tol. The neurons left after both
  *   are an upper bound on the neurons needed;
- * - rank: the numerical rank of K_ℓ = A_ℓᵀA_ℓ (eigenvalues above tol × the largest), a lower bound;
+ * - rank: the numerical rank of K_ℓ = A_ℓᵀA_ℓ (eigenvalues above tol × the largest), a lower bound,
+ *   taken over the neurons left: a dead neuron's activations never reach the next layer and a
+ *   constant one's only through a bias, so counting them in K could put the "lower" bound above
+ *   the upper one (a constant activation is one more direction of K but costs no neuron);
  * - N(N+1): the theorem's bound for N training points.
  *
  * Layers are processed from the input on; merging in layer h changes the in-weights of layer h+1
@@ -16,18 +22,20 @@
  * reduced so far.
  */
 import { fail } from '../errors.js';
-import { addOutWeights, forward64, hiddenLayers, keepNeurons, neuronNorms, type Net } from './network.js';
+import { addOutWeights, foldIntoBias, forward64, hiddenLayers, keepNeurons, neuronNorms, type Net } from './network.js';
 
 export interface LayerNeurons {
   /** Hidden layer, 1 = next to the input. */
   layer: number;
   neurons: number;
   dead: number;
+  /** Neurons with a constant non-zero activation on the training set, folded into the next layer's bias. */
+  constant: number;
   /** Neurons merged into another one. */
   merged: number;
   /** Neurons left after removing the dead and merging (upper bound on those needed). */
   left: number;
-  /** Numerical rank of K_ℓ (lower bound). */
+  /** Numerical rank of K_ℓ over the neurons left (lower bound, ≤ left). */
   rank: number;
   /** N(N+1), N the training rows. */
   bound: number;
@@ -75,10 +83,16 @@ export function analyseNeurons(net: Net, x: Float32Array, rows: number, tol = 1e
     const top = Math.max(0, ...strength);
     const alive = strength.map((s, j) => j).filter((j) => strength[j]! > tol * top && norms[j]! > 0);
     const dead = width - alive.length;
-    // greedy merge into the first representative whose row is proportional
     const reps: number[] = [];
-    let merged = 0;
+    let merged = 0, constant = 0;
     for (const j of alive) {
+      const value = constantValue(cols[j]!, norms[j]!, tol);
+      if (value !== null) {
+        foldIntoBias(cur, h, j, value);
+        constant++;
+        continue;
+      }
+      // greedy merge into the first representative whose row is proportional
       let into = -1, c = 0;
       for (const i of reps) {
         const d = dot(cols[i]!, cols[j]!);
@@ -99,10 +113,21 @@ export function analyseNeurons(net: Net, x: Float32Array, rows: number, tol = 1e
         reps.push(j);
       }
     }
-    layers.push({ layer: h + 1, neurons: width, dead, merged, left: reps.length, rank: numericalRank(cols, rows, tol), bound: rows * (rows + 1) });
+    const rank = numericalRank(reps.map((j) => cols[j]!), rows, tol);
+    layers.push({ layer: h + 1, neurons: width, dead, constant, merged, left: reps.length, rank, bound: rows * (rows + 1) });
     cur = keepNeurons(cur, h, reps);
   }
   return { rows, tol, layers, reduced: cur };
+}
+
+/** The value of a column that is constant to within tol (‖a - mean‖ ≤ tol·‖a‖), else null. */
+function constantValue(a: Float64Array, norm: number, tol: number): number | null {
+  let mean = 0;
+  for (let r = 0; r < a.length; r++) mean += a[r]!;
+  mean /= a.length;
+  let dev = 0;
+  for (let r = 0; r < a.length; r++) dev += (a[r]! - mean) ** 2;
+  return Math.sqrt(dev) <= tol * norm ? mean : null;
 }
 
 function dot(a: Float64Array, b: Float64Array): number {

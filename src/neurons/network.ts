@@ -69,6 +69,14 @@ export function addOutWeights(net: Net, h: number, i: number, j: number, c: numb
   for (let o = 0; o < next; o++) v[i * next + o] = v[i * next + o]! + c * v[j * next + o]!;
 }
 
+/** Next layer's bias += c · out-weights of neuron j (hidden layer h), in place: neuron j's activation, constant c, moved into the bias. */
+export function foldIntoBias(net: Net, h: number, j: number, c: number): void {
+  const layout = layoutOf(net);
+  const next = layout.fanOut(h + 1);
+  const v = layout.weights(net.theta, h + 1), b = layout.bias(net.theta, h + 1);
+  for (let o = 0; o < next; o++) b[o] = b[o]! + c * v[j * next + o]!;
+}
+
 /**
  * Forward pass in double precision over `rows` rows of x: every hidden layer's activations
  * (rows × width, after the non-linearity) and the outputs (rows × classes).
