@@ -3,7 +3,9 @@
  * an existing run) and the l2 (weight-decay) path, compared at matched numbers of non-zero weights.
  *
  * For each target share f of the weights (50 %, 20 %, … 1 %), T = round(f · weights):
- * - l1: the densest front point with at most T non-zeros (the path makes its own zeros; no pruning);
+ * - l1: of the front points with at most T non-zeros (the path makes its own zeros; no pruning),
+ *   the one with the lowest training loss — not the densest: several points can share a count,
+ *   and the one with the smallest l1 among them has the highest loss;
  * - l2: every point of the l2 front magnitude-pruned to its T largest |w| (weights of all layers
  *   together, biases untouched, no retraining); of these the one with the lowest TRAINING loss is
  *   taken — chosen without looking at the test set, like the l1 point.
@@ -116,11 +118,7 @@ export async function l1VsL2(
   };
   const rows: TargetRow[] = o.targets.map((fraction) => {
     const target = Math.round(fraction * weights);
-    // l1: the densest front point within the budget
-    let i1 = -1;
-    l1.front.forEach((p, i) => {
-      if (p.nonzeros <= target && (i1 < 0 || p.nonzeros > l1.front[i1]!.nonzeros)) i1 = i;
-    });
+    const i1 = pickWithinBudget(l1.front, target);
     const a = i1 >= 0 ? evaluate(l1.params[i1]!, i1, l1.front[i1]!.lambda) : null;
     // l2: each front point pruned to the budget; the lowest training loss wins
     let b: Pick | null = null;
@@ -140,6 +138,20 @@ export async function l1VsL2(
     l2: { points: l2.points.length, seconds: l2.seconds, run: l2.out },
     seconds: (performance.now() - started) / 1000,
   };
+}
+
+/**
+ * Index of the point with the lowest training loss among those with at most `budget` non-zeros
+ * (ties on the loss: the fewer non-zeros), or -1 when none fits.
+ */
+export function pickWithinBudget(front: ReadonlyArray<{ nonzeros: number; trainLoss: number }>, budget: number): number {
+  let best = -1;
+  front.forEach((p, i) => {
+    if (p.nonzeros > budget) return;
+    const b = front[best];
+    if (!b || p.trainLoss < b.trainLoss || (p.trainLoss === b.trainLoss && p.nonzeros < b.nonzeros)) best = i;
+  });
+  return best;
 }
 
 /** θ with all but the `keep` largest |w| of the first `n` entries (the weights) set to 0. */
