@@ -31,6 +31,7 @@ import argparse
 import json
 import math
 import os
+import re
 import resource
 import sys
 import time
@@ -54,7 +55,8 @@ def blas_in_use() -> dict:
     a = torch.ones(64, 64)
     (a @ a).sum().item()
     config = torch.__config__.show()
-    build = next((part.strip() for part in config.replace("\n", ",").split(",") if part.strip().startswith("BLAS_INFO")), "")
+    found = re.search(r"BLAS_INFO=[^,\s]*", config)
+    build = found.group(0) if found else ""
     libs = set()
     try:
         with open("/proc/self/maps") as f:
