@@ -32,9 +32,9 @@ const linear = (file: string, kind: 'regression' | 'softmax') =>
   ({ data: file, hidden: [], testFraction: 0, standardize: false, task: kind === 'regression' ? 'regress' as const : 'classify' as const });
 
 for (const kind of ['regression', 'softmax'] as const) {
-  test(`sweep, linear ${kind}: the front is the exact lasso path to 0.1 % (glmnet: λ_max down, early end)`, async () => {
+  test(`sweep --nlambda 100, linear ${kind}: the front is the exact lasso path to 0.1 % (glmnet's grid: λ_max down, early end)`, async () => {
     const file = writeLinearCsv(kind, 7 + kind.length);
-    const r = await computePath({ ...linear(file, kind), method: 'sweep' });
+    const r = await computePath({ ...linear(file, kind), method: 'sweep', nlambda: 100 });
     assert.equal(r.method, 'sweep');
     assert.ok(r.points.length >= 20, `front has ${r.points.length} points`);
     assert.equal(r.points[0]!.l1, 0, 'λ_max gives the all-zero model');
@@ -139,7 +139,7 @@ test('baseline options are validated with the option name', () => {
   assert.throws(() => checkPathOptions({ l1Ref: -1 }), /l1-ref: expected a number/);
   assert.throws(() => checkPathOptions({ method: 'lars' }), /method: expected one of continuation, sweep, weighted-sum, nsga2, got "lars"/);
   const d = checkPathOptions({});
-  assert.deepEqual([d.nlambda, d.lambdaMinRatio, d.fitEpochs, d.denseEpochs, d.learningRate, d.population, d.generations, d.l1Ref], [100, 1e-4, null, 300, 0.1, 100, 250, null]);
+  assert.deepEqual([d.nlambda, d.lambdaMinRatio, d.fitEpochs, d.denseEpochs, d.learningRate, d.population, d.generations, d.l1Ref], [null, 1e-4, null, 300, 0.1, 100, 250, null]);
 });
 
 for (const method of ['weighted-sum', 'nsga2']) {

@@ -31,7 +31,7 @@ const NUMERIC: Array<[flag: string, key: string, int: boolean, help: string]> = 
   ['--step <h>', 'step', false, 'continuation: initial MPG step size (default: 1)'],
   ['--tolerance <t>', 'tolerance', false, 'continuation: corrector tolerance (default: 0.05; 0.02 with --batch)'],
   ['--max-corrector-steps <n>', 'maxCorrectorSteps', true, 'continuation: cap on steps per corrector (default: 2000)'],
-  ['--nlambda <n>', 'nlambda', true, 'sweep: number of λ values (default: 100)'],
+  ['--nlambda <n>', 'nlambda', true, 'sweep: a fixed geometric grid of n λ values, as glmnet (default: λ steps sized for --points)'],
   ['--lambda-min-ratio <r>', 'lambdaMinRatio', false, 'sweep: smallest λ as a fraction of λ_max (default: 1e-4)'],
   ['--fit-epochs <n>', 'fitEpochs', true, 'sweep, weighted-sum: cap on epochs per fit (default: 1000 linear, 50 network)'],
   ['--dense-epochs <n>', 'denseEpochs', true, 'sweep, weighted-sum: SGD epochs of the dense start (default: 300)'],

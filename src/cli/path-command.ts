@@ -75,7 +75,7 @@ export function pathCommand(program: Command): void {
     .option('--step <h>', 'initial multiobjective proximal gradient step size (default: 1, adapted)', numArg('--step'))
     .option('--tolerance <t>', 'corrector stops when a check moves the point less than t × spacing (default: 0.05; 0.02 with --batch)', numArg('--tolerance'))
     .option('--max-corrector-steps <n>', 'cap on steps per corrector (default: 2000)', intArg('--max-corrector-steps'))
-    .option('--nlambda <n>', 'sweep: number of λ values (default: 100)', intArg('--nlambda'))
+    .option('--nlambda <n>', 'sweep: a fixed geometric grid of n λ values, as glmnet (default: λ steps sized for --points)', intArg('--nlambda'))
     .option('--lambda-min-ratio <r>', 'sweep: smallest λ as a fraction of λ_max (default: 1e-4)', numArg('--lambda-min-ratio'))
     .option('--fit-epochs <n>', 'sweep, weighted-sum: cap on epochs per fit (default: 1000 linear, 50 network)', intArg('--fit-epochs'))
     .option('--dense-epochs <n>', 'sweep, weighted-sum: SGD epochs of the dense start of a network (default: 300)', intArg('--dense-epochs'))

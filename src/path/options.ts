@@ -47,7 +47,7 @@ export interface PathOptions {
   tolerance?: number;
   /** Cap on MPG steps per corrector. @default 2000 */
   maxCorrectorSteps?: number;
-  /** Baselines (sweep): number of λ values on the geometric grid. @default 100 */
+  /** Baselines (sweep): glmnet's fixed geometric grid of this many λ values. @default none: λ steps sized for `points` front points */
   nlambda?: number;
   /** Baselines (sweep): smallest λ of the grid as a fraction of λ_max. @default 1e-4 (1e-6 with penalty l2) */
   lambdaMinRatio?: number;
@@ -91,7 +91,8 @@ export interface ResolvedPathOptions {
   step: number;
   tolerance: number;
   maxCorrectorSteps: number;
-  nlambda: number;
+  /** null: λ steps sized for `points`. */
+  nlambda: number | null;
   lambdaMinRatio: number;
   /** null: 1000 for a linear model, 50 for a network. */
   fitEpochs: number | null;
@@ -142,7 +143,7 @@ export function checkPathOptions(o: PathOptions): ResolvedPathOptions {
     step: range('step', o.step ?? 1, 1e-12, 1e6),
     tolerance: range('tolerance', o.tolerance ?? (o.batch === undefined ? 0.05 : 0.02), 1e-9, 1),
     maxCorrectorSteps: integer('max-corrector-steps', o.maxCorrectorSteps ?? 2000, 1, 1e9),
-    nlambda: integer('nlambda', o.nlambda ?? 100, 2, 100000),
+    nlambda: o.nlambda === undefined ? null : integer('nlambda', o.nlambda, 2, 100000),
     lambdaMinRatio: range('lambda-min-ratio', o.lambdaMinRatio ?? (penalty === 'l2' ? 1e-6 : 1e-4), 1e-12, 0.999),
     fitEpochs: o.fitEpochs === undefined ? null : integer('fit-epochs', o.fitEpochs, 1, 1e9),
     denseEpochs: integer('dense-epochs', o.denseEpochs ?? 300, 0, 1e9),

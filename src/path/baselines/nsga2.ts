@@ -25,7 +25,7 @@ const FLOPS = 2e9;
 export interface Nsga2State {
   /** Points of the final population reported so far. */
   reported: number;
-  /** Size of the final non-dominated set. */
+  /** Points to report (`points`, or the final non-dominated set when smaller). */
   total: number;
 }
 
@@ -48,8 +48,8 @@ export function nsga2Budget(o: Pick<ResolvedPathOptions, 'population' | 'generat
  * to 1 (pymoo samples uniformly in the box, which for a network is far from any good point),
  * each member with its own initialisation seed. Every evaluation is a full-batch forward pass.
  *
- * The points are the final population's non-dominated set, sorted by l1, reported one by one at
- * the end. Nothing is saved during the search: a killed run repeats it (it is seeded, so it
+ * The points are `points` members of the final population's non-dominated set (all of it when
+ * it is smaller), evenly spaced along it, sorted by l1 and reported one by one at the end. Nothing is saved during the search: a killed run repeats it (it is seeded, so it
  * finds the same set) and reports only the points not yet saved.
  */
 export const nsga2Method: PathMethod = {
@@ -121,19 +121,45 @@ export const nsga2Method: PathMethod = {
         seen.add(key);
         return true;
       });
+    // the population's front has up to `population` points; --points of them, evenly spaced
+    const l1Scale = Math.max(...front.map((i) => objs[i]![1]), Number.MIN_VALUE);
+    const picked = evenlySpaced(front.map((i) => [objs[i]![1] / l1Scale, objs[i]![0] / problem.nullLoss] as const), o.points).map((j) => front[j]!);
     const done = ctx.resume ? (ctx.resume as Nsga2State).reported : 0;
-    for (let t = done; t < front.length; t++) {
+    for (let t = done; t < picked.length; t++) {
       const start = performance.now();
-      const x = pop[front[t]!]!;
+      const x = pop[picked[t]!]!;
       for (let i = 0; i < n; i++) theta[i] = x[i]!;
       const point = measurePoint(problem, theta, penalised, {
         index: t, phase: 'nsga2', lambda: null, steps: o.generations, converged: true, seconds: (performance.now() - start) / 1000,
       });
-      ctx.sink(point, theta, { reported: t + 1, total: front.length } satisfies Nsga2State);
+      ctx.sink(point, theta, { reported: t + 1, total: picked.length } satisfies Nsga2State);
     }
     k.free(theta);
   },
 };
+
+/**
+ * `count` of the points (sorted along the front, normalised objectives), both ends included, the
+ * others nearest to evenly spaced arc lengths of the polyline through them: indices in order.
+ */
+export function evenlySpaced(points: ReadonlyArray<readonly [number, number]>, count: number): number[] {
+  const m = points.length;
+  if (m <= count) return points.map((_, i) => i);
+  const arc = [0];
+  for (let i = 1; i < m; i++) arc.push(arc[i - 1]! + Math.hypot(points[i]![0] - points[i - 1]![0], points[i]![1] - points[i - 1]![1]));
+  const total = arc[m - 1]!;
+  const out: number[] = [];
+  let j = 0;
+  for (let k = 0; k < count; k++) {
+    const target = (k / (count - 1)) * total;
+    while (j + 1 < m && arc[j + 1]! <= target) j++;
+    let pick = j + 1 < m && arc[j + 1]! - target < target - arc[j]! ? j + 1 : j;
+    // strictly increasing, leaving room for the points still to pick
+    pick = Math.min(Math.max(pick, (out[k - 1] ?? -1) + 1), m - (count - k));
+    out.push(pick);
+  }
+  return out;
+}
 
 function clamp(v: number): number {
   return v < -BOUND ? -BOUND : v > BOUND ? BOUND : v;

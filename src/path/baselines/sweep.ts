@@ -2,22 +2,8 @@ import { initParameters } from '../../nn/init.js';
 import { measurePoint, type MethodContext, type PathMethod } from '../method.js';
 import { ProxFitter, fitEpochs, settleIfZero, lambdaMax, pointSeed, zeroNetwork } from './fit.js';
 import { penaltyOf } from '../penalty.js';
-
-/**
- * l2 (--penalty l2): glmnet's ridge convention, λ_max = λ_max(l1) / 1e-3 (glmnet computes the
- * alpha = 0 grid as if alpha were 0.001). Weight decay never zeroes a weight, so a network
- * counts as zero once ‖θ_pen‖² has fallen below ZERO_L2 of the largest seen on the path (the
- * exact all-zero network then replaces it).
- */
-const L2_LAMBDA_FACTOR = 1e3;
-const ZERO_L2 = 1e-12;
-
-/** glmnet's path end: the deviance ratio 1 - L/L_null grew by less than this (relative)… */
-const DEVIANCE_CHANGE = 1e-5;
-/** … or more than this share of the null loss is explained. */
-const DEVIANCE_EXPLAINED = 0.999;
-/** glmnet does not apply the deviance-change test before this many λ values. */
-const MIN_POINTS = 5;
+import { spacedSweep } from './spaced-sweep.js';
+import { DEVIANCE_CHANGE, DEVIANCE_EXPLAINED, L2_LAMBDA_FACTOR, MIN_POINTS, ZERO_L2 } from './sweep-rules.js';
 
 /** Saved with every point; a resumed sweep goes on from the next λ. */
 export interface SweepState {
@@ -40,9 +26,10 @@ export interface SweepState {
 }
 
 /**
- * The λ sweep with warm starts (glmnet, scikit-learn lasso_path, LassoNet; SCIENCE.md §4).
+ * The λ sweep with warm starts (glmnet, scikit-learn lasso_path, LassoNet).
  *
- * Grid: nlambda values, geometric from λ_max down to λ_max·lambdaMinRatio. Every fit is proximal
+ * By default its λ steps are sized for `--points` front points (spaced-sweep.ts). With
+ * `--nlambda N`, glmnet's fixed grid: N values, geometric from λ_max down to λ_max·lambdaMinRatio. Every fit is proximal
  * SGD (momentum 0.9, soft-threshold lr·λ/(1-0.9) per step) for at most fitEpochs epochs, warm-started
  * from the previous point.
  *
@@ -58,77 +45,81 @@ export interface SweepState {
 export const sweepMethod: PathMethod = {
   name: 'sweep',
   run(ctx: MethodContext): void {
-    const { k, problem, options: o, penalised } = ctx;
-    const layout = problem.mlp.layout;
-    const theta = k.alloc(layout.size);
-    const penalty = penaltyOf(o.penalty);
-    const fitter = new ProxFitter(k, problem, penalised, penalty);
-    const n = o.nlambda;
-    const ratio = o.lambdaMinRatio;
-    const L0 = problem.nullLoss;
-    let s: SweepState;
-    if (ctx.resume) {
-      s = structuredClone(ctx.resume as SweepState);
-    } else {
-      const direction = layout.depth === 1 ? 'down' : 'up';
-      const lmax = lambdaMax(problem, penalised, o.seed) * (penalty.name === 'l2' ? L2_LAMBDA_FACTOR : 1);
-      s = { direction, next: 0, j: direction === 'up' ? -1 : 0, last: -1, lambdaMax: lmax, lr: o.learningRate, lastLoss: null, done: false };
-    }
-    // l2: the largest ‖θ_pen‖² of the path so far (a resumed run starts from its last point's)
-    let largestL2 = 0;
-    // λ of grid position j: down = λ_max·ratio^(j/(n-1)); up = the same grid reversed, then beyond λ_max
-    const lambdaAt = (j: number): number => s.direction === 'down'
-      ? s.lambdaMax * ratio ** (j / (n - 1))
-      : s.lambdaMax * ratio ** (1 - j / (n - 1));
-    while (!s.done) {
-      const start = performance.now();
-      const index = s.next;
-      let lambda: number;
-      let phase = 'sweep';
-      let report = { steps: 0, converged: true, lr: s.lr };
-      if (s.direction === 'up' && s.j >= 2 * n - 1) {
-        // the grid ran out before the network reached zero: the exact sparse end closes the front
-        zeroNetwork(problem, penalised, theta);
-        lambda = lambdaAt(s.j);
-        phase = 'zero';
-      } else {
-        if (s.last >= 0) theta.set(ctx.load(s.last));
-        else if (s.direction === 'down') zeroNetwork(problem, penalised, theta);
-        else initParameters(layout, problem.arch.activation, o.seed, theta);
-        if (s.j < 0) {
-          lambda = 0;
-          phase = 'dense';
-          report = fitter.fit(theta, 0, s.lr, o.denseEpochs, pointSeed(o.seed, index));
-        } else {
-          lambda = lambdaAt(s.j);
-          report = fitter.fit(theta, lambda, s.lr, fitEpochs(o, problem), pointSeed(o.seed, index));
-        }
-      }
-      if (penalty.name === 'l2') {
-        const l2 = penalty.value(k, penalised, theta);
-        largestL2 = Math.max(largestL2, l2, s.lastL2 ?? 0);
-        if (l2 <= ZERO_L2 * largestL2) zeroNetwork(problem, penalised, theta);
-      }
-      settleIfZero(problem, penalised, theta);
-      const point = measurePoint(problem, theta, penalised, {
-        index, phase, lambda: phase === 'zero' ? null : lambda, steps: report.steps, converged: report.converged,
-        seconds: (performance.now() - start) / 1000,
-      }, penalty.name);
-      const prevLoss = s.lastLoss;
-      const prevL1 = s.lastL1;
-      s = { ...s, next: index + 1, j: s.j + 1, last: index, lr: report.lr, lastLoss: point.trainLoss, lastL1: point.l1 };
-      if (penalty.name === 'l2') s.lastL2 = largestL2;
-      if (s.direction === 'down') {
-        const dev = 1 - point.trainLoss / L0;
-        const prevDev = prevLoss === null ? 0 : 1 - prevLoss / L0;
-        // (the change test only once the model has left w = 0: before, dev is float rounding)
-        s.done = s.j >= n || dev > DEVIANCE_EXPLAINED ||
-          (s.j >= MIN_POINTS && point.l1 > 0 && (prevL1 ?? 0) > 0 && dev - prevDev < DEVIANCE_CHANGE * dev);
-      } else {
-        s.done = phase === 'zero' || (phase !== 'dense' && point.l1 === 0);
-      }
-      ctx.sink(point, theta, s);
-    }
-    k.free(theta);
+    if (ctx.options.nlambda === null) spacedSweep(ctx);
+    else gridSweep(ctx, ctx.options.nlambda);
   },
 };
+
+function gridSweep(ctx: MethodContext, n: number): void {
+  const { k, problem, options: o, penalised } = ctx;
+  const layout = problem.mlp.layout;
+  const theta = k.alloc(layout.size);
+  const penalty = penaltyOf(o.penalty);
+  const fitter = new ProxFitter(k, problem, penalised, penalty);
+  const ratio = o.lambdaMinRatio;
+  const L0 = problem.nullLoss;
+  let s: SweepState;
+  if (ctx.resume) {
+    s = structuredClone(ctx.resume as SweepState);
+  } else {
+    const direction = layout.depth === 1 ? 'down' : 'up';
+    const lmax = lambdaMax(problem, penalised, o.seed) * (penalty.name === 'l2' ? L2_LAMBDA_FACTOR : 1);
+    s = { direction, next: 0, j: direction === 'up' ? -1 : 0, last: -1, lambdaMax: lmax, lr: o.learningRate, lastLoss: null, done: false };
+  }
+  // l2: the largest ‖θ_pen‖² of the path so far (a resumed run starts from its last point's)
+  let largestL2 = 0;
+  // λ of grid position j: down = λ_max·ratio^(j/(n-1)); up = the same grid reversed, then beyond λ_max
+  const lambdaAt = (j: number): number => s.direction === 'down'
+    ? s.lambdaMax * ratio ** (j / (n - 1))
+    : s.lambdaMax * ratio ** (1 - j / (n - 1));
+  while (!s.done) {
+    const start = performance.now();
+    const index = s.next;
+    let lambda: number;
+    let phase = 'sweep';
+    let report = { steps: 0, converged: true, lr: s.lr };
+    if (s.direction === 'up' && s.j >= 2 * n - 1) {
+      // the grid ran out before the network reached zero: the exact sparse end closes the front
+      zeroNetwork(problem, penalised, theta);
+      lambda = lambdaAt(s.j);
+      phase = 'zero';
+    } else {
+      if (s.last >= 0) theta.set(ctx.load(s.last));
+      else if (s.direction === 'down') zeroNetwork(problem, penalised, theta);
+      else initParameters(layout, problem.arch.activation, o.seed, theta);
+      if (s.j < 0) {
+        lambda = 0;
+        phase = 'dense';
+        report = fitter.fit(theta, 0, s.lr, o.denseEpochs, pointSeed(o.seed, index));
+      } else {
+        lambda = lambdaAt(s.j);
+        report = fitter.fit(theta, lambda, s.lr, fitEpochs(o, problem), pointSeed(o.seed, index));
+      }
+    }
+    if (penalty.name === 'l2') {
+      const l2 = penalty.value(k, penalised, theta);
+      largestL2 = Math.max(largestL2, l2, s.lastL2 ?? 0);
+      if (l2 <= ZERO_L2 * largestL2) zeroNetwork(problem, penalised, theta);
+    }
+    settleIfZero(problem, penalised, theta);
+    const point = measurePoint(problem, theta, penalised, {
+      index, phase, lambda: phase === 'zero' ? null : lambda, steps: report.steps, converged: report.converged,
+      seconds: (performance.now() - start) / 1000,
+    }, penalty.name);
+    const prevLoss = s.lastLoss;
+    const prevL1 = s.lastL1;
+    s = { ...s, next: index + 1, j: s.j + 1, last: index, lr: report.lr, lastLoss: point.trainLoss, lastL1: point.l1 };
+    if (penalty.name === 'l2') s.lastL2 = largestL2;
+    if (s.direction === 'down') {
+      const dev = 1 - point.trainLoss / L0;
+      const prevDev = prevLoss === null ? 0 : 1 - prevLoss / L0;
+      // (the change test only once the model has left w = 0: before, dev is float rounding)
+      s.done = s.j >= n || dev > DEVIANCE_EXPLAINED ||
+        (s.j >= MIN_POINTS && point.l1 > 0 && (prevL1 ?? 0) > 0 && dev - prevDev < DEVIANCE_CHANGE * dev);
+    } else {
+      s.done = phase === 'zero' || (phase !== 'dense' && point.l1 === 0);
+    }
+    ctx.sink(point, theta, s);
+  }
+  k.free(theta);
+}

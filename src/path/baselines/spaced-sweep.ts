@@ -1,0 +1,211 @@
+import { initParameters } from '../../nn/init.js';
+import { measurePoint, type MethodContext } from '../method.js';
+import { penaltyOf } from '../penalty.js';
+import type { RawPoint } from '../types.js';
+import { ProxFitter, fitEpochs, lambdaMax, pointSeed, settleIfZero, zeroNetwork } from './fit.js';
+import { DEVIANCE_CHANGE, DEVIANCE_EXPLAINED, L2_LAMBDA_FACTOR, MIN_POINTS, ZERO_L2 } from './sweep-rules.js';
+
+/**
+ * The λ sweep with its λ steps sized for `--points` front points (the default; `--nlambda N`
+ * gives glmnet's fixed grid instead, sweep.ts).
+ *
+ * A fixed geometric grid puts its points where λ is, not where the front is: on a network most of
+ * a 100-value grid lands on the flat dense end (67 front points for 5 asked), on a linear model
+ * the path stops early wherever the least-squares end lies. Here each step in log λ is resized
+ * after every fit by wanted/achieved distance (damped to ×2 or ÷2), where the distance between
+ * neighbours is the Manhattan distance in normalised objectives,
+ *
+ *     d = |Δloss|/L_null + |ΔP|/P_ref,
+ *
+ * P = ‖θ_pen‖₁ (or ‖θ_pen‖² for l2) and P_ref its value at the dense end. Along a monotone front
+ * the Manhattan length is exactly (L_null − L_dense)/L_null + 1, so the wanted distance is that
+ * over (points − 1) and the count comes out right whatever the data's units; after each point
+ * the wanted distance is what is left of that length over the points left (at least a quarter of
+ * the first one), so early overshoots are made up for; a linear model's steps also cover at least
+ * their share of the log-λ range left. The dense end is
+ * known before the path starts: a network's path starts there (the dense fit); a linear model's
+ * is fitted first, from w = 0 down to λ_max·lambdaMinRatio in PILOT_STAGES warm-started fits
+ * (not reported).
+ * - A fit that moved less than half the wanted distance from the last reported point is not
+ *   reported; the path carries on from it with a longer step.
+ * - A fit that moved more than MAX_JUMP wanted distances is redone from where it started (the
+ *   previous fit) with a step shortened in proportion (at most MAX_RETRIES times), so the front
+ *   has no holes.
+ * Every fit reseeds its batches from (seed, fit number) and the state saved with each reported
+ * point holds the step and the fit number, so a resumed run repeats the uninterrupted one exactly.
+ */
+
+/** A jump beyond this many wanted distances is redone with a shorter step … */
+const MAX_JUMP = 2.5;
+/** … at most this many times per point. */
+const MAX_RETRIES = 3;
+/**
+ * A network's l1 path has jumps where a layer collapses to zero at once (Iris 4-4-4-3 tanh: three
+ * jumps took a third of the front's length), which no step size fills, so its budget of points
+ * aims this much higher (40 asked: 28 points without, 33 with). Weight decay fades smoothly.
+ */
+const NETWORK_AIM = 1.2;
+/** The linear model's dense end is fitted through this many λ values, each warm-started from the last. */
+const PILOT_STAGES = 4;
+/** Fits closer than this share of the wanted distance to the last reported point are not reported. */
+const MIN_MOVE = 0.5;
+
+export interface SpacedSweepState {
+  direction: 'down' | 'up';
+  /** Raw index of the next reported point. */
+  next: number;
+  /** Fits done so far (seeds the batch stream of the next one). */
+  fits: number;
+  /** Raw index of the last reported point (-1: none yet). */
+  last: number;
+  lambdaMax: number;
+  /** λ of the last reported point (0 for the dense fit). */
+  lambda: number;
+  /** Current step in ln λ. */
+  step: number;
+  lr: number;
+  /** Loss and penalty value of the last reported point. */
+  lastLoss: number;
+  lastP: number;
+  /** P and the loss at the dense end, and the initial wanted distance (normalised Manhattan). */
+  pRef: number;
+  lossEnd: number;
+  wanted: number;
+  done: boolean;
+}
+
+export function spacedSweep(ctx: MethodContext): void {
+  const { k, problem, options: o, penalised } = ctx;
+  const layout = problem.mlp.layout;
+  const theta = k.alloc(layout.size);
+  const penalty = penaltyOf(o.penalty);
+  const fitter = new ProxFitter(k, problem, penalised, penalty);
+  const L0 = problem.nullLoss;
+  const epochs = fitEpochs(o, problem);
+  const P = (): number => penalty.value(k, penalised, theta);
+  const sink = (point: RawPoint, state: SpacedSweepState): void => ctx.sink(point, theta, state);
+
+  let s: SpacedSweepState;
+  if (ctx.resume) {
+    s = structuredClone(ctx.resume as SpacedSweepState);
+    theta.set(ctx.load(s.last));
+  } else {
+    const lmax = lambdaMax(problem, penalised, o.seed) * (penalty.name === 'l2' ? L2_LAMBDA_FACTOR : 1);
+    const step = Math.log(1 / o.lambdaMinRatio) / (o.points - 1);
+    const start = performance.now();
+    if (layout.depth === 1) {
+      // linear (glmnet's direction): the dense end first, to size the steps; then from w = 0 at λ_max down
+      zeroNetwork(problem, penalised, theta);
+      let end = { lr: o.learningRate };
+      // warm-started in PILOT_STAGES geometric stages: one cold fit at λ_min stops short of it
+      for (let i = 1; i <= PILOT_STAGES; i++) {
+        end = fitter.fit(theta, lmax * o.lambdaMinRatio ** (i / PILOT_STAGES), end.lr, epochs, pointSeed(o.seed, 0));
+      }
+      const pRef = P();
+      const lossEnd = problem.evaluate(theta).loss;
+      zeroNetwork(problem, penalised, theta);
+      s = {
+        direction: 'down', next: 0, fits: 1, last: -1, lambdaMax: lmax, lambda: lmax, step, lr: end.lr,
+        lastLoss: L0, lastP: 0, pRef, lossEnd, wanted: wanted(L0, lossEnd, o.points), done: false,
+      };
+      const point = measurePoint(problem, theta, penalised, {
+        index: 0, phase: 'sweep', lambda: lmax, steps: 0, converged: true, seconds: (performance.now() - start) / 1000,
+      }, penalty.name);
+      s = { ...s, next: 1, last: 0, lastLoss: point.trainLoss };
+      sink(point, s);
+    } else {
+      // network (LassoNet's direction): the dense fit, then λ up from λ_max·ratio until every weight is zero
+      initParameters(layout, problem.arch.activation, o.seed, theta);
+      const r = fitter.fit(theta, 0, o.learningRate, o.denseEpochs, pointSeed(o.seed, 0));
+      const point = measurePoint(problem, theta, penalised, {
+        index: 0, phase: 'dense', lambda: 0, steps: r.steps, converged: r.converged, seconds: (performance.now() - start) / 1000,
+      }, penalty.name);
+      const pRef = Math.max(P(), Number.MIN_VALUE);
+      s = {
+        direction: 'up', next: 1, fits: 1, last: 0, lambdaMax: lmax,
+        // so that the first fit is at λ_max·ratio
+        lambda: lmax * o.lambdaMinRatio * Math.exp(-step), step, lr: r.lr,
+        lastLoss: point.trainLoss, lastP: pRef, pRef, lossEnd: point.trainLoss, wanted: wanted(L0, point.trainLoss, o.points), done: false,
+      };
+      sink(point, s);
+    }
+  }
+
+  const up = s.direction === 'up';
+  const lambdaMin = s.lambdaMax * o.lambdaMinRatio;
+  // the last grid value a network's sweep tries before it closes the front with the exact zero network
+  const lambdaTop = s.lambdaMax / o.lambdaMinRatio;
+  let lambda = s.lambda; // λ of the fit θ holds (the last reported point, or an unreported one after it)
+  const before = k.alloc(layout.size); // θ before the current fit, for a retry
+  let retries = 0;
+  while (!s.done) {
+    const start = performance.now();
+    before.set(theta);
+    let next = lambda * Math.exp(up ? s.step : -s.step);
+    const atEnd = up ? next > lambdaTop : next <= lambdaMin;
+    if (!up && atEnd) next = lambdaMin;
+    let point: RawPoint;
+    if (up && atEnd) {
+      // the weights never all reached zero: the exact sparse end closes the front
+      zeroNetwork(problem, penalised, theta);
+      point = measurePoint(problem, theta, penalised, { index: s.next, phase: 'zero', lambda: null, steps: 0, converged: true, seconds: 0 }, penalty.name);
+    } else {
+      const r = fitter.fit(theta, next, s.lr, epochs, pointSeed(o.seed, s.fits));
+      s = { ...s, fits: s.fits + 1, lr: r.lr };
+      if (penalty.name === 'l2' && P() <= ZERO_L2 * s.pRef) zeroNetwork(problem, penalised, theta);
+      settleIfZero(problem, penalised, theta);
+      point = measurePoint(problem, theta, penalised, {
+        index: s.next, phase: 'sweep', lambda: next, steps: r.steps, converged: r.converged, seconds: (performance.now() - start) / 1000,
+      }, penalty.name);
+    }
+    const pNow = penalty.name === 'l2' ? point.l2squared! : point.l1;
+    const d = Math.abs(point.trainLoss - s.lastLoss) / L0 + Math.abs(pNow - s.lastP) / s.pRef;
+    // the wanted distance is what is left of the front over the points left to report (at least
+    // a quarter of the initial one): an overshoot early on is made up for later
+    const remaining = up ? (L0 - s.lastLoss) / L0 + s.lastP / s.pRef : (s.lastLoss - s.lossEnd) / L0 + (s.pRef - s.lastP) / s.pRef;
+    const left = Math.round((up && penalty.name === 'l1' ? NETWORK_AIM : 1) * o.points) - s.next;
+    const wantedNow = Math.max(left > 0 ? remaining / left : 0, s.wanted / 4);
+    const ratio = d / wantedNow;
+    const zero = point.nonzeros === 0;
+    const dev = 1 - point.trainLoss / L0;
+    const prevDev = 1 - s.lastLoss / L0;
+    // glmnet's early end (linear models): little deviance left to explain, or it stopped changing
+    const flat = !up && (dev > DEVIANCE_EXPLAINED || (s.next >= MIN_POINTS && s.lastP > 0 && dev - prevDev < DEVIANCE_CHANGE * dev));
+    const last = (up && (zero || atEnd)) || (!up && (atEnd || flat));
+    // past the pilot's l1 (it stopped short of the dense end, as on separable data, where l1 grows
+    // like log(1/λ)), each step down covers at least its share of the log-λ range left, so the
+    // distances, inflated by the short P_ref, cannot inflate the count
+    const share = up || s.lastP <= s.pRef ? 0 : Math.log(lambda / lambdaMin) / Math.max(1, o.points - s.next);
+    const shorter = Math.max(s.step * Math.max(0.25, 1 / ratio), share);
+    if (ratio > MAX_JUMP && retries < MAX_RETRIES && !(up && atEnd) && shorter < s.step) {
+      // too far: back to where this fit started, with a step shortened in proportion
+      retries++;
+      theta.set(before);
+      s = { ...s, step: shorter };
+      continue;
+    }
+    retries = 0;
+    const resize = Math.min(2, Math.max(0.5, 1 / Math.max(ratio, 1e-12)));
+    if (ratio < MIN_MOVE && !last) {
+      // too close to report: carry on from here with a longer step
+      lambda = next;
+      s = { ...s, step: s.step * resize };
+      continue;
+    }
+    lambda = point.lambda ?? next;
+    const nextShare = up || pNow <= s.pRef ? 0 : Math.log(lambda / lambdaMin) / Math.max(1, o.points - s.next - 1);
+    s = {
+      ...s, next: s.next + 1, last: s.next, lambda, step: Math.max(s.step * resize, nextShare),
+      lastLoss: point.trainLoss, lastP: pNow, done: last,
+    };
+    sink(point, s);
+  }
+  k.free(before);
+  k.free(theta);
+}
+
+/** The wanted Manhattan distance: the front's normalised length over (points − 1) segments. */
+function wanted(nullLoss: number, denseLoss: number, points: number): number {
+  const length = Math.max(0, (nullLoss - denseLoss) / nullLoss) + 1;
+  return length / (points - 1);
+}
