@@ -1,6 +1,7 @@
 // `npm run bench`: regpath's training step and MPG step against PyTorch's.
 //
 //   npm run bench [-- --reps N] [--seconds S] [--out file.json] [--no-torch] [--python exe] [--path]
+//   npm run bench -- --suite ...   the continuation against the λ sweeps on six problems (bench/suite.ts)
 //
 // Cases (seeded random data of the right shapes):
 //   1. one training step (forward, backward, SGD update) of a 784-20-20-10 ReLU MLP with softmax
@@ -43,6 +44,11 @@ function value(name: string): string | undefined {
   return i >= 0 && i + 1 < argv.length ? argv[i + 1] : undefined;
 }
 const root = packageRoot();
+if (flag('--suite')) {
+  // the benchmark suite (bench/suite.ts) instead of the kernel benchmarks below
+  await (await import('./suite.js')).runSuite(argv, root);
+  process.exit();
+}
 const minReps = Number(value('--reps') ?? 15);
 const seconds = Number(value('--seconds') ?? 1.5);
 const outFile = resolve(value('--out') ?? join(root, 'bench', 'results.json'));

@@ -1,0 +1,56 @@
+import type { PathOptions } from '../../src/path/options.js';
+
+/**
+ * The problems of `npm run bench -- --suite`. `options` are regpath path's options (every method
+ * of a problem gets the same data, split, seed and model); `args` the same as CLI flags.
+ */
+export interface SuiteProblem {
+  name: string;
+  title: string;
+  options: PathOptions;
+  args: string[];
+  /**
+   * l1 normalisation of the hypervolume and the gap, fixed across methods so their numbers compare
+   * (null: the exact lasso path's l1 at glmnet's end, λ_max·1e-4, computed by the suite).
+   */
+  l1Ref: number | null;
+  /** A linear model: its front is checked against the exact lasso path. */
+  linear: boolean;
+  /** The PyTorch λ sweep (bench/torch_sweep.py) runs on it. */
+  torch: boolean;
+  /** Extra flags per method, e.g. the bound on the Fashion-MNIST sweep. */
+  methodArgs?: Partial<Record<string, string[]>>;
+}
+
+/**
+ * Fashion-MNIST's sweeps are bounded by epochs, not left to run: regpath's sweep gets the PyTorch
+ * recipe's 22 epochs per λ (`--fit-epochs 22`; its default cap of 50 took 1,179 s and was still
+ * running), and every child process is stopped after the suite's --max-seconds (what it computed
+ * so far is kept and marked "stopped").
+ */
+export const PROBLEMS: SuiteProblem[] = [
+  { name: 'mnist', title: 'MNIST 10k, 784-20-20-10 ReLU', options: { data: 'mnist' }, args: ['--data', 'mnist'], l1Ref: 450, linear: false, torch: true },
+  {
+    name: 'fashion-mnist', title: 'Fashion-MNIST 60k, 784-20-20-10 ReLU', options: { data: 'fashion-mnist' }, args: ['--data', 'fashion-mnist'],
+    l1Ref: 300, linear: false, torch: true, methodArgs: { sweep: ['--fit-epochs', '22'] },
+  },
+  {
+    name: 'iris', title: 'Iris, 4-4-4-3 tanh', options: { data: 'iris', hidden: [4, 4], activation: 'tanh' },
+    args: ['--data', 'iris', '--hidden', '4,4', '--activation', 'tanh'], l1Ref: 40, linear: false, torch: false,
+  },
+  {
+    name: 'diabetes', title: 'diabetes, linear regression, unscaled target', options: { data: 'bench/data/diabetes.csv', hidden: [], standardize: false },
+    args: ['--data', 'bench/data/diabetes.csv', '--hidden', '0', '--no-standardize'], l1Ref: null, linear: true, torch: false,
+  },
+  {
+    name: 'breast-cancer', title: 'breast cancer, logistic (2 classes, 30 features)', options: { data: 'bench/data/breast-cancer.csv', hidden: [] },
+    args: ['--data', 'bench/data/breast-cancer.csv', '--hidden', '0'], l1Ref: null, linear: true, torch: false,
+  },
+  {
+    name: 'wine', title: 'wine, softmax (3 classes, 13 features)', options: { data: 'bench/data/wine.csv', hidden: [] },
+    args: ['--data', 'bench/data/wine.csv', '--hidden', '0'], l1Ref: null, linear: true, torch: false,
+  },
+];
+
+export const METHODS = ['continuation', 'sweep', 'torch'] as const;
+export type SuiteMethod = (typeof METHODS)[number];

@@ -1,0 +1,48 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { ExactLasso, measureFront, nullLossOf } from '../bench/suite/measure.js';
+import { preparedFor } from '../bench/suite/arrays.js';
+import { writeSuiteTable, type ProblemResult } from '../bench/suite/table.js';
+import { writeLinearCsv } from './helpers/linear-data.js';
+
+test('bench suite: the exact lasso path deviates from itself by nothing and covers its range; a front that stops early covers less', () => {
+  const file = writeLinearCsv('regression', 12);
+  const d = preparedFor({ data: file, hidden: [], testFraction: 0, standardize: false, task: 'regress' });
+  const exact = new ExactLasso(d);
+  assert.ok(Math.abs(exact.nullLoss - nullLossOf(d)) < 1e-12);
+  const front = exact.front(30);
+  const dev = exact.deviation(front);
+  assert.ok(Math.abs(dev.worstExcessPercent) < 1e-6, `excess ${dev.worstExcessPercent}`);
+  assert.ok(Math.abs(dev.coveragePercent - 100) < 1e-6, `coverage ${dev.coveragePercent}`);
+  // half the path, each loss 1 % of the range too high
+  const range = exact.nullLoss - exact.end.loss;
+  const half = front.slice(0, 15).map((p) => ({ ...p, trainLoss: p.trainLoss + 0.01 * range }));
+  const h = exact.deviation(half);
+  assert.ok(Math.abs(h.worstExcessPercent - 1) < 1e-6);
+  assert.ok(h.coveragePercent < 95);
+});
+
+test('bench suite: front measures on the fixed normalisation, and the table written between the markers of docs/performance.md', () => {
+  // two points: (l1 0, loss 1) and (l1 1, loss 0.5) with L_null 1, l1_ref 2 → area 1.1·1.1 − uncovered parts
+  const m = measureFront([{ l1: 0, trainLoss: 1, testAccuracy: 0.3 }, { l1: 1, trainLoss: 0.5, testAccuracy: 0.8 }, { l1: 1.5, trainLoss: 0.6 }], 1, 2);
+  assert.equal(m.points, 2);
+  assert.ok(Math.abs(m.hypervolumeTrain - (0.5 * 0.1 + 0.6 * 0.6)) < 1e-12, String(m.hypervolumeTrain));
+  assert.equal(m.bestTestAccuracy, 0.8);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'regpath-suite-'));
+  const r: ProblemResult = {
+    format: 'regpath.bench-suite/1', problem: 'toy', title: 'Toy', date: '2026-12-04T00:00:00Z', l1Ref: 2, l1RefNote: 'fixed',
+    nullLoss: 1, trainRows: 3, testRows: 0, methods: { sweep: { ...m, seconds: 1.5, peakRssMiB: 70, stopped: true } },
+  };
+  fs.writeFileSync(path.join(dir, 'toy.json'), JSON.stringify(r));
+  const docs = path.join(dir, 'performance.md');
+  fs.writeFileSync(docs, '# Performance\n\ntext\n');
+  writeSuiteTable(docs, dir, ['toy', 'absent']);
+  writeSuiteTable(docs, dir, ['toy']);
+  const text = fs.readFileSync(docs, 'utf8');
+  assert.equal(text.match(/## Benchmark suite/g)?.length, 1, 'the section is added once');
+  assert.match(text, /\| Toy \(2026-12-04\) \| 2\.0 \| sweep \(stopped\) \| 0\.4100 \| 2 \| [0-9.]+ \| 80\.0 % \| 1\.5 \| 70 \| — \|/);
+  assert.ok(text.startsWith('# Performance\n\ntext\n'));
+});
