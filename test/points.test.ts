@@ -71,3 +71,19 @@ test('evenlySpaced picks count points along the front, both ends, in order', () 
   assert.equal(new Set(p).size, 4);
   assert.deepEqual([p[0], p[3]], [0, 5]);
 });
+
+test('the spaced sweep resumed after a kill ends as the uninterrupted run, on a network and on a linear model', async () => {
+  const file = writeLinearCsv('softmax', 6);
+  for (const o of [{ ...iris, method: 'sweep', points: 10 }, { data: file, hidden: [], testFraction: 0, method: 'sweep', points: 10 }] as PathOptions[]) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'regpath-points-'));
+    const full = await computePath({ ...o, out: path.join(dir, 'whole') });
+    let seen = 0;
+    await assert.rejects(computePath({ ...o, out: path.join(dir, 'cut'), onProgress: (e) => {
+      if (e.type === 'point' && ++seen === 4) throw new Error('simulated kill');
+    } }), /simulated kill/);
+    const resumed = await computePath({ out: path.join(dir, 'cut'), resume: true });
+    assert.ok(full.raw.length > 4);
+    assert.deepEqual(resumed.raw.map((p) => [p.index, p.lambda, p.l1, p.trainLoss]), full.raw.map((p) => [p.index, p.lambda, p.l1, p.trainLoss]));
+    fs.rmSync(dir, { recursive: true });
+  }
+});
