@@ -18,6 +18,8 @@ import type { WasmMemory, WasmModule } from './webassembly.js';
 import { WasmPool } from './pool.js';
 import { OP_ACT_BACK, OP_BIAS_ACT, OP_CSR, OP_GEMM, OP_GEMM_NT, OP_GEMM_TN, OP_GEMM_TN_K, OP_SOFTMAX, MAX_CHUNKS } from './jobs.js';
 import { defaultThreads, parseThreads } from './threads.js';
+import * as jsConv from '../js/conv.js';
+import * as jsPool from '../js/pool.js';
 
 export { findWasmFile, wasmFilePath, loadedSimdVariant, defaultSimdVariant } from './loader.js';
 export { WasmHeap } from './heap.js';
@@ -268,6 +270,16 @@ export function createWasmKernels(options: WasmKernelsOptions = {}): WasmKernels
     colSums(m, n, a, out, accumulate) {
       ex.colSums(m, n, p(a, m * n, 'colSums', 'a'), p(out, n, 'colSums', 'out'), accumulate ? 1 : 0);
     },
+
+    // TODO(wasm): the plain twins on the wasm buffers until the SIMD kernels land
+    conv2dScratchSize: () => 0,
+    conv2dForward: jsConv.conv2dForward,
+    conv2dBackwardInput: jsConv.conv2dBackwardInput,
+    conv2dBackwardWeight: jsConv.conv2dBackwardWeight,
+    maxPool2dForward: jsPool.maxPool2dForward,
+    maxPool2dBackward: jsPool.maxPool2dBackward,
+    avgPool2dForward: jsPool.avgPool2dForward,
+    avgPool2dBackward: jsPool.avgPool2dBackward,
 
     softmaxCrossEntropy(m, n, logits, labels, grad) {
       if (m <= 0 || n <= 0) return NaN;
