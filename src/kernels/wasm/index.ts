@@ -18,14 +18,14 @@ import type { WasmMemory, WasmModule } from './webassembly.js';
 import { WasmPool } from './pool.js';
 import { OP_ACT_BACK, OP_BIAS_ACT, OP_CSR, OP_GEMM, OP_GEMM_NT, OP_GEMM_TN, OP_GEMM_TN_K, OP_SOFTMAX, MAX_CHUNKS } from './jobs.js';
 import { defaultThreads, parseThreads } from './threads.js';
-import * as jsConv from '../js/conv.js';
-import * as jsPool from '../js/pool.js';
+import { createConvKernels } from './conv.js';
 
 export { findWasmFile, wasmFilePath, loadedSimdVariant, defaultSimdVariant } from './loader.js';
 export { WasmHeap } from './heap.js';
 export type { WasmExports, SimdVariant } from './loader.js';
 export type { WasmMemory, WasmModule } from './webassembly.js';
 export { workersSpawned, poolChunks } from './pool.js';
+export { convTuning, convPlan } from './conv.js';
 export { availableCores, defaultThreads, parseThreads, setDefaultThreads, MAX_THREADS } from './threads.js';
 
 /**
@@ -271,15 +271,12 @@ export function createWasmKernels(options: WasmKernelsOptions = {}): WasmKernels
       ex.colSums(m, n, p(a, m * n, 'colSums', 'a'), p(out, n, 'colSums', 'out'), accumulate ? 1 : 0);
     },
 
-    // TODO(wasm): the plain twins on the wasm buffers until the SIMD kernels land
-    conv2dScratchSize: () => 0,
-    conv2dForward: jsConv.conv2dForward,
-    conv2dBackwardInput: jsConv.conv2dBackwardInput,
-    conv2dBackwardWeight: jsConv.conv2dBackwardWeight,
-    maxPool2dForward: jsPool.maxPool2dForward,
-    maxPool2dBackward: jsPool.maxPool2dBackward,
-    avgPool2dForward: jsPool.avgPool2dForward,
-    avgPool2dBackward: jsPool.avgPool2dBackward,
+    ...createConvKernels({
+      ex, heap,
+      threads: () => threads,
+      parallel,
+      chunksPerThread: () => wasmTuning.chunksPerThread,
+    }),
 
     softmaxCrossEntropy(m, n, logits, labels, grad) {
       if (m <= 0 || n <= 0) return NaN;
