@@ -14,6 +14,7 @@ import { syncDir, tempPathFor, writeFileAtomic } from '../io/atomic.js';
 import { fsFail, isErrno } from '../io/fs-error.js';
 import { stringifyFinite } from '../io/json.js';
 import { foldStandardizer } from './fold.js';
+import { refuseImageLayers } from '../path/model.js';
 import { encodeOnnx } from './onnx.js';
 import { loadRunModel, openRun, resolvePoint, runNames, type PointSpec, type RunNames } from './run.js';
 import { SAFETENSORS_FILE, encodeExportSafetensors } from './safetensors.js';
@@ -69,6 +70,7 @@ export function exportModel(runDir: string, o: ExportOptions): ExportResult {
   const format = o.format as ExportFormat;
   const run = openRun(runDir);
   const position = resolvePoint(run, o.point);
+  refuseImageLayers(run.summary.model, runDir, 'export');
   const model = loadRunModel(run, position);
   const dir = o.out ?? path.join(runDir, `export-${position}-${format}`);
   checkTarget(dir);

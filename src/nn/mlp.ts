@@ -1,6 +1,6 @@
 import { Act, type ActName, type Kernels } from '../kernels/kernels.js';
 import type { ParameterLayout } from './layout.js';
-import { mlpSpecs, planModel, type LayerSpec } from './architecture.js';
+import { mlpSpecs, planModel, type LayerSpec, type PlannedLayer } from './architecture.js';
 import { flat, sizeOf, type Layer, type Shape } from './layers/layer.js';
 import { Dense, type FirstLayerPlan, type InputForm, type SparseBatch } from './layers/dense.js';
 import { Flatten } from './layers/flatten.js';
@@ -68,6 +68,7 @@ export class Mlp {
     const plan = planModel(specsOf(arch), inputShapeOf(arch), this.outputs);
     this.layout = plan.layout;
     const act = Act[arch.activation];
+    const scratch = k.alloc(convScratch(k, plan.layers, maxRows));
     const layers: Layer[] = [];
     plan.layers.forEach((p, i) => {
       switch (p.kind) {
@@ -77,8 +78,8 @@ export class Mlp {
           layers.push(new Dense(k, this.layout, p.block, p.inShape, p.output ? Act.identity : act, maxRows, i === 0, next));
           break;
         }
-        case 'conv2d': layers.push(new Conv2D(k, this.layout, p.block, p.inShape, p.outShape, p.kernel, p.stride, p.padding, act, maxRows)); break;
-        case 'maxpool2d': case 'avgpool2d': layers.push(new Pool2D(p.kind, p.inShape, p.size, maxRows)); break;
+        case 'conv2d': layers.push(new Conv2D(k, this.layout, p.block, p.inShape, p.outShape, p.kernel, p.stride, p.padding, act, scratch)); break;
+        case 'maxpool2d': case 'avgpool2d': layers.push(new Pool2D(k, p.kind, p.inShape, p.size, maxRows)); break;
         case 'flatten': layers.push(new Flatten(p.inShape)); break;
       }
     });
@@ -202,4 +203,18 @@ export class Mlp {
   private checkRows(rows: number): void {
     if (rows > this.maxRows) throw new Error(`internal: batch of ${rows} rows exceeds workspace of ${this.maxRows}`);
   }
+}
+
+/** Floats of the one scratch the conv layers share: the most any of them needs at maxRows rows. */
+function convScratch(k: Kernels, layers: readonly PlannedLayer[], maxRows: number): number {
+  let n = 0;
+  for (const p of layers) {
+    if (p.kind !== 'conv2d') continue;
+    const s = p.inShape;
+    n = Math.max(n, k.conv2dScratchSize({
+      batch: maxRows, inH: s.h, inW: s.w, inC: s.c, outC: p.outShape.c, kH: p.kernel, kW: p.kernel,
+      strideH: p.stride, strideW: p.stride, padH: p.padding, padW: p.padding,
+    }));
+  }
+  return n;
 }
