@@ -15,7 +15,7 @@ export const SETTINGS_FORMAT = 'regpath.settings/1';
 const LOG_FILE = 'log.jsonl';
 
 export type PathEvent =
-  | { type: 'start'; dataset: PreparedData['info']; layers: number[]; points: number; resumedPoints: number; out: string | null }
+  | { type: 'start'; dataset: PreparedData['info']; layers: number[]; arch?: string; points: number; resumedPoints: number; out: string | null }
   | { type: 'point'; point: RawPoint; state: unknown; frontSize: number };
 
 export interface ComputePathOptions extends PathOptions {
@@ -134,7 +134,7 @@ export async function computePath(options: ComputePathOptions = {}): Promise<Pat
     folder.writeText('path.csv', toCsv([...(resolved.penalty === 'l2' ? L2_CSV_COLUMNS : CSV_COLUMNS)], s.points.map((p) => ({ ...p }))));
   };
 
-  options.onProgress?.({ type: 'start', dataset: data.info, layers: arch.layers, points: resolved.points, resumedPoints: raw.length, out: folder?.dir ?? null });
+  options.onProgress?.({ type: 'start', dataset: data.info, layers: arch.layers, ...(arch.specs && { arch: resolved.arch! }), points: resolved.points, resumedPoints: raw.length, out: folder?.dir ?? null });
   const sink = (point: RawPoint, theta: Float32Array, state: unknown): void => {
     const copy = Float32Array.from(theta);
     thetas.set(point.index, copy);

@@ -1,0 +1,87 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { computePath } from '../src/path/compute-path.js';
+import { predict } from '../src/export/predict.js';
+import { exportModel } from '../src/export/export.js';
+import { readSafetensors } from '../src/io/safetensors.js';
+import { createJsKernels } from '../src/kernels/index.js';
+import { Mlp } from '../src/nn/mlp.js';
+import { parseArch } from '../src/nn/architecture.js';
+import { Rng } from '../src/util/rng.js';
+import { RegpathError } from '../src/errors.js';
+
+/**
+ * A path of a small convolutional network on CSV images given as C,H,W (2 channels of 5×5; the
+ * class is which channel holds a bright blob): the run folder keeps conv kernels with their
+ * [kh, kw, in, out] shapes, predict reproduces the layers' forward pass on the columns permuted
+ * to NHWC, and export refuses the run with one clear line.
+ */
+const C = 2, H = 5, W = 5;
+
+function writeImages(file: string, rows: number): { x: number[][]; y: number[] } {
+  const rng = new Rng(9);
+  const names = [];
+  for (let c = 0; c < C; c++) for (let i = 0; i < H; i++) for (let j = 0; j < W; j++) names.push(`c${c}_${i}_${j}`);
+  const lines = [[...names, 'label'].join(',')];
+  const xs: number[][] = [], ys: number[] = [];
+  for (let r = 0; r < rows; r++) {
+    const label = r % 2;
+    const cy = 1 + rng.int(3), cx = 1 + rng.int(3);
+    const x = names.map((_, q) => {
+      const c = Math.floor(q / (H * W)), i = Math.floor(q / W) % H, j = q % W;
+      const blob = c === label && Math.abs(i - cy) <= 1 && Math.abs(j - cx) <= 1 ? 1 : 0;
+      return Math.round((blob + 0.3 * rng.normal()) * 1000) / 1000;
+    });
+    xs.push(x);
+    ys.push(label);
+    lines.push([...x, label].join(','));
+  }
+  fs.writeFileSync(file, lines.join('\n') + '\n');
+  return { x: xs, y: ys };
+}
+
+test('--arch with --input-shape: conv kernels saved with their shapes, predict equals the layers\' forward, export refuses', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'regpath-arch-'));
+  try {
+    const csv = path.join(dir, 'images.csv');
+    const { x } = writeImages(csv, 60);
+    const out = path.join(dir, 'run');
+    const r = await computePath({ data: csv, arch: 'conv3k3p1,pool2,fc4', inputShape: [C, H, W], activation: 'tanh', points: 5, out, kernels: createJsKernels() });
+    const json = JSON.parse(fs.readFileSync(path.join(out, 'path.json'), 'utf8'));
+    assert.deepEqual(json.model, { layers: [50, 2], activation: 'tanh', arch: 'conv3k3p1,pool2,fc4', inputShape: [2, 5, 5] });
+    assert.ok(r.points.length >= 3, `${r.points.length} front points`);
+    assert.ok(r.metrics.bestTestAccuracy!.accuracy >= 0.9, `best test accuracy ${r.metrics.bestTestAccuracy!.accuracy}`);
+    const last = r.points.length - 1;
+    const { tensors } = readSafetensors(path.join(out, r.points[last]!.weights));
+    assert.deepEqual(tensors['layer0.kernel']!.shape, [3, 3, 2, 3]);
+    assert.deepEqual(tensors['layer1.kernel']!.shape, [12, 4]);
+
+    // predict: the CSV's C,H,W columns, standardised and read as H,W,C by the layers
+    const p = predict(out, csv, { point: last });
+    const pre = readSafetensors(path.join(out, 'preprocess.safetensors')).tensors;
+    const mean = pre['mean']!.data as Float32Array, std = pre['std']!.data as Float32Array;
+    const k = createJsKernels();
+    const net = new Mlp(k, { layers: [50, 2], activation: 'tanh', loss: 'cross-entropy', specs: parseArch('conv3k3p1,pool2,fc4'), inputShape: { h: H, w: W, c: C } }, x.length);
+    const nhwc = new Float32Array(x.length * 50);
+    x.forEach((row, n) => {
+      for (let i = 0; i < H; i++) for (let j = 0; j < W; j++) for (let c = 0; c < C; c++) {
+        const q = (i * W + j) * C + c;
+        nhwc[n * 50 + q] = (Math.fround(row[(c * H + i) * W + j]!) - mean[q]!) / std[q]!;
+      }
+    });
+    const logits = net.forward(r.parameters[last]!, nhwc, x.length);
+    for (let n = 0; n < x.length; n++) {
+      const z = [logits[2 * n]!, logits[2 * n + 1]!];
+      const p1 = 1 / (1 + Math.exp(z[0]! - z[1]!));
+      assert.ok(Math.abs(p.outputs[2 * n + 1]! - p1) < 1e-5, `row ${n}: predict ${p.outputs[2 * n + 1]} vs forward ${p1}`);
+    }
+
+    assert.throws(() => exportModel(out, { point: last, format: 'onnx' }),
+      (e: unknown) => e instanceof RegpathError && e.message === `${out} is a run of --arch conv3k3p1,pool2,fc4: export handles networks of dense layers (--hidden) only; predict and select read it`);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
