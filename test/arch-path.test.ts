@@ -12,12 +12,14 @@ import { Mlp } from '../src/nn/mlp.js';
 import { parseArch } from '../src/nn/architecture.js';
 import { Rng } from '../src/util/rng.js';
 import { RegpathError } from '../src/errors.js';
+import * as ort from 'onnxruntime-node';
 
 /**
  * A path of a small convolutional network on CSV images given as C,H,W (2 channels of 5×5; the
  * class is which channel holds a bright blob): the run folder keeps conv kernels with their
  * [kh, kw, in, out] shapes, predict reproduces the layers' forward pass on the columns permuted
- * to NHWC, and export refuses the run with one clear line.
+ * to NHWC, the ONNX export gives the same logits in onnxruntime, and the TF.js export refuses the
+ * run with one clear line.
  */
 const C = 2, H = 5, W = 5;
 
@@ -65,11 +67,12 @@ test('--arch with --input-shape: conv kernels saved with their shapes, predict e
     const mean = pre['mean']!.data as Float32Array, std = pre['std']!.data as Float32Array;
     const k = createJsKernels();
     const net = new Mlp(k, { layers: [50, 2], activation: 'tanh', loss: 'cross-entropy', specs: parseArch('conv3k3p1,pool2,fc4'), inputShape: { h: H, w: W, c: C } }, x.length);
-    const nhwc = new Float32Array(x.length * 50);
+    const nhwc = new Float32Array(x.length * 50), raw = new Float32Array(x.length * 50);
     x.forEach((row, n) => {
       for (let i = 0; i < H; i++) for (let j = 0; j < W; j++) for (let c = 0; c < C; c++) {
         const q = (i * W + j) * C + c;
-        nhwc[n * 50 + q] = (Math.fround(row[(c * H + i) * W + j]!) - mean[q]!) / std[q]!;
+        raw[n * 50 + q] = row[(c * H + i) * W + j]!;
+        nhwc[n * 50 + q] = (raw[n * 50 + q]! - mean[q]!) / std[q]!;
       }
     });
     const logits = net.forward(r.parameters[last]!, nhwc, x.length);
@@ -79,8 +82,15 @@ test('--arch with --input-shape: conv kernels saved with their shapes, predict e
       assert.ok(Math.abs(p.outputs[2 * n + 1]! - p1) < 1e-5, `row ${n}: predict ${p.outputs[2 * n + 1]} vs forward ${p1}`);
     }
 
-    assert.throws(() => exportModel(out, { point: last, format: 'onnx' }),
-      (e: unknown) => e instanceof RegpathError && e.message === `${out} is a run of --arch conv3k3p1,pool2,fc4: export handles networks of dense layers (--hidden) only; predict and select read it`);
+    // ONNX (NCHW Conv/MaxPool, Transpose back before Flatten): the same logits in onnxruntime
+    const onnx = exportModel(out, { point: last, format: 'onnx' });
+    const session = await ort.InferenceSession.create(fs.readFileSync(path.join(onnx.dir, 'model.onnx')));
+    const res = await session.run({ features: new ort.Tensor('float32', raw, [x.length, 50]) });
+    const got = res['logits']!.data as Float32Array;
+    for (let i = 0; i < got.length; i++) assert.ok(Math.abs(got[i]! - logits[i]!) <= 1e-5 * (1 + Math.abs(logits[i]!)), `logit ${i}: onnx ${got[i]} vs regpath ${logits[i]}`);
+
+    assert.throws(() => exportModel(out, { point: last, format: 'tfjs' }),
+      (e: unknown) => e instanceof RegpathError && e.message === `${out} is a run of --arch conv3k3p1,pool2,fc4: export --format tfjs handles networks of dense layers (--hidden) only; predict, select and export --format onnx read it`);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
