@@ -13,6 +13,7 @@ import { parseArch } from '../src/nn/architecture.js';
 import { Rng } from '../src/util/rng.js';
 import { RegpathError } from '../src/errors.js';
 import * as ort from 'onnxruntime-node';
+import * as tf from '@tensorflow/tfjs';
 
 /**
  * A path of a small convolutional network on CSV images given as C,H,W (2 channels of 5×5; the
@@ -90,7 +91,42 @@ test('--arch with --input-shape: conv kernels saved with their shapes, predict e
     for (let i = 0; i < got.length; i++) assert.ok(Math.abs(got[i]! - logits[i]!) <= 1e-5 * (1 + Math.abs(logits[i]!)), `logit ${i}: onnx ${got[i]} vs regpath ${logits[i]}`);
 
     assert.throws(() => exportModel(out, { point: last, format: 'tfjs' }),
-      (e: unknown) => e instanceof RegpathError && e.message === `${out} is a run of --arch conv3k3p1,pool2,fc4: export --format tfjs handles networks of dense layers (--hidden) only; predict, select and export --format onnx read it`);
+      (e: unknown) => e instanceof RegpathError && e.message === `${out}: export --format tfjs of a network with image layers needs a run with --no-standardize (TF.js layers have no per-pixel standardisation); --format onnx keeps it in the graph`);
+    assert.throws(() => exportModel(out, { point: last, format: 'safetensors' }),
+      (e: unknown) => e instanceof RegpathError && e.message === `${out} is a run of --arch conv3k3p1,pool2,fc4: export --format safetensors handles networks of dense layers (--hidden) only; predict, select and export --format onnx|tfjs read it`);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('--arch run without standardisation: the TF.js export (ZeroPadding2D, Conv2D, AveragePooling2D, Flatten, Dense) gives regpath\'s probabilities', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'regpath-arch-tfjs-'));
+  try {
+    const csv = path.join(dir, 'images.csv');
+    const { x } = writeImages(csv, 40);
+    const out = path.join(dir, 'run');
+    const arch = 'conv3k3p1,avgpool2,fc4';
+    const r = await computePath({ data: csv, arch, inputShape: [C, H, W], standardize: false, points: 4, out, kernels: createJsKernels() });
+    const last = r.points.length - 1;
+    const k = createJsKernels();
+    const net = new Mlp(k, { layers: [50, 2], activation: 'relu', loss: 'cross-entropy', specs: parseArch(arch), inputShape: { h: H, w: W, c: C } }, x.length);
+    const raw = new Float32Array(x.length * 50);
+    x.forEach((row, n) => {
+      for (let i = 0; i < H; i++) for (let j = 0; j < W; j++) for (let c = 0; c < C; c++) raw[n * 50 + (i * W + j) * C + c] = row[(c * H + i) * W + j]!;
+    });
+    const logits = net.forward(r.parameters[last]!, raw, x.length);
+    const e = exportModel(out, { point: last, format: 'tfjs' });
+    tf.enableProdMode();
+    await tf.setBackend('cpu');
+    const json = JSON.parse(fs.readFileSync(path.join(e.dir, 'model.json'), 'utf8'));
+    const bin = fs.readFileSync(path.join(e.dir, 'weights.bin'));
+    const weightData = bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength);
+    const model = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0].weights, weightData }));
+    const probs = (model.predict(tf.tensor2d(raw, [x.length, 50])) as tf.Tensor).dataSync();
+    for (let n = 0; n < x.length; n++) {
+      const p1 = 1 / (1 + Math.exp(logits[2 * n]! - logits[2 * n + 1]!));
+      assert.ok(Math.abs(probs[2 * n + 1]! - p1) < 1e-5, `row ${n}: tfjs ${probs[2 * n + 1]} vs regpath ${p1}`);
+    }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

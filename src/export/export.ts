@@ -17,6 +17,7 @@ import { foldStandardizer } from './fold.js';
 import { refuseImageLayers } from '../path/model.js';
 import { encodeOnnx } from './onnx.js';
 import { encodeOnnxLayers } from './onnx-layers.js';
+import { encodeTfjsLayers } from './tfjs-layers.js';
 import { loadRunModel, openRun, resolvePoint, runNames, type PointSpec, type RunNames } from './run.js';
 import { SAFETENSORS_FILE, encodeExportSafetensors } from './safetensors.js';
 import { TFJS_MODEL_FILE, TFJS_WEIGHTS_FILE, encodeTfjs } from './tfjs.js';
@@ -71,7 +72,7 @@ export function exportModel(runDir: string, o: ExportOptions): ExportResult {
   const format = o.format as ExportFormat;
   const run = openRun(runDir);
   const position = resolvePoint(run, o.point);
-  if (format !== 'onnx') refuseImageLayers(run.summary.model, runDir, `export --format ${format}`);
+  if (format === 'safetensors') refuseImageLayers(run.summary.model, runDir, 'export --format safetensors');
   const model = loadRunModel(run, position);
   const dir = o.out ?? path.join(runDir, `export-${position}-${format}`);
   checkTarget(dir);
@@ -125,7 +126,14 @@ export function exportModel(runDir: string, o: ExportOptions): ExportResult {
     source: `run ${path.basename(info.source.run)}, front point ${position} (${p.weights})`,
   };
   const producer = `regpath ${version()}`;
-  if (format === 'tfjs') {
+  if (format === 'tfjs' && model.network) {
+    if (model.standardizer) {
+      fail('BAD_RUN', `${runDir}: export --format tfjs of a network with image layers needs a run with --no-standardize (TF.js layers have no per-pixel standardisation); --format onnx keeps it in the graph`);
+    }
+    const { modelJson, weights } = encodeTfjsLayers({ ...model.network, classification, generatedBy: producer, metadata: { regpath: meta } });
+    files[TFJS_MODEL_FILE] = modelJson;
+    files[TFJS_WEIGHTS_FILE] = weights;
+  } else if (format === 'tfjs') {
     const { modelJson, weights } = encodeTfjs({ layers, activation: model.activation, classification, generatedBy: producer, metadata: { regpath: meta } });
     files[TFJS_MODEL_FILE] = modelJson;
     files[TFJS_WEIGHTS_FILE] = weights;

@@ -48,6 +48,6 @@ export function architectureFromInfo(m: ModelInfo, loss: Architecture['loss']): 
 /** Fails with a clear message when a reader of dense networks only (`what`) is given a run with image layers. */
 export function refuseImageLayers(m: ModelInfo, dir: string, what: string): void {
   if (m.arch !== undefined) {
-    fail('BAD_RUN', `${dir} is a run of --arch ${m.arch}: ${what} handles networks of dense layers (--hidden) only; predict, select and export --format onnx read it`);
+    fail('BAD_RUN', `${dir} is a run of --arch ${m.arch}: ${what} handles networks of dense layers (--hidden) only; predict, select and export --format onnx|tfjs read it`);
   }
 }
