@@ -12,6 +12,7 @@ import { Mlp } from '../src/nn/mlp.js';
 import { parseArch } from '../src/nn/architecture.js';
 import { Rng } from '../src/util/rng.js';
 import { RegpathError } from '../src/errors.js';
+import { liveAlongPath } from '../src/neurons/live-path.js';
 import * as ort from 'onnxruntime-node';
 import * as tf from '@tensorflow/tfjs';
 
@@ -61,6 +62,14 @@ test('--arch with --input-shape: conv kernels saved with their shapes, predict e
     const { tensors } = readSafetensors(path.join(out, r.points[last]!.weights));
     assert.deepEqual(tensors['layer0.kernel']!.shape, [3, 3, 2, 3]);
     assert.deepEqual(tensors['layer1.kernel']!.shape, [12, 4]);
+
+    // neurons: live channels / units per layer along the path, none at the all-zero end
+    const live = liveAlongPath(out)!;
+    assert.deepEqual(live.units, [3, 4, 2]);
+    assert.equal(live.points.length, r.points.length);
+    for (const q of live.points) assert.ok(q.live.every((v, i) => v <= live.units[i]!), JSON.stringify(q));
+    if (r.points[0]!.nonzeros === 0) assert.deepEqual(live.points[0]!.live, [0, 0, 0]);
+    assert.ok(live.points[last]!.live[0]! > 0, 'the densest point has live conv channels');
 
     // predict: the CSV's C,H,W columns, standardised and read as H,W,C by the layers
     const p = predict(out, csv, { point: last });

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { Mlp, type Architecture } from '../src/nn/mlp.js';
 import { initParameters } from '../src/nn/init.js';
 import { parseArch, planModel, formatArch } from '../src/nn/architecture.js';
+import { liveUnits } from '../src/nn/live-units.js';
 import { Rng } from '../src/util/rng.js';
 import { RegpathError } from '../src/errors.js';
 import { backends } from './helpers/backends.js';
@@ -102,4 +103,17 @@ test('--arch: a bad token or a window that does not fit fails with one line nami
   assert.throws(() => parseArch('conv0k3'), (e: unknown) => e instanceof RegpathError && e.message === `--arch: bad layer "conv0k3" in "conv0k3" (filters must be 1 to 100000); ${grammar}`);
   assert.throws(() => planModel(parseArch('conv4k5,pool2,conv4k5'), { h: 12, w: 12, c: 1 }, 10),
     (e: unknown) => e instanceof RegpathError && e.message === '--arch layer 3 (conv4k5): a 5×5 window does not fit its input of 4×4×4 (height × width × channels)');
+});
+
+test('live units: a conv channel is live with a non-zero incoming and a non-zero outgoing weight, read through pooling and Flatten', () => {
+  const plan = planModel(parseArch('conv3k2,pool2,fc2'), { h: 4, w: 4, c: 1 }, 2);
+  const { layout } = plan; // conv [2, 2, 1, 3] → 3×3×3 → pool 1×1×3 → flatten 3 → fc [3, 2] → out [2, 2]
+  const theta = new Float32Array(layout.size);
+  const conv = layout.weights(theta, 0), fc = layout.weights(theta, 1), out = layout.weights(theta, 2);
+  conv[0 * 3 + 0] = 1; // channel 0 reads the input …
+  fc[0 * 2 + 1] = 1; //    … and fc unit 1 reads channel 0
+  conv[3 * 3 + 1] = 1; // channel 1 reads the input but nothing reads it
+  fc[2 * 2 + 0] = 1; //   fc unit 0 reads channel 2, which reads nothing
+  out[1 * 2 + 0] = 1; //  the output reads fc unit 1
+  assert.deepEqual(liveUnits(layout, theta), [1, 1, 1]);
 });
