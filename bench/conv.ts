@@ -12,13 +12,13 @@
 // depending on one. The first convolution computes no input gradient (neither does PyTorch: the
 // input does not require one).
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   Act, conv2dOutput, createWasmKernels, pool2dOutput, type Conv2DShape, type Pool2DShape, type WasmKernels,
 } from '../src/kernels/index.js';
 import { availableCores } from '../src/kernels/wasm/index.js';
 import { Rng } from '../src/util/rng.js';
-import { timeMedianMin } from './timing.js';
 
 type Spec = { conv: number; k: number } | { pool: number } | { fc: number };
 
@@ -144,62 +144,102 @@ interface Row {
   threads: number;
   median_ms: number;
   min_ms: number;
+  reps: number;
 }
 
-function torchRows(root: string, python: string | undefined, threads: number[], reps: number): { rows: Row[]; version: string } | string {
-  const candidates = python ? [python] : ['/usr/bin/python3', 'python3'];
-  const why: string[] = [];
-  for (const exe of candidates) {
-    const r = spawnSync(exe, [join(root, 'bench', 'torch_conv.py'), '--threads', threads.join(','), '--min-reps', String(reps), '--seconds', '0'], {
-      encoding: 'utf8',
-      maxBuffer: 1 << 24,
-    });
-    if (r.status !== 0) {
-      why.push(`${exe}: ${(r.stderr || String(r.error)).trim().split('\n').pop()}`);
-      continue;
-    }
-    const out = JSON.parse(r.stdout) as { torch: string; results: Row[] };
-    return { rows: out.results, version: `PyTorch ${out.torch} (${exe})` };
+/** Times of `reps` runs of fn in ms, after a warm-up of ~1 s (V8 tier-up, pool start). */
+function samples(fn: () => void, reps: number): number[] {
+  const warm = performance.now();
+  do fn();
+  while (performance.now() - warm < 1000);
+  const ts: number[] = [];
+  for (let r = 0; r < reps; r++) {
+    const t0 = performance.now();
+    fn();
+    ts.push(performance.now() - t0);
   }
-  return `no python3 with torch (${why.join('; ')})`;
+  return ts;
 }
 
-/** The conv bench: prints a table; returns the rows (regpath and PyTorch) for the caller's JSON. */
-export function convBench(root: string, opts: { reps: number; python?: string; noTorch: boolean }): { regpath: Row[]; torch: Row[] | string } {
+function summary(net: string, threads: number, ts: number[]): Row {
+  const s = [...ts].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return { net, threads, median_ms: s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2, min_ms: s[0]!, reps: s.length };
+}
+
+interface TorchRound {
+  version: string;
+  times: Map<string, number[]>;
+}
+
+/** One round of bench/torch_conv.py: `reps` timed steps per net and thread count. */
+function torchRound(root: string, exe: string, threads: number[], reps: number): TorchRound | string {
+  const r = spawnSync(exe, [join(root, 'bench', 'torch_conv.py'), '--threads', threads.join(','), '--min-reps', String(reps), '--seconds', '0', '--samples'], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 24,
+  });
+  if (r.status !== 0) return `${exe}: ${(r.stderr || String(r.error)).trim().split('\n').pop()}`;
+  const out = JSON.parse(r.stdout) as { torch: string; results: { net: string; threads: number; samples_ms: number[] }[] };
+  const times = new Map<string, number[]>();
+  for (const q of out.results) times.set(`${q.net}/${q.threads}`, q.samples_ms);
+  return { version: `PyTorch ${out.torch} (${exe})`, times };
+}
+
+/**
+ * The conv bench: `rounds` rounds, each timing regpath's steps (both nets, 1 thread and all
+ * cores) and then PyTorch's in a child process, so that both sides see the same load on a shared
+ * machine. Prints a table; returns the rows for the caller's JSON.
+ */
+export function convBench(root: string, opts: { reps: number; rounds: number; python?: string; noTorch: boolean }): { regpath: Row[]; torch: Row[] | string; torchVersion?: string } {
   const cores = availableCores();
   const threads = [...new Set([1, cores])];
-  const ours: Row[] = [];
+  const names = Object.keys(CONV_NETS);
+  const ours = new Map<string, number[]>();
+  const theirs = new Map<string, number[]>();
   const flopsOf: Record<string, number> = {};
-  process.stderr.write('measuring regpath (conv nets) ...\n');
-  for (const t of threads) {
-    const k = createWasmKernels({ threads: t });
-    for (const name of Object.keys(CONV_NETS)) {
-      const net = convNet(k, name);
+  let torchStatus: string | undefined = opts.noTorch ? 'skipped (--no-torch)' : undefined;
+  let version = '';
+  const exe = opts.python ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
+  const backends = threads.map((t) => createWasmKernels({ threads: t }));
+  const nets = backends.map((k) => names.map((name) => convNet(k, name)));
+  for (let round = 0; round < opts.rounds; round++) {
+    process.stderr.write(`round ${round + 1}/${opts.rounds}: regpath ...\n`);
+    threads.forEach((t, ti) => names.forEach((name, ni) => {
+      const net = nets[ti]![ni]!;
       flopsOf[name] = net.flops;
-      const [median, min] = timeMedianMin(net.step, opts.reps, 1000);
-      ours.push({ net: name, threads: t, median_ms: median, min_ms: min });
+      const key = `${name}/${t}`;
+      ours.set(key, [...(ours.get(key) ?? []), ...samples(net.step, opts.reps)]);
+    }));
+    if (torchStatus !== undefined) continue;
+    process.stderr.write(`round ${round + 1}/${opts.rounds}: PyTorch ...\n`);
+    const tr = torchRound(root, exe, threads, opts.reps);
+    if (typeof tr === 'string') {
+      torchStatus = `no python3 with torch (${tr})`;
+      continue;
     }
-    k.close();
+    version = tr.version;
+    for (const [key, ts] of tr.times) theirs.set(key, [...(theirs.get(key) ?? []), ...ts]);
   }
-  process.stderr.write('measuring PyTorch (conv nets) ...\n');
-  const torch = opts.noTorch ? 'skipped (--no-torch)' : torchRows(root, opts.python, threads, opts.reps);
+  for (const k of backends) k.close();
+  const rows = (m: Map<string, number[]>): Row[] => [...m].map(([key, ts]) => summary(key.split('/')[0]!, Number(key.split('/')[1]), ts));
+  const regpath = rows(ours), torch = torchStatus ?? rows(theirs);
   const f = (x: number, d = 1): string => x.toFixed(d);
-  console.log(`\nTraining step of a CNN (forward, backward, SGD update), ms as median (min); ${typeof torch === 'string' ? `PyTorch: ${torch}` : torch.version}`);
-  for (const name of Object.keys(CONV_NETS)) {
+  console.log(`\nTraining step of a CNN (forward, backward, SGD update), ms as median (min) over ${opts.rounds} rounds × ${opts.reps} reps; ${torchStatus ?? version}`);
+  for (const name of names) {
     const gf = flopsOf[name]! / 1e9;
-    const best = typeof torch === 'string' ? undefined : torch.rows.filter((r) => r.net === name).sort((a, b) => a.median_ms - b.median_ms)[0];
     console.log(`  ${name} (batch ${CONV_NETS[name]!.batch}, ${f(gf, 2)} GFLOP per step):`);
-    for (const r of ours.filter((r) => r.net === name)) {
-      const tr = typeof torch === 'string' ? undefined : torch.rows.find((q) => q.net === name && q.threads === r.threads);
+    for (const r of regpath.filter((r) => r.net === name)) {
+      const tr = typeof torch === 'string' ? undefined : torch.find((q) => q.net === name && q.threads === r.threads);
       console.log(
         `    ${r.threads} thread(s): regpath ${f(r.median_ms)} (${f(r.min_ms)}) = ${f(gf / (r.median_ms / 1e3))} GFLOP/s` +
         (tr ? `;  PyTorch ${f(tr.median_ms)} (${f(tr.min_ms)}) = ${f(gf / (tr.median_ms / 1e3))} GFLOP/s; ratio ${f(r.median_ms / tr.median_ms, 2)}` : ''),
       );
     }
-    if (best) {
-      const def = ours.find((r) => r.net === name && r.threads === cores)!;
-      console.log(`    regpath at ${cores} threads / PyTorch's best (${best.threads} thread(s)): ${f(def.median_ms / best.median_ms, 2)} (median), ${f(def.min_ms / best.min_ms, 2)} (min)`);
+    if (typeof torch !== 'string') {
+      const best = torch.filter((r) => r.net === name).sort((a, b) => a.median_ms - b.median_ms)[0]!;
+      const def = regpath.find((r) => r.net === name && r.threads === cores)!;
+      console.log(`    regpath at ${cores} thread(s) / PyTorch's best (${best.threads} thread(s)): ${f(def.median_ms / best.median_ms, 2)} (median), ${f(def.min_ms / Math.min(...torch.filter((r) => r.net === name).map((r) => r.min_ms)), 2)} (min)`);
     }
   }
-  return { regpath: ours, torch: typeof torch === 'string' ? torch : torch.rows };
+  return { regpath, torch, ...(version && { torchVersion: version }) };
 }

@@ -75,7 +75,7 @@ def measure(fn, seconds: float, min_reps: int):
         t0 = time.perf_counter()
         fn()
         ts.append((time.perf_counter() - t0) * 1e3)
-    return statistics.median(ts), min(ts), reps
+    return statistics.median(ts), min(ts), reps, ts
 
 
 def main() -> None:
@@ -85,15 +85,19 @@ def main() -> None:
     p.add_argument("--seconds", type=float, default=3)
     p.add_argument("--min-reps", type=int, default=5)
     p.add_argument("--channels-last", action="store_true")
+    p.add_argument("--samples", action="store_true", help="also print every timed step (samples_ms)")
     a = p.parse_args()
     results = []
     for net in a.nets.split(","):
         for threads in [int(t) for t in a.threads.split(",")]:
             torch.set_num_threads(threads)
             for cl in ([False, True] if a.channels_last else [False]):
-                med, mn, reps = measure(step_fn(net, cl), a.seconds, a.min_reps)
-                results.append({"net": net, "threads": threads, "layout": "NHWC" if cl else "NCHW",
-                                "median_ms": med, "min_ms": mn, "reps": reps})
+                med, mn, reps, ts = measure(step_fn(net, cl), a.seconds, a.min_reps)
+                row = {"net": net, "threads": threads, "layout": "NHWC" if cl else "NCHW",
+                       "median_ms": med, "min_ms": mn, "reps": reps}
+                if a.samples:
+                    row["samples_ms"] = ts
+                results.append(row)
     print(json.dumps({"torch": torch.__version__, "python": sys.version.split()[0], "results": results}))
 
 
