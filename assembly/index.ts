@@ -10,6 +10,8 @@ export { proxGradient, proxLinearDecrease, proxL1, proxStats } from './prox';
 export { momentumStep, adamStep } from './optim';
 export { csrGemm, csrSelectColumns } from './sparse';
 export { nonzeroPattern, gatherColumns, scatterColumns } from './columns';
+export { im2col, convForwardRows, convBackInputImages, convBackWeightRows, sumPartials, transpose } from './conv';
+export { maxPoolForward, maxPoolBackward, avgPoolForward, avgPoolBackward } from './pool';
 
 /** First byte after the module's static data (the tables of Math.exp etc.). */
 export function heapBase(): usize {

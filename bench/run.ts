@@ -2,6 +2,7 @@
 //
 //   npm run bench [-- --reps N] [--seconds S] [--out file.json] [--no-torch] [--python exe] [--path]
 //   npm run bench -- --suite ...   the continuation against the λ sweeps on six problems (bench/suite.ts)
+//   npm run bench -- --conv [--reps N] [--rounds R]   the CNN training steps instead (bench/conv.ts)
 //
 // Cases (seeded random data of the right shapes):
 //   1. one training step (forward, backward, SGD update) of a 784-20-20-10 ReLU MLP with softmax
@@ -54,6 +55,15 @@ const seconds = Number(value('--seconds') ?? 1.5);
 const outFile = resolve(value('--out') ?? join(root, 'bench', 'results.json'));
 const cores = availableCores();
 const threadCounts = [...new Set([1, cores])];
+if (flag('--conv')) {
+  // the CNN training steps only (bench/conv.ts)
+  const { convBench } = await import('./conv.js');
+  const result = convBench(root, { reps: Number(value('--reps') ?? 2), rounds: Number(value('--rounds') ?? 3), python: value('--python'), noTorch: flag('--no-torch') });
+  const out = resolve(value('--out') ?? join(root, 'bench', 'results-conv.json'));
+  writeFileSync(out, JSON.stringify({ format: 'regpath.bench-conv/1', date: new Date().toISOString(), node: process.version, cores, ...result }, null, 2) + '\n');
+  console.log(`\nwrote ${out}`);
+  process.exit(0);
+}
 const BATCHES = [5600, 256, 64];
 const LAYERS = [784, 20, 20, 10];
 const LR = 1e-3;

@@ -1,6 +1,6 @@
 // regpath's library API. Everything a user needs is re-exported here; deeper paths are internal.
 export { computePath, type ComputePathOptions, type PathResult, type PathEvent } from './path/compute-path.js';
-export { checkPathOptions, parseHidden, type PathOptions, type ResolvedPathOptions } from './path/options.js';
+export { checkPathOptions, parseHidden, parseInputShape, type PathOptions, type ResolvedPathOptions } from './path/options.js';
 export type { PathPoint, PathSummary, FrontMetrics } from './path/result.js';
 export { comparePaths, type CompareOptions, type CompareResult, type CompareRow } from './path/compare.js';
 export type { RawPoint, Direction } from './path/types.js';
@@ -8,6 +8,8 @@ export { hypervolume, largestGap, nonDominated, type FrontPoint } from './metric
 export { loadDataset, splitDataset, fitStandardizer, applyStandardizer, type Dataset, type Split, type Standardizer } from './data/index.js';
 export { ParameterLayout } from './nn/layout.js';
 export { Mlp, type Architecture } from './nn/mlp.js';
+export { parseArch, formatArch, planModel, ARCH_GRAMMAR, type LayerSpec, type PlannedLayer } from './nn/architecture.js';
+export type { Layer, Shape } from './nn/layers/layer.js';
 export { Sgd, Adam, Proximal, type Optimizer } from './optim/optimizer.js';
 export { MpgSolver, tradeoff, type MpgStep } from './optim/mpg.js';
 export { kernels, setKernels, createJsKernels, configureThreads, type Kernels } from './kernels/index.js';

@@ -25,6 +25,7 @@
  *   → 1: all credit on one connection). Zero weights have a_j = 0 and count; `giniNonzero` is the
  *   same over the non-zero weights only (so sparsity alone does not raise it).
  */
+import { refuseImageLayers } from '../path/model.js';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fail } from '../errors.js';
@@ -153,6 +154,7 @@ export function checkCompatible(p: PathRun, e: EnsembleRun): string[] {
       fail('BAD_RUN', `credit: ${what} differ: path run ${p.dir} has ${fmt(a)} but ensemble run ${e.dir} has ${fmt(b)}`);
     }
   };
+  refuseImageLayers(p.summary.model, p.dir, 'credit');
   side(p.summary.model.layers, [...e.ensemble.layers], 'architectures (layers)');
   side(p.summary.model.activation, 'relu', 'hidden activations');
   side(p.options.data, e.options.data, 'data');

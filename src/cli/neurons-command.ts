@@ -1,3 +1,5 @@
+import { formatLiveAlongPath, liveAlongPath } from '../neurons/live-path.js';
+import * as path from 'node:path';
 import * as fs from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import { fail } from '../errors.js';
@@ -81,6 +83,12 @@ export function neuronsCommand(program: Command): void {
       }
       if (f.writeReduced !== undefined && fs.existsSync(f.writeReduced)) fail('BAD_OPTION', `--write-reduced ${f.writeReduced} already exists; choose another file`);
       if (f.threads !== undefined) configureThreads(f.threads);
+      // a network with image layers: live units (conv channels) per layer along the path
+      const live = run !== undefined && !reduceOpts && point === undefined && width === undefined && fs.existsSync(path.join(run, 'path.json')) ? liveAlongPath(run) : null;
+      if (live) {
+        process.stdout.write(f.json ? JSON.stringify(live) + '\n' : formatLiveAlongPath(live));
+        return;
+      }
       const src: NeuronSource = run !== undefined
         ? loadFromRun(run, { ...(point !== undefined && { point }), ...(width !== undefined && { width }) })
         : loadFromFile(f.network!, {

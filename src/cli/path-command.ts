@@ -2,7 +2,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { computePath, type PathEvent } from '../path/compute-path.js';
 import { crossValidatePath } from '../select/cross-validate.js';
 import { formatSelection, stageLabel } from './select-command.js';
-import { parseHidden } from '../path/options.js';
+import { parseHidden, parseInputShape } from '../path/options.js';
 import { methodNames } from '../path/methods.js';
 import { RegpathError } from '../errors.js';
 import { intArg, numArg } from './main.js';
@@ -18,6 +18,8 @@ interface PathFlags {
   target?: string;
   task: 'classify' | 'regress' | 'auto';
   hidden?: number[];
+  arch?: string;
+  inputShape?: number[];
   activation: 'relu' | 'tanh' | 'sigmoid' | 'identity';
   points?: number;
   batch?: number;
@@ -61,6 +63,16 @@ export function pathCommand(program: Command): void {
         throw new InvalidArgumentError((e as Error).message.replace(/^--hidden: /, ''));
       }
     })
+    // ---- layer lists (--arch, --input-shape) ----
+    .option('--arch <layers>', 'hidden layers as a list instead of --hidden: conv<C>k<K>[s<S>][p<P>], pool<K>, avgpool<K>, fc<N>, e.g. conv6k5,pool2,conv16k5,pool2,fc32 (the output layer is implied by the data)')
+    .option('--input-shape <C,H,W>', 'shape of a CSV row for --arch, e.g. 3,32,32 (columns channel by channel); IDX images know theirs', (v: string) => {
+      try {
+        return parseInputShape(v);
+      } catch (e) {
+        throw new InvalidArgumentError((e as Error).message.replace(/^--input-shape: /, ''));
+      }
+    })
+    // ---- end of layer lists ----
     .addOption(new Option('--activation <name>', 'hidden activation').choices(['relu', 'tanh', 'sigmoid', 'identity']).default('relu'))
     .option('--points <n>', 'target number of front points (default: 40)', intArg('--points'))
     .option('--batch <n>', 'mini-batch size (default: full batch up to 10,000 rows, else 5,600)', intArg('--batch'))
@@ -109,6 +121,8 @@ export function pathCommand(program: Command): void {
           ...(flags.out !== undefined ? { out: flags.out } : { outParent: 'runs' }),
           ...(flags.target !== undefined && { target: flags.target }),
           ...(flags.hidden !== undefined && { hidden: flags.hidden }),
+          ...(flags.arch !== undefined && { arch: flags.arch }),
+          ...(flags.inputShape !== undefined && { inputShape: flags.inputShape }),
           ...(flags.points !== undefined && { points: flags.points }),
           ...(flags.batch !== undefined && { batch: flags.batch }),
           ...(flags.seed !== undefined && { seed: flags.seed }),

@@ -24,7 +24,7 @@ export class Progress {
       const where = e.out ? ` → ${e.out}` : '';
       process.stderr.write(
         `${this.prefix}regpath path: ${e.dataset.name} (${e.dataset.train} train / ${e.dataset.test} test rows), ` +
-          `layers ${e.layers.join('-')}, ~${e.points} points${where}` + (e.resumedPoints ? `, resuming after ${e.resumedPoints} points` : '') + '\n',
+          `layers ${e.arch ?? e.layers.join('-')}, ~${e.points} points${where}` + (e.resumedPoints ? `, resuming after ${e.resumedPoints} points` : '') + '\n',
       );
       if (this.tty) {
         this.bar = new cliProgress.SingleBar({

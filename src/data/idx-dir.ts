@@ -26,7 +26,7 @@ const EXPECTED =
 
 export function loadIdxDir(dir: string, opts: IdxDirOptions = {}): Dataset {
   const files = findIdxFiles(dir);
-  const parts: { part: Part; images: Uint8Array; labels: Uint8Array; rows: number; width: number }[] = [];
+  const parts: { part: Part; images: Uint8Array; labels: Uint8Array; rows: number; width: number; height: number }[] = [];
   for (const part of ['train', 'test'] as const) {
     const imagesName = files.get(`${part}-images`);
     const labelsName = files.get(`${part}-labels`);
@@ -54,7 +54,7 @@ export function loadIdxDir(dir: string, opts: IdxDirOptions = {}): Dataset {
     if (parts.length > 0 && parts[0]!.width !== width) {
       fail('BAD_DATA', `${imagesFile}: images have ${width} pixels but the train images have ${parts[0]!.width}`);
     }
-    parts.push({ part, images: images.data, labels: labels.data, rows, width });
+    parts.push({ part, images: images.data, labels: labels.data, rows, width, height: images.dims[1]! });
   }
   if (parts.length === 0) fail('BAD_DATA', `${dir}: no IDX files found (${EXPECTED})`);
 
@@ -94,6 +94,7 @@ export function loadIdxDir(dir: string, opts: IdxDirOptions = {}): Dataset {
     featureNames: pixelNames(features),
     targetName: 'label',
     classNames,
+    shape: [1, parts[0]!.height, features / parts[0]!.height],
     x,
     y,
   };

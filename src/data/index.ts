@@ -8,6 +8,7 @@ export { loadMnist } from './mnist.js';
 export { loadIris } from './iris.js';
 export { loadCsv, parseCsvDataset } from './csv.js';
 export { loadIdxDir } from './idx-dir.js';
+export { loadCifar10, CIFAR10_CLASSES } from './cifar.js';
 export { readIdxFile, parseIdx, encodeIdx } from './idx.js';
 export { loadFashionMnist, FASHION_MNIST_DIR, FASHION_MNIST_CLASSES } from './fashion-mnist.js';
 export { MAX_INFERRED_CLASSES } from './csv-target.js';

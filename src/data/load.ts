@@ -4,6 +4,7 @@
  */
 import { statSync } from 'node:fs';
 import { fail } from '../errors.js';
+import { findCifar10Dir, loadCifar10 } from './cifar.js';
 import { loadCsv } from './csv.js';
 import { loadFashionMnist } from './fashion-mnist.js';
 import { loadIdxDir } from './idx-dir.js';
@@ -12,7 +13,7 @@ import { loadMnist } from './mnist.js';
 import type { Dataset, LoadOptions } from './types.js';
 
 export const ACCEPTED_SPECS =
-  "'mnist', 'iris', 'fashion-mnist', a folder of MNIST-format IDX files, or a .csv file";
+  "'mnist', 'iris', 'fashion-mnist', a folder of MNIST-format IDX files or CIFAR-10 binary batches, or a .csv file";
 
 const BUILT_IN: Record<string, () => Dataset> = {
   mnist: loadMnist,
@@ -45,7 +46,7 @@ export function loadDataset(spec: string, opts: LoadOptions = {}): Dataset {
   }
   if (stat.isDirectory()) {
     checkNotCsvOptions(spec, opts);
-    return loadIdxDir(spec);
+    return findCifar10Dir(spec) ? loadCifar10(spec) : loadIdxDir(spec);
   }
   if (isCsv) return loadCsv(spec, opts);
   return fail('BAD_FILE', `${spec}: not a dataset regpath reads; expected ${ACCEPTED_SPECS}`);

@@ -45,6 +45,7 @@ export function loadMnist(): Dataset {
     featureNames: pixelNames(PIXELS),
     targetName: 'label',
     classNames: indexNames(10),
+    shape: [1, 28, 28],
     x,
     y,
   };

@@ -14,6 +14,11 @@ export interface Dataset {
   targetName?: string;
   /** Label value of each class index ([] for regression). */
   classNames: string[];
+  /**
+   * An image's shape [channels, height, width] for image sources; rows of x hold the pixels in
+   * height × width × channels order (NHWC, see nn/layers/layer.ts), whatever order the file had.
+   */
+  shape?: number[];
   /** rows × features, row-major. */
   x: Float32Array;
   /** Class index (0..classes-1, stored as float) or regression target. */

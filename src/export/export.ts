@@ -14,7 +14,10 @@ import { syncDir, tempPathFor, writeFileAtomic } from '../io/atomic.js';
 import { fsFail, isErrno } from '../io/fs-error.js';
 import { stringifyFinite } from '../io/json.js';
 import { foldStandardizer } from './fold.js';
+import { refuseImageLayers } from '../path/model.js';
 import { encodeOnnx } from './onnx.js';
+import { encodeOnnxLayers } from './onnx-layers.js';
+import { encodeTfjsLayers } from './tfjs-layers.js';
 import { loadRunModel, openRun, resolvePoint, runNames, type PointSpec, type RunNames } from './run.js';
 import { SAFETENSORS_FILE, encodeExportSafetensors } from './safetensors.js';
 import { TFJS_MODEL_FILE, TFJS_WEIGHTS_FILE, encodeTfjs } from './tfjs.js';
@@ -69,6 +72,7 @@ export function exportModel(runDir: string, o: ExportOptions): ExportResult {
   const format = o.format as ExportFormat;
   const run = openRun(runDir);
   const position = resolvePoint(run, o.point);
+  if (format === 'safetensors') refuseImageLayers(run.summary.model, runDir, 'export --format safetensors');
   const model = loadRunModel(run, position);
   const dir = o.out ?? path.join(runDir, `export-${position}-${format}`);
   checkTarget(dir);
@@ -81,7 +85,8 @@ export function exportModel(runDir: string, o: ExportOptions): ExportResult {
     // names are informative here; the model itself does not need them
   }
   const classification = model.task === 'classification';
-  const layers = foldStandardizer(model.layers, model.standardizer);
+  // image layers: the standardisation is per pixel and goes into the ONNX graph (onnx-layers.ts)
+  const layers = model.network ? [] : foldStandardizer(model.layers, model.standardizer);
   const widths = run.summary.model.layers;
   const p = model.point;
   const files: Record<string, string | Uint8Array> = {};
@@ -94,7 +99,7 @@ export function exportModel(runDir: string, o: ExportOptions): ExportResult {
     featureNames: names?.featureNames ?? null,
     classes: classification ? widths[widths.length - 1]! : 0,
     classNames: classification ? (names?.classNames ?? null) : [],
-    input: `float32 [batch, ${widths[0]}]: raw features in the order of featureNames${model.standardizer ? ' (the standardisation is folded into layer 0)' : ''}`,
+    input: `float32 [batch, ${widths[0]}]: raw features in the order of featureNames${model.standardizer ? (model.network ? ' (standardised inside the graph)' : ' (the standardisation is folded into layer 0)') : ''}`,
     output: outputDoc(format, classification),
     layers: widths,
     activation: model.activation,
@@ -121,10 +126,22 @@ export function exportModel(runDir: string, o: ExportOptions): ExportResult {
     source: `run ${path.basename(info.source.run)}, front point ${position} (${p.weights})`,
   };
   const producer = `regpath ${version()}`;
-  if (format === 'tfjs') {
+  if (format === 'tfjs' && model.network) {
+    if (model.standardizer) {
+      fail('BAD_RUN', `${runDir}: export --format tfjs of a network with image layers needs a run with --no-standardize (TF.js layers have no per-pixel standardisation); --format onnx keeps it in the graph`);
+    }
+    const { modelJson, weights } = encodeTfjsLayers({ ...model.network, classification, generatedBy: producer, metadata: { regpath: meta } });
+    files[TFJS_MODEL_FILE] = modelJson;
+    files[TFJS_WEIGHTS_FILE] = weights;
+  } else if (format === 'tfjs') {
     const { modelJson, weights } = encodeTfjs({ layers, activation: model.activation, classification, generatedBy: producer, metadata: { regpath: meta } });
     files[TFJS_MODEL_FILE] = modelJson;
     files[TFJS_WEIGHTS_FILE] = weights;
+  } else if (format === 'onnx' && model.network) {
+    files[ONNX_FILE] = encodeOnnxLayers({
+      ...model.network, standardizer: model.standardizer, classification, producerVersion: version(), metadata: meta,
+      docString: `regpath network ${run.summary.model.arch} (${model.activation}), front point ${position} of run ${path.basename(info.source.run)}: l1 ${p.l1}, ${p.nonzeros} non-zeros`,
+    });
   } else if (format === 'onnx') {
     files[ONNX_FILE] = encodeOnnx({
       layers, activation: model.activation, classification, producerVersion: version(), metadata: meta,

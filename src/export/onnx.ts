@@ -20,6 +20,7 @@ message AttributeProto {
   optional float f = 2;
   optional int64 i = 3;
   optional bytes s = 4;
+  repeated int64 ints = 8;
   optional int32 type = 20;
 }
 message ValueInfoProto {
@@ -91,13 +92,13 @@ message ModelProto {
 `;
 
 const FLOAT = 1; // TensorProto.DataType.FLOAT
-const ATTR_INT = 2; // AttributeProto.AttributeType.INT
-const IR_VERSION = 8;
-const OPSET = 13;
-const ACT_OP: Record<ActName, string | null> = { identity: null, relu: 'Relu', tanh: 'Tanh', sigmoid: 'Sigmoid' };
+export const ATTR_INT = 2; // AttributeProto.AttributeType.INT
+export const IR_VERSION = 8;
+export const OPSET = 13;
+export const ACT_OP: Record<ActName, string | null> = { identity: null, relu: 'Relu', tanh: 'Tanh', sigmoid: 'Sigmoid' };
 
 let modelType: protobuf.Type | null = null;
-function schema(): protobuf.Type {
+export function schema(): protobuf.Type {
   modelType ??= protobuf.parse(SCHEMA, { keepCase: true }).root.lookupType('onnx.ModelProto');
   return modelType;
 }
@@ -169,13 +170,13 @@ export function encodeOnnx(o: OnnxOptions): Uint8Array {
   return type.encode(type.fromObject(model)).finish();
 }
 
-function tensor(name: string, dims: number[], data: Float32Array): object {
+export function tensor(name: string, dims: number[], data: Float32Array): object {
   const raw = new Uint8Array(data.length * 4);
   const view = new DataView(raw.buffer);
   for (let i = 0; i < data.length; i++) view.setFloat32(i * 4, data[i]!, true);
   return { name, dims, data_type: FLOAT, raw_data: raw };
 }
 
-function valueInfo(name: string, width: number): object {
+export function valueInfo(name: string, width: number): object {
   return { name, type: { tensor_type: { elem_type: FLOAT, shape: { dim: [{ dim_param: 'batch' }, { dim_value: width }] } } } };
 }

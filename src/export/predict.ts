@@ -12,6 +12,9 @@ import { fail } from '../errors.js';
 import { toCsv, type CsvCell } from '../io/csv.js';
 import { fsFail } from '../io/fs-error.js';
 import { SparseMlp, softmaxRows } from '../nn/sparse.js';
+import { Mlp } from '../nn/mlp.js';
+import { createJsKernels } from '../kernels/index.js';
+import type { RunModel } from './run.js';
 import { loadRunModel, openRun, resolvePoint, runNames, type PointSpec } from './run.js';
 
 export interface PredictOptions {
@@ -80,9 +83,7 @@ export function predict(runDir: string, inputFile: string, o: PredictOptions = {
     }
   }
 
-  const net = new SparseMlp(model.layers, model.activation);
-  const out = net.forward(x, rows);
-  const k = net.outputs;
+  const { out, outputs: k } = model.network ? layerForward(model.network, x, rows) : sparseForward(model, x, rows);
   if (model.task === 'classification') {
     const probs = softmaxRows(out, rows, k);
     const classNames = names.classNames.length === k ? names.classNames : Array.from({ length: k }, (_, i) => String(i));
@@ -114,4 +115,22 @@ function round(v: number): number {
 function list(names: string[]): string {
   const shown = names.length > 12 ? [...names.slice(0, 12), `… ${names.length - 12} more`] : names;
   return shown.map((n) => (n.startsWith('… ') ? n : `"${n}"`)).join(', ');
+}
+
+function sparseForward(model: RunModel, x: Float32Array, rows: number): { out: Float32Array; outputs: number } {
+  const net = new SparseMlp(model.layers, model.activation);
+  return { out: net.forward(x, rows), outputs: net.outputs };
+}
+
+/** A network with image layers: the layers' own forward pass (plain TypeScript kernels), by blocks of rows. */
+function layerForward(network: NonNullable<RunModel['network']>, x: Float32Array, rows: number): { out: Float32Array; outputs: number } {
+  const block = Math.min(rows, 256);
+  const net = new Mlp(createJsKernels(), network.arch, block);
+  const d = network.arch.layers[0]!, c = net.outputs;
+  const out = new Float32Array(rows * c);
+  for (let r = 0; r < rows; r += block) {
+    const n = Math.min(block, rows - r);
+    out.set(net.forward(network.theta, x.subarray(r * d, (r + n) * d), n), r * c);
+  }
+  return { out, outputs: c };
 }

@@ -15,6 +15,10 @@ import { readJsonFile } from '../io/json.js';
 import { readSafetensors } from '../io/safetensors.js';
 import type { ActName } from '../kernels/kernels.js';
 import type { DenseLayer } from '../nn/sparse.js';
+import { architectureFromInfo } from '../path/model.js';
+import { Mlp, type Architecture } from '../nn/mlp.js';
+import { tensorsToParameters } from '../nn/serialize.js';
+import { createJsKernels } from '../kernels/index.js';
 import { PATH_FORMAT, type PathPoint, type PathSummary } from '../path/result.js';
 
 export const SELECTION_FILE = 'selected.json';
@@ -95,7 +99,10 @@ export interface RunModel {
   position: number;
   point: PathPoint;
   task: 'classification' | 'regression';
+  /** The dense layers of an MLP ([] for a run with image layers). */
   layers: DenseLayer[];
+  /** A run of --arch with image layers: its architecture and parameter vector (null for an MLP). */
+  network: { arch: Architecture; theta: Float32Array } | null;
   activation: ActName;
   standardizer: Standardizer | null;
 }
@@ -108,7 +115,16 @@ export function loadRunModel(run: RunInfo, position: number): RunModel {
   if (!fs.existsSync(file)) fail('BAD_RUN', `${dir}: the weights of front point ${position} (${point.weights}) are missing`);
   const { tensors } = readSafetensors(file);
   const layers: DenseLayer[] = [];
-  for (let l = 0; l + 1 < widths.length; l++) {
+  let network: RunModel['network'] = null;
+  if (summary.model.arch !== undefined) {
+    // a layer list with image layers: the whole parameter vector, for the layers' forward pass
+    const arch = architectureFromInfo(summary.model, summary.objective.loss);
+    const layout = new Mlp(createJsKernels(), arch, 1).layout;
+    const theta = new Float32Array(layout.size);
+    tensorsToParameters(layout, tensors, theta, file);
+    network = { arch, theta };
+  }
+  for (let l = 0; !network && l + 1 < widths.length; l++) {
     const fanIn = widths[l]!;
     const fanOut = widths[l + 1]!;
     const get = (name: string, shape: number[]): Float32Array => {
@@ -133,7 +149,7 @@ export function loadRunModel(run: RunInfo, position: number): RunModel {
     };
     standardizer = { mean: vec('mean'), std: vec('std') };
   }
-  return { run, position, point, task: summary.dataset.task, layers, activation: summary.model.activation as ActName, standardizer };
+  return { run, position, point, task: summary.dataset.task, layers, network, activation: summary.model.activation as ActName, standardizer };
 }
 
 export interface RunNames {

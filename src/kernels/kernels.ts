@@ -31,6 +31,58 @@ export interface CsrOperand {
   values: Float32Array;
 }
 
+/**
+ * A 2-D convolution over a batch of images (cross-correlation, as TF.js/Keras and PyTorch
+ * compute it). Activations are NHWC: image n, row y, column x, channel c at
+ * ((n·inH + y)·inW + x)·inC + c. Weights are [kH, kW, inC, outC] (Keras' layout), i.e. a
+ * (kH·kW·inC) × outC matrix whose row (ky·kW + kx)·inC + c pairs with input channel c at offset
+ * (ky, kx). Zero padding padH rows above and below, padW columns left and right.
+ * Output size: outH = floor((inH + 2·padH - kH) / strideH) + 1 (outW likewise), at least 1.
+ */
+export interface Conv2DShape {
+  batch: number;
+  inH: number;
+  inW: number;
+  inC: number;
+  outC: number;
+  kH: number;
+  kW: number;
+  strideH: number;
+  strideW: number;
+  padH: number;
+  padW: number;
+}
+
+/**
+ * Max or average pooling over windows kH × kW moved by strideH, strideW, per channel, NHWC, no
+ * padding (a window that would cross the border is dropped: outH = floor((inH - kH)/strideH) + 1).
+ */
+export interface Pool2DShape {
+  batch: number;
+  inH: number;
+  inW: number;
+  channels: number;
+  kH: number;
+  kW: number;
+  strideH: number;
+  strideW: number;
+}
+
+/** Output rows or columns of a convolution or pooling window: floor((n + 2·pad - k)/stride) + 1. */
+export function convOutputSize(n: number, k: number, stride: number, pad = 0): number {
+  return Math.floor((n + 2 * pad - k) / stride) + 1;
+}
+
+/** [outH, outW] of a convolution. */
+export function conv2dOutput(s: Conv2DShape): [number, number] {
+  return [convOutputSize(s.inH, s.kH, s.strideH, s.padH), convOutputSize(s.inW, s.kW, s.strideW, s.padW)];
+}
+
+/** [outH, outW] of a pooling layer. */
+export function pool2dOutput(s: Pool2DShape): [number, number] {
+  return [convOutputSize(s.inH, s.kH, s.strideH), convOutputSize(s.inW, s.kW, s.strideW)];
+}
+
 export interface Kernels {
   readonly name: 'js' | 'wasm';
 
@@ -84,6 +136,35 @@ export interface Kernels {
   activationBackward(n: number, a: Float32Array, grad: Float32Array, act: ActCode): void;
   /** out[j] = Σ_i a[i, j] over an m×n matrix (bias gradient)  (+ out). */
   colSums(m: number, n: number, a: Float32Array, out: Float32Array, accumulate: boolean): void;
+
+  // ---- convolution and pooling (NHWC; shapes and layouts at Conv2DShape / Pool2DShape) --------
+  // The bias and activation of a convolution are the dense ones applied to its output seen as a
+  // (batch·outH·outW) × outC matrix: biasActivate after conv2dForward, activationBackward and
+  // colSums (the bias gradient) before the two backward kernels.
+  /**
+   * Floats of scratch the three conv2d kernels need for shape s on this backend (im2col blocks,
+   * per-thread slots, partial sums); 0 if none. Allocate it once (with `alloc`) for the largest
+   * shape and thread count in use and pass it to every call; its contents are never kept between
+   * calls, so layers can share one. A smaller scratch still gives the same results, on fewer threads.
+   */
+  conv2dScratchSize(s: Conv2DShape): number;
+  /** y (batch·outH·outW × outC) = x (batch·inH·inW·inC) ⋆ w (kH·kW·inC × outC). */
+  conv2dForward(s: Conv2DShape, x: Float32Array, w: Float32Array, y: Float32Array, scratch: Float32Array): void;
+  /** dx (batch·inH·inW·inC) = ∂L/∂x from dy = ∂L/∂y (batch·outH·outW × outC) and w (overwrites dx). */
+  conv2dBackwardInput(s: Conv2DShape, dy: Float32Array, w: Float32Array, dx: Float32Array, scratch: Float32Array): void;
+  /** dw (kH·kW·inC × outC) (+)= ∂L/∂w = im2col(x)ᵀ · dy. */
+  conv2dBackwardWeight(s: Conv2DShape, x: Float32Array, dy: Float32Array, dw: Float32Array, scratch: Float32Array, accumulate: boolean): void;
+  /**
+   * y (batch·outH·outW·channels) = the maximum of each window; argmax[o] = the index into x of
+   * the first maximal entry in the window's row-major scan (what maxPool2dBackward routes to).
+   */
+  maxPool2dForward(s: Pool2DShape, x: Float32Array, y: Float32Array, argmax: Int32Array): void;
+  /** dx (batch·inH·inW·channels) = zeros plus dy[o] at argmax[o] for every output o (overwrites dx). */
+  maxPool2dBackward(s: Pool2DShape, dy: Float32Array, argmax: Int32Array, dx: Float32Array): void;
+  /** y = the mean of each window. */
+  avgPool2dForward(s: Pool2DShape, x: Float32Array, y: Float32Array): void;
+  /** dx = zeros plus dy[o]/(kH·kW) on every entry of window o (overwrites dx). */
+  avgPool2dBackward(s: Pool2DShape, dy: Float32Array, dx: Float32Array): void;
 
   // ---- losses (mean over the m rows) -------------------------------------------------------
   /**

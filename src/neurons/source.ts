@@ -5,6 +5,7 @@
  * - --network FILE (any regpath weights file: layer<i>.kernel / layer<i>.bias) with --data options.
  * Everything a user can get wrong is one RegpathError line naming the folder or file.
  */
+import { refuseImageLayers } from '../path/model.js';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Dataset } from '../data/index.js';
@@ -70,6 +71,7 @@ export function loadFromRun(dir: string, sel: { point?: number; width?: number }
   const point = summary.points[i]!;
   const file = path.join(dir, point.weights);
   if (!fs.existsSync(file)) fail('BAD_RUN', `${dir} has no network for point ${i}: ${point.weights} is missing`);
+  refuseImageLayers(summary.model, dir, 'neurons');
   const net = tensorsToNet(readSafetensors(file).tensors, summary.model.activation as ActName, file);
   if (net.layers.join(',') !== summary.model.layers.join(',')) fail('BAD_RUN', `${file}: layers ${net.layers.join('-')} differ from path.json's ${summary.model.layers.join('-')}`);
   const saved = Object.fromEntries(Object.entries((settings.options ?? {}) as ResolvedPathOptions).filter(([, v]) => v !== null));

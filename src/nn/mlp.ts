@@ -1,45 +1,45 @@
-import { Act, type ActCode, type ActName, type Kernels } from '../kernels/kernels.js';
-import { ParameterLayout } from './layout.js';
-import type { CsrOperand } from '../kernels/kernels.js';
-import { SparseFirstLayer } from './first-layer.js';
+import { Act, type ActName, type Kernels } from '../kernels/kernels.js';
+import type { ParameterLayout } from './layout.js';
+import { mlpSpecs, planModel, type LayerSpec, type PlannedLayer } from './architecture.js';
+import { flat, sizeOf, type Layer, type Shape } from './layers/layer.js';
+import { Dense, type FirstLayerPlan, type InputForm, type SparseBatch } from './layers/dense.js';
+import { Flatten } from './layers/flatten.js';
+import { Conv2D } from './layers/conv2d.js';
+import { Pool2D } from './layers/pool2d.js';
+import type { SparseFirstLayer } from './first-layer.js';
 
-/**
- * The first layer's input in sparse form (see sparse-input.ts): X = S + 1·offsetᵀ for the rows of
- * this call. `byColumn` (Sᵀ of exactly these rows) is needed only when a gradient is asked for.
- */
-export interface SparseBatch {
-  byRow: CsrOperand;
-  byColumn: CsrOperand | null;
-  offset: Float32Array;
-}
+export { FIRST_LAYER_SLOTS, type FirstLayerPlan, type SparseBatch } from './layers/dense.js';
 
 export type LossName = 'cross-entropy' | 'mse';
 
-/**
- * What a forward pass does with its first-layer product P = X·W1 (before the bias), which is
- * linear in W1: `save` keeps P in a slot; `combine` builds P as a·P[sa] + b·P[sb] from two saved
- * products instead of multiplying (an extrapolated point θ + β(θ - θ_prev) of an accelerated
- * method gets its P from θ's and θ_prev's for one pass over 160 k floats instead of over X). The
- * caller guarantees that the slots hold the products of the same rows for the W1s it combines.
- */
-export interface FirstLayerPlan {
-  save?: number;
-  combine?: { a: number; sa: number; b: number; sb: number };
-}
-
-/** Slots for saved first-layer products. */
-export const FIRST_LAYER_SLOTS = 3;
-
 export interface Architecture {
-  /** Widths from input to output, e.g. [784, 20, 20, 10]; [d, c] is a linear model. */
+  /**
+   * Widths from input to output, e.g. [784, 20, 20, 10]; [d, c] is a linear model. With `specs`
+   * only the first (inputs per example) and the last (outputs) count.
+   */
   layers: number[];
-  /** Hidden activation; the output layer is always linear (logits or predictions). */
+  /** Hidden activation (of every Dense and Conv2D layer but the output); the output layer is linear. */
   activation: ActName;
   loss: LossName;
+  /** The hidden layers as a list (see architecture.ts); absent for an MLP of `layers`. */
+  specs?: LayerSpec[];
+  /** Shape of an example, NHWC; absent for flat inputs (1×1×inputs). */
+  inputShape?: Shape;
+}
+
+/** The hidden layer list of an architecture (its MLP widths when it has no `specs`). */
+export function specsOf(arch: Architecture): LayerSpec[] {
+  return arch.specs ?? mlpSpecs(arch.layers.slice(1, -1));
+}
+
+export function inputShapeOf(arch: Architecture): Shape {
+  return arch.inputShape ?? flat(arch.layers[0]!);
 }
 
 /**
- * A multilayer perceptron's forward and backward pass over a batch, on the kernel layer.
+ * A model: a list of layers (Dense, Conv2D, MaxPool2D/AvgPool2D, Flatten; see layers/), their
+ * forward pass, a loss, and the backward pass through the same list in reverse. The name stays
+ * from the time it was only a multilayer perceptron.
  *
  * The parameters are not owned here: every call takes the flat parameter vector θ (see
  * ParameterLayout), so optimisers and path methods can evaluate any θ they hold. Activations
@@ -49,38 +49,70 @@ export interface Architecture {
 export class Mlp {
   readonly arch: Architecture;
   readonly layout: ParameterLayout;
+  readonly layers: readonly Layer[];
   readonly maxRows: number;
   private readonly k: Kernels;
-  private readonly act: ActCode;
-  /** acts[l] holds layer l+1's output for the current batch (acts[depth-1] are the logits). */
-  private readonly acts: Float32Array[] = [];
+  /** outs[l] holds layer l's output buffer (null for Flatten, whose output is its input). */
+  private readonly outs: (Float32Array | null)[] = [];
+  /** What each layer's last forward pass returned, for the backward pass. */
+  private readonly ys: Float32Array[] = [];
   private readonly deltaA: Float32Array;
   private readonly deltaB: Float32Array;
-  /** The first layer's bias shifted by offsetᵀW (sparse inputs). */
-  private readonly shiftedBias: Float32Array;
-  /** The first layer's products from sparse inputs, restricted to the live weights. */
-  readonly first: SparseFirstLayer;
-  /** Saved first-layer products (maxRows × fanOut(0) each), allocated on first use. */
-  private readonly slots: (Float32Array | null)[] = new Array<Float32Array | null>(FIRST_LAYER_SLOTS).fill(null);
   /** Loss of the last loss-only call, whose activations are still in the buffers (see reuseForward). */
   private lastForward: { loss: number; correct: number } | null = null;
 
   constructor(k: Kernels, arch: Architecture, maxRows: number) {
     this.k = k;
     this.arch = arch;
-    this.layout = new ParameterLayout(arch.layers);
     this.maxRows = maxRows;
-    this.act = Act[arch.activation];
-    const widest = Math.max(...arch.layers.slice(1));
-    for (let l = 0; l < this.layout.depth; l++) this.acts.push(k.alloc(maxRows * this.layout.fanOut(l)));
+    const plan = planModel(specsOf(arch), inputShapeOf(arch), this.outputs);
+    this.layout = plan.layout;
+    const act = Act[arch.activation];
+    const scratch = k.alloc(convScratch(k, plan.layers, maxRows));
+    const layers: Layer[] = [];
+    plan.layers.forEach((p, i) => {
+      switch (p.kind) {
+        case 'dense': {
+          const nextP = plan.layers[i + 1];
+          const next = nextP?.kind === 'dense' ? nextP.block : -1;
+          layers.push(new Dense(k, this.layout, p.block, p.inShape, p.output ? Act.identity : act, maxRows, i === 0, next));
+          break;
+        }
+        case 'conv2d': layers.push(new Conv2D(k, this.layout, p.block, p.inShape, p.outShape, p.kernel, p.stride, p.padding, act, scratch)); break;
+        case 'maxpool2d': case 'avgpool2d': layers.push(new Pool2D(k, p.kind, p.inShape, p.size, maxRows)); break;
+        case 'flatten': layers.push(new Flatten(p.inShape)); break;
+      }
+    });
+    this.layers = layers;
+    let widest = 0;
+    for (const l of layers) {
+      this.outs.push(l.kind === 'flatten' ? null : k.alloc(maxRows * sizeOf(l.outShape)));
+      widest = Math.max(widest, sizeOf(l.outShape));
+    }
     this.deltaA = k.alloc(maxRows * widest);
     this.deltaB = k.alloc(maxRows * widest);
-    this.shiftedBias = k.alloc(this.layout.fanOut(0));
-    this.first = new SparseFirstLayer(k, this.layout.fanIn(0), this.layout.fanOut(0), maxRows);
   }
 
   get outputs(): number {
     return this.arch.layers[this.arch.layers.length - 1]!;
+  }
+
+  /** The Dense layer that reads the inputs in sparse form, or null (the first layer is not Dense). */
+  private get inputDense(): Dense | null {
+    const l = this.layers[0]!;
+    return l instanceof Dense ? l : null;
+  }
+
+  /** Whether the first layer can read sparse inputs and follow first-layer plans. */
+  get readsSparseInputs(): boolean {
+    return this.inputDense !== null;
+  }
+
+  /** The input layer's sparse products (for tests and profiling). */
+  get first(): SparseFirstLayer {
+    const d = this.inputDense;
+    if (!d?.input) throw new Error('internal: the first layer is not a Dense layer');
+    return d.input.sparse;
   }
 
   /**
@@ -90,63 +122,25 @@ export class Mlp {
   forward(theta: Float32Array, x: Float32Array, rows: number, sparse: SparseBatch | null = null, plan: FirstLayerPlan | null = null): Float32Array {
     this.checkRows(rows);
     this.lastForward = null;
-    const { k, layout } = this;
+    const form = this.inputForm(sparse, plan);
     let input = x;
-    for (let l = 0; l < layout.depth; l++) {
-      const out = this.acts[l]!;
-      const fanIn = layout.fanIn(l);
-      const fanOut = layout.fanOut(l);
-      const act: ActCode = l === layout.depth - 1 ? Act.identity : this.act;
-      if (l === 0) {
-        this.firstLayerProduct(theta, x, rows, sparse, out, plan);
-        k.biasActivate(rows, fanOut, out, this.firstLayerBias(theta, sparse), act);
-      } else {
-        k.gemm(rows, fanOut, fanIn, input, layout.weights(theta, l), out, false);
-        k.biasActivate(rows, fanOut, out, layout.bias(theta, l), act);
-      }
-      input = out;
-    }
+    this.layers.forEach((layer, l) => {
+      const out = this.outs[l]!;
+      input = l === 0 && form && layer instanceof Dense ? layer.forward(theta, input, rows, out, form) : layer.forward(theta, input, rows, out);
+      this.ys[l] = input;
+    });
     return this.logits(rows);
+  }
+
+  private inputForm(sparse: SparseBatch | null, plan: FirstLayerPlan | null): InputForm | null {
+    if (!sparse && !plan) return null;
+    if (!this.inputDense) throw new Error('internal: sparse inputs or a first-layer plan need a Dense first layer');
+    return { sparse, plan };
   }
 
   /** The output layer's buffer (rows × outputs) as the last forward pass left it. */
   private logits(rows: number): Float32Array {
-    return this.acts[this.layout.depth - 1]!.subarray(0, rows * this.outputs);
-  }
-
-  /** out = X·W1 (S·W1 with sparse inputs), or the combination of saved products the plan asks for. */
-  private firstLayerProduct(
-    theta: Float32Array, x: Float32Array, rows: number, sparse: SparseBatch | null, out: Float32Array, plan: FirstLayerPlan | null,
-  ): void {
-    const { k, layout } = this;
-    const n = rows * layout.fanOut(0);
-    const c = plan?.combine;
-    if (c) {
-      const a = this.slot(c.sa), b = this.slot(c.sb);
-      out.set(a.subarray(0, n));
-      if (c.a !== 1) k.scale(n, c.a, out);
-      if (c.b !== 0) k.axpy(n, c.b, b, out);
-    } else if (sparse) {
-      this.first.forward(rows, sparse.byRow, layout.weights(theta, 0), out);
-    } else {
-      k.gemm(rows, layout.fanOut(0), layout.fanIn(0), x, layout.weights(theta, 0), out, false);
-    }
-    if (plan?.save !== undefined) this.slot(plan.save).set(out.subarray(0, n));
-  }
-
-  /** The first layer's bias; with sparse inputs shifted by offsetᵀW (X·W + b = S·W + b + offsetᵀW). */
-  private firstLayerBias(theta: Float32Array, sparse: SparseBatch | null): Float32Array {
-    const { k, layout } = this;
-    if (!sparse) return layout.bias(theta, 0);
-    const fanOut = layout.fanOut(0);
-    k.gemm(1, fanOut, layout.fanIn(0), sparse.offset, layout.weights(theta, 0), this.shiftedBias, false);
-    k.axpy(fanOut, 1, layout.bias(theta, 0), this.shiftedBias);
-    return this.shiftedBias;
-  }
-
-  private slot(i: number): Float32Array {
-    if (!(i >= 0 && i < FIRST_LAYER_SLOTS && Number.isInteger(i))) throw new Error(`internal: first-layer slot ${i}`);
-    return (this.slots[i] ??= this.k.alloc(this.maxRows * this.layout.fanOut(0)));
+    return this.ys[this.layers.length - 1]!.subarray(0, rows * this.outputs);
   }
 
   /**
@@ -163,7 +157,7 @@ export class Mlp {
     theta: Float32Array, x: Float32Array, y: Float32Array, rows: number, grad: Float32Array | null,
     sparse: SparseBatch | null = null, reuseForward = false, plan: FirstLayerPlan | null = null, countCorrect = true,
   ): { loss: number; correct: number } {
-    const { k, layout } = this;
+    const { k } = this;
     if (grad && sparse && !sparse.byColumn) throw new Error('internal: a gradient from sparse inputs needs their column form');
     let delta = this.deltaA;
     let loss: number;
@@ -189,28 +183,18 @@ export class Mlp {
     if (!grad) return { loss, correct };
     // the backward pass overwrites the buffers the kept forward pass lives in
     this.lastForward = null;
+    const form = sparse ? this.inputForm(sparse, null) : null;
     let other = this.deltaB;
-    for (let l = layout.depth - 1; l >= 0; l--) {
-      const fanIn = layout.fanIn(l);
-      const fanOut = layout.fanOut(l);
-      const input = l === 0 ? x : this.acts[l - 1]!;
-      // dW = inputᵀ·δ, db = Σ_rows δ
-      k.colSums(rows, fanOut, delta, layout.bias(grad, l), false);
-      if (l === 0 && sparse?.byColumn) {
-        // Xᵀδ = Sᵀδ + offset·(1ᵀδ)
-        const next = layout.depth > 1 ? layout.weights(theta, 1) : null;
-        this.first.weightGradient(rows, sparse.byColumn, delta, next, layout.weights(grad, 0));
-        k.gemm(fanIn, fanOut, 1, sparse.offset, layout.bias(grad, 0), layout.weights(grad, 0), true);
-      } else {
-        k.gemmTN(fanIn, fanOut, rows, input, delta, layout.weights(grad, l), false);
-      }
-      if (l > 0) {
-        // δ_prev = (δ·Wᵀ) ⊙ act'(a_prev)
-        k.gemmNT(rows, fanIn, fanOut, delta, layout.weights(theta, l), other, false);
-        k.activationBackward(rows * fanIn, this.acts[l - 1]!, other, this.act);
-        const t = delta;
-        delta = other;
-        other = t;
+    for (let l = this.layers.length - 1; l >= 0; l--) {
+      const layer = this.layers[l]!;
+      const input = l === 0 ? x : this.ys[l - 1]!;
+      const dIn = l === 0 ? null : other;
+      const d = l === 0 && form && layer instanceof Dense
+        ? layer.backward(theta, input, this.ys[l]!, delta, rows, grad, dIn, form)
+        : layer.backward(theta, input, this.ys[l]!, delta, rows, grad, dIn);
+      if (d === other) {
+        other = delta;
+        delta = d;
       }
     }
     return { loss, correct };
@@ -219,4 +203,18 @@ export class Mlp {
   private checkRows(rows: number): void {
     if (rows > this.maxRows) throw new Error(`internal: batch of ${rows} rows exceeds workspace of ${this.maxRows}`);
   }
+}
+
+/** Floats of the one scratch the conv layers share: the most any of them needs at maxRows rows. */
+function convScratch(k: Kernels, layers: readonly PlannedLayer[], maxRows: number): number {
+  let n = 0;
+  for (const p of layers) {
+    if (p.kind !== 'conv2d') continue;
+    const s = p.inShape;
+    n = Math.max(n, k.conv2dScratchSize({
+      batch: maxRows, inH: s.h, inW: s.w, inC: s.c, outC: p.outShape.c, kH: p.kernel, kW: p.kernel,
+      strideH: p.stride, strideW: p.stride, padH: p.padding, padW: p.padding,
+    }));
+  }
+  return n;
 }

@@ -70,8 +70,10 @@ export class Problem {
     this.bx = full ? null : k.alloc(this.batchSize * train.features);
     this.by = full ? null : k.alloc(this.batchSize * train.targets);
     this.nullLoss = nullLoss(arch, train);
-    this.trainSparse = sparseInput(k, train.x, train.rows, train.features);
-    this.testSparse = test ? sparseInput(k, test.x, test.rows, test.features) : null;
+    // only a Dense first layer reads sparse inputs (a convolution reads the image as it is)
+    const sparse = this.mlp.readsSparseInputs;
+    this.trainSparse = sparse ? sparseInput(k, train.x, train.rows, train.features) : null;
+    this.testSparse = sparse && test ? sparseInput(k, test.x, test.rows, test.features) : null;
   }
 
   /** Share of non-zeros of the training inputs' sparse form, or null when the dense form is used. */
@@ -119,11 +121,13 @@ export class Problem {
 
   /**
    * Loss (and gradient) on a batch; `reuseForward` as in Mlp.lossAndGradient. A first-layer
-   * `plan` (see Mlp) is honoured only in full-batch mode, where every call sees the same rows.
+   * `plan` (see Mlp) is honoured only in full-batch mode, where every call sees the same rows,
+   * and ignored (the product is computed) when the first layer is not Dense.
    */
   lossAndGradient(theta: Float32Array, batch: Batch, grad: Float32Array | null, reuseForward = false, plan: FirstLayerPlan | null = null): number {
     if (plan && !this.fullBatch) throw new Error('internal: first-layer plans need full batches');
-    return this.mlp.lossAndGradient(theta, batch.x, batch.y, batch.rows, grad, batch.sparse ?? null, reuseForward, plan, false).loss;
+    const p = this.mlp.readsSparseInputs ? plan : null;
+    return this.mlp.lossAndGradient(theta, batch.x, batch.y, batch.rows, grad, batch.sparse ?? null, reuseForward, p, false).loss;
   }
 
   /** Mean loss (and accuracy) over a whole data set, in chunks that fit the workspace. */

@@ -3,13 +3,13 @@ import type { Tensors } from '../io/safetensors.js';
 import type { ParameterLayout } from './layout.js';
 
 /**
- * Named tensors of a parameter vector, Keras-style: `layer<i>.kernel` [in, out] (so y = x·W + b)
+ * Named tensors of a parameter vector, Keras-style: `layer<i>.kernel` [in, out] (so y = x·W + b) or [kh, kw, in, out] for a convolution
  * and `layer<i>.bias` [out], layer 0 next to the input.
  */
 export function parametersToTensors(layout: ParameterLayout, theta: Float32Array): Tensors {
   const out: Tensors = {};
   for (let l = 0; l < layout.depth; l++) {
-    out[`layer${l}.kernel`] = { dtype: 'F32', shape: [layout.fanIn(l), layout.fanOut(l)], data: Float32Array.from(layout.weights(theta, l)) };
+    out[`layer${l}.kernel`] = { dtype: 'F32', shape: [...layout.kernelShapes[l]!], data: Float32Array.from(layout.weights(theta, l)) };
     out[`layer${l}.bias`] = { dtype: 'F32', shape: [layout.fanOut(l)], data: Float32Array.from(layout.bias(theta, l)) };
   }
   return out;
@@ -19,7 +19,7 @@ export function parametersToTensors(layout: ParameterLayout, theta: Float32Array
 export function tensorsToParameters(layout: ParameterLayout, tensors: Tensors, theta: Float32Array, file: string): void {
   for (let l = 0; l < layout.depth; l++) {
     for (const [name, shape, view] of [
-      [`layer${l}.kernel`, [layout.fanIn(l), layout.fanOut(l)], layout.weights(theta, l)],
+      [`layer${l}.kernel`, layout.kernelShapes[l]!, layout.weights(theta, l)],
       [`layer${l}.bias`, [layout.fanOut(l)], layout.bias(theta, l)],
     ] as const) {
       const t = tensors[name];

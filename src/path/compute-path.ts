@@ -2,7 +2,7 @@ import { fail } from '../errors.js';
 import { kernels as defaultKernels, type Kernels } from '../kernels/index.js';
 import { RunFolder, SETTINGS_FILE, defaultRunDir } from '../io/run-folder.js';
 import { toCsv } from '../io/csv.js';
-import type { Architecture } from '../nn/mlp.js';
+import { architectureOf, modelInfo } from './model.js';
 import { Problem, toDevice } from '../nn/problem.js';
 import { parametersToTensors, tensorsToParameters } from '../nn/serialize.js';
 import { getMethod } from './methods.js';
@@ -15,7 +15,7 @@ export const SETTINGS_FORMAT = 'regpath.settings/1';
 const LOG_FILE = 'log.jsonl';
 
 export type PathEvent =
-  | { type: 'start'; dataset: PreparedData['info']; layers: number[]; points: number; resumedPoints: number; out: string | null }
+  | { type: 'start'; dataset: PreparedData['info']; layers: number[]; arch?: string; points: number; resumedPoints: number; out: string | null }
   | { type: 'point'; point: RawPoint; state: unknown; frontSize: number };
 
 export interface ComputePathOptions extends PathOptions {
@@ -84,11 +84,7 @@ export async function computePath(options: ComputePathOptions = {}): Promise<Pat
     resolved = checkPathOptions(options);
   }
   const data = options.prepared ?? prepareData(resolved, explicitTestFraction);
-  const arch: Architecture = {
-    layers: [data.info.features, ...resolved.hidden, data.info.task === 'classification' ? data.info.classes : 1],
-    activation: resolved.activation,
-    loss: data.info.task === 'classification' ? 'cross-entropy' : 'mse',
-  };
+  const arch = architectureOf(resolved, data.info);
   getMethod(resolved.method).check?.(resolved, arch.layers, data.train.rows);
   if (!folder && (options.out || options.outParent)) {
     folder = RunFolder.create(options.out ?? defaultRunDir(new Date(), options.outParent), { resume: false });
@@ -127,7 +123,7 @@ export async function computePath(options: ComputePathOptions = {}): Promise<Pat
     const { points, metrics } = summarise(raw, problem.nullLoss, resolved.l1Ref, resolved.penalty ?? 'l1');
     return {
       format: PATH_FORMAT, method: resolved.method, status, seed: resolved.seed, seconds: round(elapsed(), 3),
-      dataset: data.info, model: { layers: arch.layers, activation: resolved.activation },
+      dataset: data.info, model: modelInfo(arch, resolved, data.info),
       objective: { loss: arch.loss, penalty: resolved.penalty ?? 'l1', penalizeBias: resolved.penalizeBias },
       metrics, points, raw,
     };
@@ -138,7 +134,7 @@ export async function computePath(options: ComputePathOptions = {}): Promise<Pat
     folder.writeText('path.csv', toCsv([...(resolved.penalty === 'l2' ? L2_CSV_COLUMNS : CSV_COLUMNS)], s.points.map((p) => ({ ...p }))));
   };
 
-  options.onProgress?.({ type: 'start', dataset: data.info, layers: arch.layers, points: resolved.points, resumedPoints: raw.length, out: folder?.dir ?? null });
+  options.onProgress?.({ type: 'start', dataset: data.info, layers: arch.layers, ...(arch.specs && { arch: resolved.arch! }), points: resolved.points, resumedPoints: raw.length, out: folder?.dir ?? null });
   const sink = (point: RawPoint, theta: Float32Array, state: unknown): void => {
     const copy = Float32Array.from(theta);
     thetas.set(point.index, copy);

@@ -1,6 +1,7 @@
 import { fail } from '../errors.js';
 import { Act, type ActName } from '../kernels/kernels.js';
 import { getMethod } from './methods.js';
+import { parseArch } from '../nn/architecture.js';
 import type { Direction } from './types.js';
 import type { PenaltyName } from './penalty.js';
 
@@ -21,6 +22,13 @@ export interface PathOptions {
   penalty?: PenaltyName;
   /** Hidden layer widths; [] is a linear model (linear, logistic or softmax regression). @default [20, 20] */
   hidden?: number[];
+  /**
+   * The hidden layers as a list instead of `hidden`, e.g. 'conv6k5,pool2,conv16k5,pool2,fc32'
+   * (grammar in nn/architecture.ts; the output layer is implied by the data). @default none (an MLP of `hidden`)
+   */
+  arch?: string;
+  /** Shape C,H,W of a CSV row (its columns are read channel by channel, row by row). @default IDX images' own shape */
+  inputShape?: number[];
   /** Hidden activation. @default 'relu' */
   activation?: ActName;
   /** Target number of front points (their spacing is set from it). @default 40 */
@@ -80,6 +88,9 @@ export interface ResolvedPathOptions {
   target: string | null;
   task: 'classify' | 'regress' | 'auto';
   hidden: number[];
+  /** Present only when given (an MLP's settings stay as they were). */
+  arch?: string;
+  inputShape?: number[];
   activation: ActName;
   points: number;
   batch: number | null;
@@ -112,6 +123,13 @@ export function checkPathOptions(o: PathOptions): ResolvedPathOptions {
   if (!Array.isArray(hidden) || hidden.some((w) => !Number.isInteger(w) || w < 1 || w > 100000)) {
     fail('BAD_OPTION', `hidden: expected a list of positive integer widths, got ${JSON.stringify(o.hidden)}`);
   }
+  if (o.arch !== undefined) {
+    if (o.hidden !== undefined) fail('BAD_OPTION', 'give either --hidden (an MLP) or --arch (a layer list), not both');
+    parseArch(o.arch); // fails with the bad token and the grammar
+  }
+  if (o.inputShape !== undefined && (!Array.isArray(o.inputShape) || o.inputShape.length !== 3 || o.inputShape.some((v) => !Number.isInteger(v) || v < 1))) {
+    fail('BAD_OPTION', `input-shape: expected three positive integers C,H,W, got ${JSON.stringify(o.inputShape)}`);
+  }
   const activation = o.activation ?? 'relu';
   if (!(activation in Act)) fail('BAD_OPTION', `activation: expected one of ${Object.keys(Act).join(', ')}, got "${activation}"`);
   const task = o.task ?? 'auto';
@@ -132,6 +150,8 @@ export function checkPathOptions(o: PathOptions): ResolvedPathOptions {
     target: o.target ?? null,
     task,
     hidden,
+    ...(o.arch !== undefined && { arch: o.arch }),
+    ...(o.inputShape !== undefined && { inputShape: [...o.inputShape] }),
     activation,
     points: integer('points', o.points ?? 40, 2, 10000),
     batch: o.batch === undefined ? null : integer('batch', o.batch, 1, 1e9),
@@ -174,4 +194,13 @@ export function parseHidden(text: string): number[] {
     fail('BAD_OPTION', `--hidden: expected comma-separated positive widths such as 20,20 (or 0 for a linear model), got "${text}"`);
   }
   return widths;
+}
+
+/** Parses an --input-shape value "C,H,W", e.g. "3,32,32". */
+export function parseInputShape(text: string): number[] {
+  const parts = text.split(',').map((s) => s.trim());
+  if (parts.length !== 3 || parts.some((s) => !/^\d+$/.test(s) || Number(s) < 1)) {
+    fail('BAD_OPTION', `--input-shape: expected three positive integers C,H,W such as 3,32,32, got "${text}"`);
+  }
+  return parts.map(Number);
 }

@@ -14,6 +14,8 @@ export interface DatasetInfo {
   classNames: string[];
   /** The target column's name (predict ignores a column of that name in new data). */
   target: string;
+  /** An example's shape [channels, height, width] for images (stored height × width × channels). */
+  shape?: number[];
 }
 
 export interface PreparedData {
@@ -33,7 +35,7 @@ export interface PreparedData {
  */
 export function prepareData(o: ResolvedPathOptions, explicitTestFraction: boolean): PreparedData {
   const task = o.task === 'classify' ? 'classification' : o.task === 'regress' ? 'regression' : 'auto';
-  const ds = loadDataset(o.data, { ...(o.target !== null ? { target: o.target } : {}), task });
+  const ds = withInputShape(loadDataset(o.data, { ...(o.target !== null ? { target: o.target } : {}), task }), o.inputShape);
   if (ds.task === 'classification' && ds.classes < 2) fail('BAD_DATA', `${ds.name}: classification needs at least 2 classes, found ${ds.classes}`);
   let split = ds.presetTestRows && !explicitTestFraction ? splitPreset(ds) : splitDataset(ds, o.testFraction, o.seed);
   let standardizer: Standardizer | null = null;
@@ -49,8 +51,30 @@ export function prepareData(o: ResolvedPathOptions, explicitTestFraction: boolea
       name: ds.name, task: ds.task, features: ds.features, classes: ds.classes,
       train: split.train.rows, test: split.test?.rows ?? 0,
       featureNames: ds.featureNames, classNames: ds.classNames, target: ds.targetName ?? 'target',
+      ...(ds.shape && { shape: ds.shape }),
     },
     classNames: ds.classNames,
     featureNames: ds.featureNames,
   };
+}
+
+/**
+ * The data with the example shape of --input-shape C,H,W: a CSV row lists its columns channel by
+ * channel (C planes of H×W, as CIFAR and PyTorch store images), and the layers read height ×
+ * width × channels, so columns and their names are permuted once here (predict matches new
+ * data's columns by those names).
+ */
+function withInputShape(ds: Dataset, shape: number[] | undefined): Dataset {
+  if (!shape) return ds;
+  const [c, h, w] = shape as [number, number, number];
+  if (c * h * w !== ds.features) {
+    fail('BAD_OPTION', `--input-shape ${shape.join(',')}: ${c}×${h}×${w} = ${c * h * w} values per example, but ${ds.name} has ${ds.features} features`);
+  }
+  if (c === 1) return { ...ds, shape: [...shape] };
+  const perm = new Int32Array(ds.features); // HWC position → CHW column
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let ch = 0; ch < c; ch++) perm[(y * w + x) * c + ch] = (ch * h + y) * w + x;
+  const f = ds.features;
+  const out = new Float32Array(ds.x.length);
+  for (let r = 0; r < ds.rows; r++) for (let j = 0; j < f; j++) out[r * f + j] = ds.x[r * f + perm[j]!]!;
+  return { ...ds, x: out, featureNames: Array.from(perm, (j) => ds.featureNames[j]!), shape: [...shape] };
 }

@@ -1,3 +1,4 @@
+import type { ModelInfo } from './model.js';
 import { hypervolume, largestGap, nonDominated } from '../metrics/front.js';
 import type { DatasetInfo } from './prepare.js';
 import type { RawPoint } from './types.js';
@@ -46,7 +47,7 @@ export interface PathSummary {
   seed: number;
   seconds: number;
   dataset: DatasetInfo;
-  model: { layers: number[]; activation: string };
+  model: ModelInfo;
   objective: { loss: 'cross-entropy' | 'mse'; penalty: PenaltyName; penalizeBias: boolean };
   metrics: FrontMetrics;
   points: PathPoint[];

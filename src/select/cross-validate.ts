@@ -8,7 +8,7 @@ import { checkFormat } from '../io/format.js';
 import { readJsonFile } from '../io/json.js';
 import { SETTINGS_FILE } from '../io/run-folder.js';
 import type { Dataset } from '../data/index.js';
-import type { Architecture } from '../nn/mlp.js';
+import { architectureFromInfo } from '../path/model.js';
 import { computePath, SETTINGS_FORMAT, type ComputePathOptions, type PathResult } from '../path/compute-path.js';
 import { checkPathOptions, type PathOptions, type ResolvedPathOptions } from '../path/options.js';
 import { prepareData } from '../path/prepare.js';
@@ -175,9 +175,7 @@ function selectionRecord(o: SelectionOptions): SelectionRecord | null {
 
 /** A run's front points measured on held-out rows; `fraction` set: the run's own selection (SE over rows). */
 function validateRun(k: Kernels, r: PathResult, validation: Dataset, fraction: number | null): SelectedPathResult {
-  const arch: Architecture = {
-    layers: r.model.layers, activation: r.model.activation as Architecture['activation'], loss: r.objective.loss,
-  };
+  const arch = architectureFromInfo(r.model, r.objective.loss);
   const ev = new HeldOutEvaluator(k, arch, validation);
   let scores: HeldOutScore[];
   try {

@@ -8,6 +8,8 @@ import { axpy, countNonzero, dot, l1Norm, scale } from './vector.js';
 import { proxGradient, proxL1, proxLinearDecrease, proxStats } from './prox.js';
 import { adamStep, momentumStep } from './optim.js';
 import { gatherColumns, nonzeroPattern, scatterColumns } from './columns.js';
+import { conv2dBackwardInput, conv2dBackwardWeight, conv2dForward, conv2dScratchSize } from './conv.js';
+import { avgPool2dBackward, avgPool2dForward, maxPool2dBackward, maxPool2dForward } from './pool.js';
 
 export function createJsKernels(): Kernels {
   return {
@@ -19,6 +21,8 @@ export function createJsKernels(): Kernels {
     gemm, gemmTN, gemmNT, csrGemm, csrSelectColumns,
     nonzeroPattern, gatherColumns, scatterColumns,
     biasActivate, activationBackward, colSums,
+    conv2dScratchSize, conv2dForward, conv2dBackwardInput, conv2dBackwardWeight,
+    maxPool2dForward, maxPool2dBackward, avgPool2dForward, avgPool2dBackward,
     softmaxCrossEntropy, countCorrect, meanSquaredError,
     l1Norm, dot, axpy, scale, countNonzero,
     proxGradient, proxLinearDecrease, proxL1, proxStats,

@@ -18,12 +18,14 @@ import type { WasmMemory, WasmModule } from './webassembly.js';
 import { WasmPool } from './pool.js';
 import { OP_ACT_BACK, OP_BIAS_ACT, OP_CSR, OP_GEMM, OP_GEMM_NT, OP_GEMM_TN, OP_GEMM_TN_K, OP_SOFTMAX, MAX_CHUNKS } from './jobs.js';
 import { defaultThreads, parseThreads } from './threads.js';
+import { createConvKernels } from './conv.js';
 
 export { findWasmFile, wasmFilePath, loadedSimdVariant, defaultSimdVariant } from './loader.js';
 export { WasmHeap } from './heap.js';
 export type { WasmExports, SimdVariant } from './loader.js';
 export type { WasmMemory, WasmModule } from './webassembly.js';
 export { workersSpawned, poolChunks } from './pool.js';
+export { convTuning, convPlan } from './conv.js';
 export { availableCores, defaultThreads, parseThreads, setDefaultThreads, MAX_THREADS } from './threads.js';
 
 /**
@@ -268,6 +270,13 @@ export function createWasmKernels(options: WasmKernelsOptions = {}): WasmKernels
     colSums(m, n, a, out, accumulate) {
       ex.colSums(m, n, p(a, m * n, 'colSums', 'a'), p(out, n, 'colSums', 'out'), accumulate ? 1 : 0);
     },
+
+    ...createConvKernels({
+      ex, heap,
+      threads: () => threads,
+      parallel,
+      chunksPerThread: () => wasmTuning.chunksPerThread,
+    }),
 
     softmaxCrossEntropy(m, n, logits, labels, grad) {
       if (m <= 0 || n <= 0) return NaN;

@@ -58,7 +58,24 @@ export const OP_BIAS_ACT = 7;
 /** activationBackward by ranges: m entries, outputs at a, gradient at b, k = the activation code. */
 export const OP_ACT_BACK = 8;
 
-/** The GEMM exports a chunk calls (a subset of WasmExports). */
+/**
+ * The conv and pooling jobs (assembly/conv.ts, pool.ts): k = the shape descriptor, m = rows of
+ * the patch matrix (CONV_FWD, CONV_BWD_W) or images (the others), step = rows or images per
+ * chunk. Conv jobs give each thread its own slot of n floats at scratch + slot·n, and ldb = rows
+ * (images for CONV_BWD_IN) per im2col block. CONV_FWD: x at a, w at b, y at c. CONV_BWD_IN: dy
+ * at a, Wᵀ at b, dx at c. CONV_BWD_W: x at a, dy at b, chunk j writes its partial sum at
+ * c + j·ldc floats. MAXPOOL_FWD: x, y, argmax at a, b, c; MAXPOOL_BWD: dy, argmax, dx;
+ * AVGPOOL_FWD: x, y; AVGPOOL_BWD: dy, dx.
+ */
+export const OP_CONV_FWD = 9;
+export const OP_CONV_BWD_IN = 10;
+export const OP_CONV_BWD_W = 11;
+export const OP_MAXPOOL_FWD = 12;
+export const OP_MAXPOOL_BWD = 13;
+export const OP_AVGPOOL_FWD = 14;
+export const OP_AVGPOOL_BWD = 15;
+
+/** The exports a chunk calls (a subset of WasmExports). */
 export interface GemmExports {
   gemm(m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, accumulate: number): void;
   gemmTN(m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, accumulate: number): void;
@@ -67,10 +84,20 @@ export interface GemmExports {
   softmaxCrossEntropyBlocks(m: number, n: number, logits: number, labels: number, grad: number, divisor: number, blockRows: number, partials: number): void;
   biasActivate(m: number, n: number, z: number, bias: number, act: number): void;
   activationBackward(n: number, a: number, grad: number, act: number): void;
+  convForwardRows(d: number, x: number, w: number, y: number, r0: number, r1: number, slot: number, blockRows: number): void;
+  convBackInputImages(d: number, dy: number, wt: number, dx: number, n0: number, n1: number, slot: number, blockImages: number): void;
+  convBackWeightRows(d: number, x: number, dy: number, out: number, r0: number, r1: number, slot: number, blockRows: number, accumulate: number): void;
+  maxPoolForward(d: number, x: number, y: number, arg: number, n0: number, n1: number): void;
+  maxPoolBackward(d: number, dy: number, arg: number, dx: number, n0: number, n1: number): void;
+  avgPoolForward(d: number, x: number, y: number, n0: number, n1: number): void;
+  avgPoolBackward(d: number, dy: number, dx: number, n0: number, n1: number): void;
 }
 
-/** Runs chunk `chunk` of the job described in `f` (the Uint32 view of the control block). */
-export function runChunk(ex: GemmExports, f: Uint32Array, chunk: number): void {
+/**
+ * Runs chunk `chunk` of the job described in `f` (the Uint32 view of the control block) on the
+ * thread with slot index `slot` (0 the main thread, 1.. the workers).
+ */
+export function runChunk(ex: GemmExports, f: Uint32Array, chunk: number, slot: number): void {
   const op = f[JOB + F_OP]!;
   const m = f[JOB + F_M]!, n = f[JOB + F_N]!, k = f[JOB + F_K]!;
   const a = f[JOB + F_A]!, lda = f[JOB + F_LDA]!, b = f[JOB + F_B]!, ldb = f[JOB + F_LDB]!;
@@ -86,6 +113,10 @@ export function runChunk(ex: GemmExports, f: Uint32Array, chunk: number): void {
   const r0 = chunk * step;
   const rows = Math.min(m, r0 + step) - r0;
   if (rows <= 0) return;
+  if (op >= OP_CONV_FWD) {
+    runImageChunk(ex, op, k, a, b, c, r0, r0 + rows, f[JOB + F_SCRATCH]! + slot * n * 4, ldb, ldc, chunk);
+    return;
+  }
   if (op === OP_BIAS_ACT) {
     ex.biasActivate(rows, n, a + r0 * n * 4, b, k);
     return;
@@ -104,11 +135,26 @@ export function runChunk(ex: GemmExports, f: Uint32Array, chunk: number): void {
   else ex.gemmTN(rows, n, k, a + r0 * 4, lda, b, ldb, c + r0 * ldc * 4, ldc, acc);
 }
 
+function runImageChunk(
+  ex: GemmExports, op: number, d: number, a: number, b: number, c: number, i0: number, i1: number,
+  slot: number, block: number, ldc: number, chunk: number,
+): void {
+  switch (op) {
+    case OP_CONV_FWD: return ex.convForwardRows(d, a, b, c, i0, i1, slot, block);
+    case OP_CONV_BWD_IN: return ex.convBackInputImages(d, a, b, c, i0, i1, slot, block);
+    case OP_CONV_BWD_W: return ex.convBackWeightRows(d, a, b, c + chunk * ldc * 4, i0, i1, slot, block, 0);
+    case OP_MAXPOOL_FWD: return ex.maxPoolForward(d, a, b, c, i0, i1);
+    case OP_MAXPOOL_BWD: return ex.maxPoolBackward(d, a, b, c, i0, i1);
+    case OP_AVGPOOL_FWD: return ex.avgPoolForward(d, a, b, i0, i1);
+    case OP_AVGPOOL_BWD: return ex.avgPoolBackward(d, a, b, i0, i1);
+  }
+}
+
 /**
  * Claims and runs chunks of the current job until none is left (main thread and workers).
  * Returns the number of chunks this thread ran.
  */
-export function work(ex: GemmExports, ctrl: Int32Array, f: Uint32Array): number {
+export function work(ex: GemmExports, ctrl: Int32Array, f: Uint32Array, slot: number): number {
   let ran = 0;
   for (;;) {
     const t = Atomics.load(ctrl, TICKET);
@@ -118,7 +164,7 @@ export function work(ex: GemmExports, ctrl: Int32Array, f: Uint32Array): number 
     // The job cannot finish (and its fields cannot change) before this claimed chunk is done.
     const total = Atomics.load(ctrl, TOTAL);
     try {
-      runChunk(ex, f, chunk);
+      runChunk(ex, f, chunk, slot);
     } catch {
       Atomics.store(ctrl, FAILED, 1);
     }

@@ -34,6 +34,16 @@ export interface WasmExports {
   proxL1(n: number, x: number, g: number, step: number, tau: number): number;
   proxStats(n: number, x: number, g: number, step: number, tau: number, out: number): void;
   momentumStep(n: number, x: number, g: number, v: number, lr: number, mu: number): void;
+  im2col(d: number, x: number, r0: number, rows: number, out: number): void;
+  convForwardRows(d: number, x: number, w: number, y: number, r0: number, r1: number, slot: number, blockRows: number): void;
+  convBackInputImages(d: number, dy: number, wt: number, dx: number, n0: number, n1: number, slot: number, blockImages: number): void;
+  convBackWeightRows(d: number, x: number, dy: number, out: number, r0: number, r1: number, slot: number, blockRows: number, accumulate: number): void;
+  sumPartials(count: number, size: number, partials: number, out: number, accumulate: number): void;
+  transpose(m: number, n: number, a: number, out: number): void;
+  maxPoolForward(d: number, x: number, y: number, arg: number, n0: number, n1: number): void;
+  maxPoolBackward(d: number, dy: number, arg: number, dx: number, n0: number, n1: number): void;
+  avgPoolForward(d: number, x: number, y: number, n0: number, n1: number): void;
+  avgPoolBackward(d: number, dy: number, dx: number, n0: number, n1: number): void;
   adamStep(
     n: number, x: number, g: number, m: number, v: number,
     lr: number, b1: number, b2: number, eps: number, bc1: number, bc2: number,

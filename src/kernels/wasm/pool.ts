@@ -123,7 +123,7 @@ export class WasmPool {
     Atomics.store(ctrl, TICKET, ticket);
     Atomics.add(ctrl, SEQ, 1);
     Atomics.notify(ctrl, SEQ);
-    chunkCounts.main += work(this.ex, ctrl, fields);
+    chunkCounts.main += work(this.ex, ctrl, fields, 0);
     chunkCounts.all += chunks;
     let d = Atomics.load(ctrl, DONE);
     for (let i = 0; d < chunks && i < MAIN_SPIN; i++) d = Atomics.load(ctrl, DONE);

@@ -31,7 +31,7 @@ if (ex) {
   for (;;) {
     const seen = Atomics.load(ctrl, SEQ);
     if (Atomics.load(ctrl, STOP) !== 0) break;
-    work(ex, ctrl, fields);
+    work(ex, ctrl, fields, data.index + 1);
     // The next job of a training step usually follows within microseconds: spin briefly before
     // sleeping (Atomics.wait costs a futex wake-up).
     for (let i = 0; i < spin && Atomics.load(ctrl, SEQ) === seen; i++);

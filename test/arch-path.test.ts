@@ -1,0 +1,142 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { computePath } from '../src/path/compute-path.js';
+import { predict } from '../src/export/predict.js';
+import { exportModel } from '../src/export/export.js';
+import { readSafetensors } from '../src/io/safetensors.js';
+import { createJsKernels } from '../src/kernels/index.js';
+import { Mlp } from '../src/nn/mlp.js';
+import { parseArch } from '../src/nn/architecture.js';
+import { Rng } from '../src/util/rng.js';
+import { RegpathError } from '../src/errors.js';
+import { liveAlongPath } from '../src/neurons/live-path.js';
+import * as ort from 'onnxruntime-node';
+import * as tf from '@tensorflow/tfjs';
+
+/**
+ * A path of a small convolutional network on CSV images given as C,H,W (2 channels of 5×5; the
+ * class is which channel holds a bright blob): the run folder keeps conv kernels with their
+ * [kh, kw, in, out] shapes, predict reproduces the layers' forward pass on the columns permuted
+ * to NHWC, the ONNX export gives the same logits in onnxruntime, and the TF.js export refuses the
+ * run with one clear line.
+ */
+const C = 2, H = 5, W = 5;
+
+function writeImages(file: string, rows: number): { x: number[][]; y: number[] } {
+  const rng = new Rng(9);
+  const names = [];
+  for (let c = 0; c < C; c++) for (let i = 0; i < H; i++) for (let j = 0; j < W; j++) names.push(`c${c}_${i}_${j}`);
+  const lines = [[...names, 'label'].join(',')];
+  const xs: number[][] = [], ys: number[] = [];
+  for (let r = 0; r < rows; r++) {
+    const label = r % 2;
+    const cy = 1 + rng.int(3), cx = 1 + rng.int(3);
+    const x = names.map((_, q) => {
+      const c = Math.floor(q / (H * W)), i = Math.floor(q / W) % H, j = q % W;
+      const blob = c === label && Math.abs(i - cy) <= 1 && Math.abs(j - cx) <= 1 ? 1 : 0;
+      return Math.round((blob + 0.3 * rng.normal()) * 1000) / 1000;
+    });
+    xs.push(x);
+    ys.push(label);
+    lines.push([...x, label].join(','));
+  }
+  fs.writeFileSync(file, lines.join('\n') + '\n');
+  return { x: xs, y: ys };
+}
+
+test('--arch with --input-shape: conv kernels saved with their shapes, predict equals the layers\' forward, export refuses', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'regpath-arch-'));
+  try {
+    const csv = path.join(dir, 'images.csv');
+    const { x } = writeImages(csv, 60);
+    const out = path.join(dir, 'run');
+    const r = await computePath({ data: csv, arch: 'conv3k3p1,pool2,fc4', inputShape: [C, H, W], activation: 'tanh', points: 5, out, kernels: createJsKernels() });
+    const json = JSON.parse(fs.readFileSync(path.join(out, 'path.json'), 'utf8'));
+    assert.deepEqual(json.model, { layers: [50, 2], activation: 'tanh', arch: 'conv3k3p1,pool2,fc4', inputShape: [2, 5, 5] });
+    assert.ok(r.points.length >= 3, `${r.points.length} front points`);
+    assert.ok(r.metrics.bestTestAccuracy!.accuracy >= 0.9, `best test accuracy ${r.metrics.bestTestAccuracy!.accuracy}`);
+    const last = r.points.length - 1;
+    const { tensors } = readSafetensors(path.join(out, r.points[last]!.weights));
+    assert.deepEqual(tensors['layer0.kernel']!.shape, [3, 3, 2, 3]);
+    assert.deepEqual(tensors['layer1.kernel']!.shape, [12, 4]);
+
+    // neurons: live channels / units per layer along the path, none at the all-zero end
+    const live = liveAlongPath(out)!;
+    assert.deepEqual(live.units, [3, 4, 2]);
+    assert.equal(live.points.length, r.points.length);
+    for (const q of live.points) assert.ok(q.live.every((v, i) => v <= live.units[i]!), JSON.stringify(q));
+    if (r.points[0]!.nonzeros === 0) assert.deepEqual(live.points[0]!.live, [0, 0, 0]);
+    assert.ok(live.points[last]!.live[0]! > 0, 'the densest point has live conv channels');
+
+    // predict: the CSV's C,H,W columns, standardised and read as H,W,C by the layers
+    const p = predict(out, csv, { point: last });
+    const pre = readSafetensors(path.join(out, 'preprocess.safetensors')).tensors;
+    const mean = pre['mean']!.data as Float32Array, std = pre['std']!.data as Float32Array;
+    const k = createJsKernels();
+    const net = new Mlp(k, { layers: [50, 2], activation: 'tanh', loss: 'cross-entropy', specs: parseArch('conv3k3p1,pool2,fc4'), inputShape: { h: H, w: W, c: C } }, x.length);
+    const nhwc = new Float32Array(x.length * 50), raw = new Float32Array(x.length * 50);
+    x.forEach((row, n) => {
+      for (let i = 0; i < H; i++) for (let j = 0; j < W; j++) for (let c = 0; c < C; c++) {
+        const q = (i * W + j) * C + c;
+        raw[n * 50 + q] = row[(c * H + i) * W + j]!;
+        nhwc[n * 50 + q] = (raw[n * 50 + q]! - mean[q]!) / std[q]!;
+      }
+    });
+    const logits = net.forward(r.parameters[last]!, nhwc, x.length);
+    for (let n = 0; n < x.length; n++) {
+      const z = [logits[2 * n]!, logits[2 * n + 1]!];
+      const p1 = 1 / (1 + Math.exp(z[0]! - z[1]!));
+      assert.ok(Math.abs(p.outputs[2 * n + 1]! - p1) < 1e-5, `row ${n}: predict ${p.outputs[2 * n + 1]} vs forward ${p1}`);
+    }
+
+    // ONNX (NCHW Conv/MaxPool, Transpose back before Flatten): the same logits in onnxruntime
+    const onnx = exportModel(out, { point: last, format: 'onnx' });
+    const session = await ort.InferenceSession.create(fs.readFileSync(path.join(onnx.dir, 'model.onnx')));
+    const res = await session.run({ features: new ort.Tensor('float32', raw, [x.length, 50]) });
+    const got = res['logits']!.data as Float32Array;
+    for (let i = 0; i < got.length; i++) assert.ok(Math.abs(got[i]! - logits[i]!) <= 1e-5 * (1 + Math.abs(logits[i]!)), `logit ${i}: onnx ${got[i]} vs regpath ${logits[i]}`);
+
+    assert.throws(() => exportModel(out, { point: last, format: 'tfjs' }),
+      (e: unknown) => e instanceof RegpathError && e.message === `${out}: export --format tfjs of a network with image layers needs a run with --no-standardize (TF.js layers have no per-pixel standardisation); --format onnx keeps it in the graph`);
+    assert.throws(() => exportModel(out, { point: last, format: 'safetensors' }),
+      (e: unknown) => e instanceof RegpathError && e.message === `${out} is a run of --arch conv3k3p1,pool2,fc4: export --format safetensors handles networks of dense layers (--hidden) only; predict, select and export --format onnx|tfjs read it`);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('--arch run without standardisation: the TF.js export (ZeroPadding2D, Conv2D, AveragePooling2D, Flatten, Dense) gives regpath\'s probabilities', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'regpath-arch-tfjs-'));
+  try {
+    const csv = path.join(dir, 'images.csv');
+    const { x } = writeImages(csv, 40);
+    const out = path.join(dir, 'run');
+    const arch = 'conv3k3p1,avgpool2,fc4';
+    const r = await computePath({ data: csv, arch, inputShape: [C, H, W], standardize: false, points: 4, out, kernels: createJsKernels() });
+    const last = r.points.length - 1;
+    const k = createJsKernels();
+    const net = new Mlp(k, { layers: [50, 2], activation: 'relu', loss: 'cross-entropy', specs: parseArch(arch), inputShape: { h: H, w: W, c: C } }, x.length);
+    const raw = new Float32Array(x.length * 50);
+    x.forEach((row, n) => {
+      for (let i = 0; i < H; i++) for (let j = 0; j < W; j++) for (let c = 0; c < C; c++) raw[n * 50 + (i * W + j) * C + c] = row[(c * H + i) * W + j]!;
+    });
+    const logits = net.forward(r.parameters[last]!, raw, x.length);
+    const e = exportModel(out, { point: last, format: 'tfjs' });
+    tf.enableProdMode();
+    await tf.setBackend('cpu');
+    const json = JSON.parse(fs.readFileSync(path.join(e.dir, 'model.json'), 'utf8'));
+    const bin = fs.readFileSync(path.join(e.dir, 'weights.bin'));
+    const weightData = bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength);
+    const model = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0].weights, weightData }));
+    const probs = (model.predict(tf.tensor2d(raw, [x.length, 50])) as tf.Tensor).dataSync();
+    for (let n = 0; n < x.length; n++) {
+      const p1 = 1 / (1 + Math.exp(logits[2 * n]! - logits[2 * n + 1]!));
+      assert.ok(Math.abs(probs[2 * n + 1]! - p1) < 1e-5, `row ${n}: tfjs ${probs[2 * n + 1]} vs regpath ${p1}`);
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
