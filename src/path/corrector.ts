@@ -65,6 +65,12 @@ export interface CorrectorSettings {
    * objective, no l1 bound). A linear model's path starts here, at glmnet's end λ = 1e-4·λ_max.
    */
   fixedAlpha?: number;
+  /**
+   * Keep the weights that are exactly 0 at the start at 0 (the sparser branch: its predictor's
+   * soft-threshold decided them). Without it, at MNIST's sparse end an unconverged α* let the MPG
+   * steps revive 158 weights at |w| ≈ 4e-5 between two points with 10 non-zeros.
+   */
+  keepZeros?: boolean;
 }
 
 /**
@@ -117,6 +123,7 @@ export class Corrector {
     const test = problem.fullBatch ? new StationarityTest(s.tolerance, s.stationarityFloor ?? 0) : null;
     let startStationarity = NaN;
     const fixed = s.fixedAlpha ?? null;
+    const zeros = s.keepZeros ? zeroIndices(theta, p) : null;
     // the objective the function-value restart watches: L, or L + λ‖θ_pen‖₁ at a fixed α
     const lambdaFixed = fixed === null ? 0 : (1 - fixed) / fixed;
     const checkEvery = Math.max(5, problem.stepsPerEpoch);
@@ -176,6 +183,13 @@ export class Corrector {
       for (let tries = 0; tries < 40; tries++) {
         // the last step's α* is a close guess of this one's (see MpgSolver.step)
         const r = fixed === null ? this.mpg.step(z, grad, p, h, y, undefined, step > 0 ? alpha : null) : this.proxStep(z, grad, h, fixed, y);
+        if (zeros) {
+          // weights that were exactly 0 at the start stay 0; σ then measures the free weights
+          for (let i = 0; i < zeros.length; i++) y[zeros[i]!] = 0;
+          r.omega1 = dotDiff(grad, y, z);
+          r.stepNormSq = distanceSquared(y, z);
+          r.stationarity = Math.sqrt(r.stepNormSq) / h;
+        }
         if (fixed === null && s.restartBound === 'project' && k.l1Norm(p, y) > l1Start) {
           // momentum carried the step past the start's l1: project it back onto that l1 ball and
           // test the projected point (the projected-gradient form of the descent test)
@@ -260,6 +274,15 @@ export class Corrector {
     const loss = knownLoss ?? this.problem.evaluate(theta).loss;
     return [loss / s.lossScale, this.k.l1Norm(this.penalised, theta) / s.l1Scale];
   }
+}
+
+/** Indices of the exact zeros among the first p entries of θ. */
+function zeroIndices(theta: Float32Array, p: number): Int32Array {
+  let n = 0;
+  for (let i = 0; i < p; i++) if (theta[i] === 0) n++;
+  const out = new Int32Array(n);
+  for (let i = 0, j = 0; i < p; i++) if (theta[i] === 0) out[j++] = i;
+  return out;
 }
 
 /** The first-layer slot (of three) that is neither a nor b (-1: unused). */

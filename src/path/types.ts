@@ -10,6 +10,8 @@ export interface RawPoint {
   /** l2 paths only (--penalty l2): ‖θ_pen‖₂², the path's second objective. */
   l2squared?: number;
   nonzeros: number;
+  /** Non-zeros that can change the output: none into or out of dead units (src/metrics/effective.ts). */
+  effectiveNonzeros?: number;
   trainLoss: number;
   trainAccuracy?: number;
   testLoss?: number;
@@ -92,6 +94,13 @@ export interface ContinuationSettings {
    * front (its points end up dominated by later ones).
    */
   initialToleranceFactor: number;
+  /**
+   * A network's sparser branch: zeros the predictor made stay zero in its corrector, so non-zeros
+   * never rise as l1 falls. Not for linear models: a lasso path's support can grow with λ (with
+   * correlated features a variable may enter as another leaves), and their convex correctors
+   * find the exact support anyway.
+   */
+  keepZeros: boolean;
   /** Correctors stop at σ ≤ tolerance·max(σ_start, floorShare·largest σ_start so far). */
   floorShare: number;
   /** Linear models: relative stationarity the solve at glmnet's end (the path's first point) reaches. */
