@@ -3,24 +3,22 @@
  * last column), every other column a numeric feature. Errors name the file, the line as an editor
  * shows it, and the column.
  */
-import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { fail } from '../errors.js';
+import { MiB, readFileBounded } from '../io/limits.js';
 import { fieldLine, readCsvText } from './csv-read.js';
 import { encodeTarget } from './csv-target.js';
 import { badNumber, parseCell, quoteCell } from './numbers.js';
 import type { Dataset, LoadOptions } from './types.js';
 
+/**
+ * Parsing holds the text and its cells in memory, about ten times the file's size, so larger
+ * files are refused with a message rather than exhausting memory part-way.
+ */
+export const MAX_CSV_BYTES = 256 * MiB;
+
 export function loadCsv(file: string, opts: LoadOptions = {}): Dataset {
-  let text: Buffer;
-  try {
-    text = readFileSync(file);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') fail('FILE_NOT_FOUND', `${file}: file not found`);
-    return fail('BAD_FILE', `${file}: cannot read (${code ?? 'error'})`);
-  }
-  return parseCsvDataset(text, file, opts);
+  return parseCsvDataset(readFileBounded(file, MAX_CSV_BYTES, 'CSV file'), file, opts);
 }
 
 /** The same from text already in memory; `file` names it in errors and becomes the dataset name. */
@@ -32,6 +30,7 @@ export function parseCsvDataset(text: string | Buffer, file: string, opts: LoadO
     fail('BAD_DATA', `${file}: only one column (${quoteCell(header[0] ?? '')}); need features and a target, separated by commas`);
   }
   const names = header.map((h, i) => (h === '' ? `column${i + 1}` : h));
+  checkUniqueNames(names, file);
   const targetCol = findTarget(names, opts.target, file);
   const featureCols = names.map((_, i) => i).filter((i) => i !== targetCol);
 
@@ -51,7 +50,7 @@ export function parseCsvDataset(text: string | Buffer, file: string, opts: LoadO
         x[r * features + j] = p.value;
         continue;
       }
-      fail('BAD_DATA', `${file} line ${fieldLine(rec, col)}, column "${names[col]}": ${badNumber(cell, p)}`);
+      fail('BAD_DATA', `${file} line ${fieldLine(rec, col)}, column ${quoteCell(names[col]!)}: ${badNumber(cell, p)}`);
     }
   }
 
@@ -75,7 +74,17 @@ function findTarget(names: string[], target: string | undefined, file: string): 
   if (target === undefined) return names.length - 1;
   const hits = names.flatMap((n, i) => (n === target.trim() ? [i] : []));
   if (hits.length === 1) return hits[0]!;
-  if (hits.length > 1) fail('BAD_DATA', `${file}: several columns are named "${target}" (columns ${hits.map((i) => i + 1).join(', ')})`);
-  const shown = names.length > 30 ? [...names.slice(0, 30), `… ${names.length - 30} more`] : names;
-  return fail('BAD_DATA', `${file}: no target column "${target}"; the columns are: ${shown.map((n) => `"${n}"`).join(', ')}`);
+  if (hits.length > 1) fail('BAD_DATA', `${file}: several columns are named ${quoteCell(target)} (columns ${hits.map((i) => i + 1).join(', ')})`);
+  const shown = names.length > 30 ? [...names.slice(0, 30).map(quoteCell), `… ${names.length - 30} more`] : names.map(quoteCell);
+  return fail('BAD_DATA', `${file}: no target column ${quoteCell(target)}; the columns are: ${shown.join(', ')}`);
+}
+
+/** Two columns of one name would make one name stand for two features (or a feature and the target). */
+function checkUniqueNames(names: string[], file: string): void {
+  const first = new Map<string, number>();
+  names.forEach((n, i) => {
+    const j = first.get(n);
+    if (j !== undefined) fail('BAD_DATA', `${file}: columns ${j + 1} and ${i + 1} are both named ${quoteCell(n)}; column names must be unique`);
+    first.set(n, i);
+  });
 }
