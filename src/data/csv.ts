@@ -6,8 +6,8 @@
 import { basename } from 'node:path';
 import { fail } from '../errors.js';
 import { MiB, readFileBounded } from '../io/limits.js';
-import { fieldLine, readCsvText } from './csv-read.js';
-import { encodeTarget } from './csv-target.js';
+import { fieldLine, forEachCsvRecord } from './csv-read.js';
+import { encodeTarget, type TargetCell } from './csv-target.js';
 import { badNumber, parseCell, quoteCell } from './numbers.js';
 import type { Dataset, LoadOptions } from './types.js';
 
@@ -23,38 +23,51 @@ export function loadCsv(file: string, opts: LoadOptions = {}): Dataset {
 
 /** The same from text already in memory; `file` names it in errors and becomes the dataset name. */
 export function parseCsvDataset(text: string | Buffer, file: string, opts: LoadOptions = {}): Dataset {
-  const { header, records } = readCsvText(text, file);
-  const width = header.length;
-  if (records.length === 0) fail('BAD_DATA', `${file}: has a header but no data rows`);
-  if (width < 2) {
-    fail('BAD_DATA', `${file}: only one column (${quoteCell(header[0] ?? '')}); need features and a target, separated by commas`);
-  }
-  const names = header.map((h, i) => (h === '' ? `column${i + 1}` : h));
-  checkUniqueNames(names, file);
-  const targetCol = findTarget(names, opts.target, file);
-  const featureCols = names.map((_, i) => i).filter((i) => i !== targetCol);
-
-  const rows = records.length;
-  const features = featureCols.length;
-  const x = new Float32Array(rows * features);
-  for (let r = 0; r < rows; r++) {
-    const rec = records[r]!;
+  let header: string[] = [];
+  let names: string[] = [];
+  let targetCol = -1;
+  let featureCols: number[] = [];
+  let x = new Float32Array(0);
+  let rows = 0;
+  const cells: TargetCell[] = [];
+  // features go straight into floats as records arrive; only the target cells are kept as text
+  forEachCsvRecord(text, file, (h) => (header = h), (rec) => {
+    const width = header.length;
+    if (rows === 0) {
+      if (width < 2) {
+        fail('BAD_DATA', `${file}: only one column (${quoteCell(header[0] ?? '')}); need features and a target, separated by commas`);
+      }
+      names = header.map((h, i) => (h === '' ? `column${i + 1}` : h));
+      checkUniqueNames(names, file);
+      targetCol = findTarget(names, opts.target, file);
+      featureCols = names.map((_, i) => i).filter((i) => i !== targetCol);
+      x = new Float32Array(64 * featureCols.length);
+    }
     if (rec.fields.length !== width) {
       fail('BAD_DATA', `${file} line ${rec.line}: expected ${width} fields (as in the header), got ${rec.fields.length}`);
+    }
+    const features = featureCols.length;
+    if ((rows + 1) * features > x.length) {
+      const grown = new Float32Array(2 * x.length);
+      grown.set(x);
+      x = grown;
     }
     for (let j = 0; j < features; j++) {
       const col = featureCols[j]!;
       const cell = rec.fields[col]!;
       const p = parseCell(cell);
       if (p.kind === 'number') {
-        x[r * features + j] = p.value;
+        x[rows * features + j] = p.value;
         continue;
       }
       fail('BAD_DATA', `${file} line ${fieldLine(rec, col)}, column ${quoteCell(names[col]!)}: ${badNumber(cell, p)}`);
     }
-  }
+    cells.push({ text: rec.fields[targetCol]!, line: fieldLine(rec, targetCol) });
+    rows++;
+  });
+  if (rows === 0) fail('BAD_DATA', `${file}: has a header but no data rows`);
 
-  const cells = records.map((rec) => ({ text: rec.fields[targetCol]!, line: fieldLine(rec, targetCol) }));
+  const features = featureCols.length;
   const target = encodeTarget(cells, names[targetCol]!, file, opts.task ?? 'auto');
   return {
     name: basename(file),
@@ -65,7 +78,7 @@ export function parseCsvDataset(text: string | Buffer, file: string, opts: LoadO
     featureNames: featureCols.map((i) => names[i]!),
     classNames: target.classNames,
     targetName: names[targetCol]!,
-    x,
+    x: x.slice(0, rows * features),
     y: target.y,
   };
 }
