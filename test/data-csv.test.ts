@@ -125,12 +125,12 @@ describe('CSV: bad input gives one clear line', () => {
 
   test('duplicate target name is ambiguous', () => {
     const f = csv('dup.csv', 'y,a,y\n1,2,3\n');
-    rejects(f, 'BAD_DATA', `${f}: several columns are named "y" (columns 1, 3)`, { target: 'y' });
+    rejects(f, 'BAD_DATA', `${f}: columns 1 and 3 are both named "y"; column names must be unique`, { target: 'y' });
   });
 
   test('empty feature cell', () => {
     const f = csv('hole.csv', 'a,b,y\n1,,0\n');
-    rejects(f, 'BAD_DATA', `${f} line 2, column "b": expected a number, got ""`);
+    rejects(f, 'BAD_DATA', `${f} line 2, column "b": missing value ""; regpath does not impute: drop or fill in the row`);
   });
 
   test('line numbers count CRLF lines, blank lines and lines inside quoted fields', () => {

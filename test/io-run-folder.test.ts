@@ -88,6 +88,9 @@ describe('RunFolder files', () => {
     assert.deepEqual(run.readJson('path.json', 'regpath.path/1'), { format: 'regpath.path/1', points: [{ l1: 2, loss: 0.5 }] });
     assert.throws(() => run.readJson('path.json', 'regpath.settings/1'),
       isErr('BAD_FILE', `${run.path('path.json')} is not a regpath settings file (its format is 'regpath.path/1')`));
+    // the lock is the only other file while the folder is open, and goes with release()
+    assert.deepEqual(fs.readdirSync(run.dir), ['.regpath.lock', 'path.json']);
+    run.release();
     assert.deepEqual(fs.readdirSync(run.dir), ['path.json']);
     assert.equal(run.has('path.json'), true);
     assert.equal(run.has('nope.json'), false);
@@ -141,7 +144,9 @@ describe('RunFolder files', () => {
 describe('kill -9 in the middle of writing', () => {
   test('the run resumes: log intact up to a torn tail, JSON files whole, temp files cleaned', async () => {
     const dir = fresh();
-    RunFolder.create(dir, { resume: false }).writeJson('settings.json', { format: 'regpath.settings/1' });
+    const first = RunFolder.create(dir, { resume: false });
+    first.writeJson('settings.json', { format: 'regpath.settings/1' });
+    first.release();
     const moduleUrl = new URL('../src/io/run-folder.js', import.meta.url).href;
     const script = `
       import { RunFolder } from ${JSON.stringify(moduleUrl)};

@@ -59,7 +59,10 @@ function front(validation: boolean): SelectablePath {
     index: i, l1, nonzeros, trainLoss, testAccuracy, lambda: null, weights: `points/${i}.safetensors`,
     ...(validation ? { validationAccuracy: va, validationLoss: trainLoss + 0.1 } : {}),
   }));
-  return { format: 'regpath.path/1', status: 'complete', points } as unknown as SelectablePath;
+  return {
+    format: 'regpath.path/1', status: 'complete', points,
+    dataset: { task: 'classification', features: 4, classes: 3 }, model: { layers: [4, 3], activation: 'relu' },
+  } as unknown as SelectablePath;
 }
 
 test('nonzeros=N: the densest point with at most N non-zeros, ties to the lower training loss', () => {
@@ -138,8 +141,8 @@ test('bad input to select: one clear error, nothing written', () => {
   const good = { ...front(false), points: front(false).points.map((p) => ({ ...p, weights: `points/${p.index}.safetensors` })) };
   const cases: Array<[string, string, (dir: string) => void, RegExp]> = [
     ['no such folder', 'min', () => {}, /no such run folder/],
-    ['a file', 'min', (d) => fs.writeFileSync(d, 'x'), /is not a folder; expected a run folder/],
-    ['no path.json', 'min', (d) => fs.mkdirSync(d), /is not a regpath run folder \(it has no path.json\)/],
+    ['a file', 'min', (d) => fs.writeFileSync(d, 'x'), /is not a run folder \(it is a file\)/],
+    ['no path.json', 'min', (d) => fs.mkdirSync(d), /is not a regpath run \(it has no settings.json or path.json\)/],
     ['newer format', 'min', (d) => fakeRun(d, { ...good, format: 'regpath.path/2' }), /was written by a newer regpath \(format regpath.path\/2\)/],
     ['foreign json', 'min', (d) => fakeRun(d, { hello: 1 }), /is not a regpath path file/],
     ['unfinished run', 'nonzeros=5', (d) => fakeRun(d, { ...good, status: 'running' }), /the run is not finished \(status running\); finish it with regpath path --out .* --resume/],

@@ -30,16 +30,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fail } from '../errors.js';
 import { Act, type ActName, type Kernels } from '../kernels/kernels.js';
-import { readJsonFile } from '../io/json.js';
-import { checkFormat } from '../io/format.js';
+import { readSettings as readRunSettings, readSummary, readPointWeights, type OpenedRun } from '../io/run.js';
 import { readSafetensors } from '../io/safetensors.js';
 import { toDevice, type DeviceData } from '../nn/problem.js';
 import { ParameterLayout } from '../nn/layout.js';
 import { tensorsToParameters } from '../nn/serialize.js';
-import { SETTINGS_FORMAT } from '../path/compute-path.js';
 import { checkPathOptions, type PathOptions, type ResolvedPathOptions } from '../path/options.js';
 import { prepareData } from '../path/prepare.js';
-import { PATH_FORMAT, type PathSummary } from '../path/result.js';
+import type { PathSummary } from '../path/result.js';
 import { allCodes, IMPORTANT, UNIMPORTANT } from '../ensemble/categories.js';
 import { ENSEMBLE_FILE, tensorsToEnsemble } from '../ensemble/io.js';
 import type { Ensemble } from '../ensemble/model.js';
@@ -115,9 +113,7 @@ interface EnsembleRun {
 function readSettings(dir: string, what: string): { command?: string; options: Record<string, unknown>; explicitTestFraction?: boolean } {
   const file = path.join(dir, 'settings.json');
   if (!fs.existsSync(file)) fail('BAD_RUN', `credit: ${what} ${dir} is not a regpath run folder (it has no settings.json)`);
-  const s = readJsonFile(file) as { command?: string; options?: Record<string, unknown>; explicitTestFraction?: boolean };
-  checkFormat(s, SETTINGS_FORMAT, file);
-  if (!s.options) fail('BAD_RUN', `credit: ${file} has no options`);
+  const s = readRunSettings(dir);
   return { ...s, options: Object.fromEntries(Object.entries(s.options).filter(([, v]) => v !== null)) };
 }
 
@@ -126,8 +122,7 @@ export function readPathRun(dir: string): PathRun {
   if (s.command !== undefined && s.command !== 'path') fail('BAD_RUN', `credit: --path ${dir} is a '${s.command}' run, not a path run (regpath path)`);
   const file = path.join(dir, 'path.json');
   if (!fs.existsSync(file)) fail('BAD_RUN', `credit: --path ${dir} has no path.json`);
-  const summary = readJsonFile(file) as PathSummary;
-  checkFormat(summary, PATH_FORMAT, file);
+  const summary = readSummary(dir) as unknown as PathSummary;
   if (summary.status !== 'complete') fail('BAD_RUN', `credit: --path ${dir} is not finished (status ${summary.status}); finish it with regpath path --out ${dir} --resume`);
   return { dir, options: checkPathOptions(s.options as PathOptions), explicitTestFraction: s.explicitTestFraction ?? false, summary };
 }
@@ -335,9 +330,10 @@ export function computeCredit(k: Kernels, pathDir: string, ensembleDir: string):
   });
   const compared = W - excludedCount;
   if (excludedCount) notes.push(`${excludedCount} connections from inputs constant on the training part are left out of the overlap measures (both methods see a zero gradient there)`);
-  const points: CreditPoint[] = [...p.summary.points].sort((a, b) => b.l1 - a.l1).map((pt) => {
-    const file = path.join(pathDir, pt.weights);
-    tensorsToParameters(layout, readSafetensors(file).tensors, theta, file);
+  const opened = { dir: pathDir, summary: p.summary } as unknown as OpenedRun;
+  const points: CreditPoint[] = p.summary.points.map((pt, position) => ({ pt, position })).sort((a, b) => b.pt.l1 - a.pt.l1).map(({ pt, position }) => {
+    const { file, content } = readPointWeights(opened, position);
+    tensorsToParameters(layout, content.tensors, theta, file);
     const w = theta.subarray(0, W);
     const a = attribution.compute(theta, dev);
     return {

@@ -6,10 +6,8 @@ import { RegpathError, fail } from '../errors.js';
 import { configureThreads, kernels } from '../kernels/index.js';
 import { MAX_THREADS } from '../kernels/wasm/threads.js';
 import { RunFolder, SETTINGS_FILE } from '../io/run-folder.js';
-import { readJsonFile } from '../io/json.js';
-import { checkFormat } from '../io/format.js';
+import { readSettings } from '../io/run.js';
 import { readSafetensors } from '../io/safetensors.js';
-import { SETTINGS_FORMAT } from '../path/compute-path.js';
 import { parseHidden } from '../path/options.js';
 import { toDevice } from '../nn/problem.js';
 import { Evaluator } from '../ensemble/evaluate.js';
@@ -156,7 +154,12 @@ export function ensembleCommand(program: Command): void {
       const dev = toDevice(k, set.x, set.y, set.rows, set.features);
       const ev = new Evaluator(k, e.layers, Math.min(2048, dev.rows));
       const rows = perturbationTable(e, ev, dev, fractions, samples, ((flags.seed ?? options.seed) ^ 0x7e57) >>> 0);
-      writePerturb(RunFolder.create(run, { resume: true }), rows);
+      const folder = RunFolder.create(run, { resume: true });
+      try {
+        writePerturb(folder, rows);
+      } finally {
+        folder.release();
+      }
       process.stdout.write(flags.json ? JSON.stringify({ layer: 0, rows }) + '\n' : formatPerturbTable(rows));
     });
 }
@@ -166,9 +169,8 @@ export function readEnsembleRun(dir: string): { options: ResolvedEnsembleOptions
   const settingsFile = path.join(dir, SETTINGS_FILE);
   const file = path.join(dir, ENSEMBLE_FILE);
   if (!fs.existsSync(settingsFile)) fail('BAD_RUN', `${dir} is not a regpath run folder (it has no ${SETTINGS_FILE})`);
-  const s = readJsonFile(settingsFile) as { command?: string; options?: ResolvedEnsembleOptions; explicitTestFraction?: boolean };
-  checkFormat(s, SETTINGS_FORMAT, settingsFile);
-  if (s.command !== 'ensemble' || !s.options) fail('BAD_RUN', `${dir} is a '${s.command ?? 'path'}' run, not an ensemble run (regpath ensemble)`);
+  const s = readSettings(dir);
+  if (s.command !== 'ensemble') fail('BAD_RUN', `${dir} is a '${s.command ?? 'path'}' run, not an ensemble run (regpath ensemble)`);
   if (!fs.existsSync(file)) fail('BAD_RUN', `${dir} has no ${ENSEMBLE_FILE}: the ensemble run did not finish (regpath ensemble --out ${dir} --resume)`);
   const saved = Object.fromEntries(Object.entries(s.options).filter(([, v]) => v !== null));
   return { options: checkEnsembleOptions(saved as EnsembleOptions), explicitTestFraction: s.explicitTestFraction ?? false, file };

@@ -1,7 +1,8 @@
 import { Command } from 'commander';
 import { fail } from '../errors.js';
 import { configureThreads, kernels } from '../kernels/index.js';
-import { defaultRunDir, RunFolder, SETTINGS_FILE } from '../io/run-folder.js';
+import { defaultRunDir, RunFolder } from '../io/run-folder.js';
+import { SETTINGS_FILE, SETTINGS_FORMAT } from '../io/run.js';
 import { toCsv } from '../io/csv.js';
 import { checkPathOptions, parseHidden } from '../path/options.js';
 import { parseCount } from '../experiments/parse.js';
@@ -56,7 +57,7 @@ export function l1VsL2Command(program: Command): void {
       const open = (): RunFolder => {
         if (!folder) {
           folder = RunFolder.create(f.out ?? defaultRunDir(new Date(), 'runs'), { resume: false });
-          folder.writeJson(SETTINGS_FILE, { format: 'regpath.settings/1', command: 'l1-vs-l2', options: o });
+          folder.writeJson(SETTINGS_FILE, { format: SETTINGS_FORMAT, command: 'l1-vs-l2', options: o });
         }
         return folder;
       };

@@ -1,5 +1,6 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { RegpathError } from '../errors.js';
+import { setRenameHook } from '../io/atomic.js';
 import { compareCommand } from './compare-command.js';
 import { pathCommand } from './path-command.js';
 import { exportCommand } from './export-command.js';
@@ -22,8 +23,13 @@ export async function main(argv: string[]): Promise<number> {
     .name('regpath')
     .description('Regularization paths of neural networks: the Pareto front of training loss against the l1 norm.')
     .exitOverride()
-    .showHelpAfterError('(run with --help for usage)')
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+    // commander's errors on one line, as ours are (it would put the hint on a second line)
+    .configureOutput({
+      writeErr: (s) => process.stderr.write(s),
+      outputError: (s, write) => write(`${oneLine(s)} (run with --help for usage)\n`),
+    });
+  quietOnClosedStdout();
+  killAtRename(process.env.REGPATH_TEST_KILL_AT_RENAME);
   pathCommand(program);
   compareCommand(program);
   exportCommand(program);
@@ -40,12 +46,41 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     if (err instanceof CommanderError) return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0 ? 0 : 2;
     if (err instanceof RegpathError) {
-      process.stderr.write(`regpath: ${err.message}\n`);
+      process.stderr.write(`regpath: ${oneLine(err.message)}\n`);
       return err.code === 'BAD_OPTION' ? 2 : 1;
     }
     process.stderr.write(`regpath: internal error (a bug, please report it): ${(err as Error)?.stack ?? String(err)}\n`);
     return 70;
   }
+}
+
+/** A message on one line: line breaks (say, in a column name quoted in it) shown as \\n. */
+function oneLine(s: string): string {
+  return s.replace(/\n+$/, '').replace(/\r?\n/g, '\\n');
+}
+
+/**
+ * Crash-safety tests: REGPATH_TEST_KILL_AT_RENAME=n kills the process (SIGKILL, no clean-up)
+ * just before its n-th atomic file rename, leaving the folder as a power cut would.
+ */
+function killAtRename(n: string | undefined): void {
+  if (n === undefined || !/^\d+$/.test(n)) return;
+  let count = 0;
+  setRenameHook(() => {
+    if (++count === Number(n)) process.kill(process.pid, 'SIGKILL');
+  });
+}
+
+let stdoutGuarded = false;
+
+/** `regpath predict … | head -1`: a reader that stops early is normal, not a crash. */
+function quietOnClosedStdout(): void {
+  if (stdoutGuarded) return;
+  stdoutGuarded = true;
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
 }
 
 /** Commander argument parsers that reject bad numbers with the option's name and value. */

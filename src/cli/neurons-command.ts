@@ -5,7 +5,8 @@ import { Command, InvalidArgumentError } from 'commander';
 import { fail } from '../errors.js';
 import { configureThreads, kernels } from '../kernels/index.js';
 import { MAX_THREADS } from '../kernels/wasm/threads.js';
-import { defaultRunDir, RunFolder, SETTINGS_FILE } from '../io/run-folder.js';
+import { defaultRunDir, RunFolder } from '../io/run-folder.js';
+import { SETTINGS_FILE, SETTINGS_FORMAT } from '../io/run.js';
 import { writeSafetensors } from '../io/safetensors.js';
 import { analyseNeurons, checkReluNet, checkTolerance, type NeuronAnalysis } from '../neurons/analyse.js';
 import { netToTensors } from '../neurons/network.js';
@@ -112,7 +113,7 @@ export function neuronsCommand(program: Command): void {
       const k = kernels();
       const dev = toDeviceSplit(k, src.train, src.test);
       const folder = RunFolder.create(f.out ?? defaultRunDir(new Date(), 'runs'), { resume: false });
-      folder.writeJson(SETTINGS_FILE, { format: 'regpath.settings/1', command: 'neurons-reduce', source: src.source, options: o });
+      folder.writeJson(SETTINGS_FILE, { format: SETTINGS_FORMAT, command: 'neurons-reduce', source: src.source, options: o });
       const progress = new TaskProgress(!f.json);
       progress.line(`regpath neurons --reduce: ${src.label} (${src.net.layers.join('-')}), N = ${src.train.rows}, λ ${lambda}, J within ${(100 * o.tolerance).toFixed(0)}% → ${folder.dir}`);
       try {

@@ -105,7 +105,9 @@ export function pathCommand(program: Command): void {
       }
       return n;
     })
-    .action(async (flags: PathFlags) => {
+    .action(async (flags: PathFlags, cmd: Command) => {
+      // a resumed run takes its saved options; only what was typed is compared with them
+      if (flags.resume) for (const key of Object.keys(flags)) if (cmd.getOptionValueSource(key) === 'default') delete (flags as unknown as Record<string, unknown>)[key];
       if (flags.threads !== undefined) configureThreads(flags.threads);
       if (flags.resume && !flags.out) throw new RegpathError('BAD_OPTION', '--resume needs --out <folder> naming the run to finish');
       if (flags.penalty === 'l2' && (flags.folds !== undefined || flags.validationFraction !== undefined)) {
@@ -116,8 +118,12 @@ export function pathCommand(program: Command): void {
         const result = await crossValidatePath({
           ...(flags.method !== undefined && { method: flags.method }),
           ...(flags.penalty === 'l2' && { penalty: 'l2' as const }),
-          data: flags.data, task: flags.task, activation: flags.activation, standardize: flags.standardize,
-          direction: flags.direction, resume: flags.resume ?? false,
+          ...(flags.data !== undefined && { data: flags.data }),
+          ...(flags.task !== undefined && { task: flags.task }),
+          ...(flags.activation !== undefined && { activation: flags.activation }),
+          ...(flags.standardize !== undefined && { standardize: flags.standardize }),
+          ...(flags.direction !== undefined && { direction: flags.direction }),
+          resume: flags.resume ?? false,
           ...(flags.out !== undefined ? { out: flags.out } : { outParent: 'runs' }),
           ...(flags.target !== undefined && { target: flags.target }),
           ...(flags.hidden !== undefined && { hidden: flags.hidden }),

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { writeFileAtomic } from '../io/atomic.js';
 import { predict, predictionsCsv } from '../export/predict.js';
-import { parsePointSpec } from '../export/run.js';
+import { parsePointSpec, refuseInsideRun } from '../export/run.js';
 
 interface PredictFlags {
   input: string;
@@ -18,6 +18,7 @@ export function predictCommand(program: Command): void {
     .option('--point <i|selected>', 'index into path.json "points" (0-based, l1 ascending), or "selected" (RUN/selected.json)', 'selected')
     .option('--out <file.csv>', 'write the predictions here (default: stdout)')
     .action((run: string, flags: PredictFlags) => {
+      if (flags.out !== undefined) refuseInsideRun(flags.out, run);
       const p = predict(run, flags.input, { point: parsePointSpec(flags.point) });
       const csv = predictionsCsv(p);
       if (flags.out !== undefined) {

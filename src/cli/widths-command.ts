@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { configureThreads } from '../kernels/index.js';
-import { defaultRunDir, RunFolder, SETTINGS_FILE } from '../io/run-folder.js';
+import { defaultRunDir, RunFolder } from '../io/run-folder.js';
+import { SETTINGS_FILE, SETTINGS_FORMAT } from '../io/run.js';
 import { toCsv } from '../io/csv.js';
 import { checkTolerance } from '../neurons/analyse.js';
 import { netToTensors } from '../neurons/network.js';
@@ -72,7 +73,7 @@ export function widthsCommand(program: Command): void {
           if (e.type === 'start') {
             // the data loaded: only now is anything written
             folder = RunFolder.create(flags.out ?? defaultRunDir(new Date(), 'runs'), { resume: false });
-            folder.writeJson(SETTINGS_FILE, { format: 'regpath.settings/1', command: 'widths', options: o });
+            folder.writeJson(SETTINGS_FILE, { format: SETTINGS_FORMAT, command: 'widths', options: o });
             progress.line(`regpath widths: ${e.trainRows} training rows (${e.testRows} test), widths ${e.widths.join(', ')}, ${e.seeds} seeds × ${o.steps} steps, λ ${o.lambda} → ${folder.dir}`);
             progress.start(e.totalWork);
           } else if (e.type === 'step') {

@@ -7,7 +7,7 @@
  * starts. We keep each record's end byte offset (exact) and count line breaks up to it ourselves.
  */
 import { parse } from 'csv-parse/sync';
-import { fail } from '../errors.js';
+import { RegpathError, fail } from '../errors.js';
 
 export interface CsvRecord {
   fields: string[];
@@ -21,9 +21,23 @@ export interface CsvTable {
 }
 
 export function readCsvText(input: string | Buffer, file: string): CsvTable {
+  let header: string[] | null = null;
+  const records: CsvRecord[] = [];
+  forEachCsvRecord(input, file, (h) => (header = h), (rec) => records.push(rec));
+  return { header: header!, records };
+}
+
+/**
+ * The same, one record at a time: `onHeader` gets the header row, `onRecord` every later row,
+ * as parsing goes, so a caller that keeps numbers instead of the text of every cell needs far
+ * less memory than the file's cells as strings (about ten times the file's size).
+ */
+export function forEachCsvRecord(
+  input: string | Buffer, file: string, onHeader: (header: string[]) => void, onRecord: (rec: CsvRecord) => void,
+): void {
   const buf = typeof input === 'string' ? Buffer.from(input, 'utf8') : input;
   const lines = new LineCounter(buf);
-  const rows: CsvRecord[] = [];
+  let seenHeader = false;
   let lastEnd = 0;
   try {
     parse(buf, {
@@ -35,18 +49,21 @@ export function readCsvText(input: string | Buffer, file: string): CsvTable {
         const line = lines.recordStart(lastEnd);
         lastEnd = info.bytes;
         // Lines of only blanks (e.g. trailing "   ") are as empty as empty lines.
-        if (!(record.length === 1 && record[0]!.trim() === '')) rows.push({ fields: record, line });
-        return null; // collected above; nothing for csv-parse to keep
+        if (!(record.length === 1 && record[0]!.trim() === '')) {
+          if (seenHeader) onRecord({ fields: record, line });
+          else onHeader(record.map((h) => h.trim()));
+          seenHeader = true;
+        }
+        return null; // handed on above; nothing for csv-parse to keep
       },
     });
   } catch (e) {
+    if (e instanceof RegpathError) throw e; // the caller's own check of a record
     // The failing record starts after the last good one; csv-parse's own "at line N" is dropped.
     const message = (e as Error).message.replace(/ at line \d+/, '');
     return fail('BAD_FILE', `${file} line ${lines.recordStart(lastEnd)}: malformed CSV: ${message}`);
   }
-  if (rows.length === 0) fail('BAD_DATA', `${file}: file is empty (a header row and data rows are required)`);
-  const [head, ...records] = rows;
-  return { header: head!.fields.map((h) => h.trim()), records };
+  if (!seenHeader) fail('BAD_DATA', `${file}: file is empty (a header row and data rows are required)`);
 }
 
 /** The file line where field `col` of `rec` starts. */

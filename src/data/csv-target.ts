@@ -12,7 +12,7 @@
  * regression target of few integers passes task 'regression'.
  */
 import { fail } from '../errors.js';
-import { badNumber, parseCell, quoteCell, type Parsed } from './numbers.js';
+import { badNumber, isMissing, parseCell, quoteCell, type Parsed } from './numbers.js';
 import type { Task } from './types.js';
 
 export const MAX_INFERRED_CLASSES = 50;
@@ -29,7 +29,7 @@ export interface EncodedTarget {
 }
 
 export function encodeTarget(cells: TargetCell[], column: string, file: string, task: Task | 'auto'): EncodedTarget {
-  const where = (c: TargetCell): string => `${file} line ${c.line}, column "${column}"`;
+  const where = (c: TargetCell): string => `${file} line ${c.line}, column ${quoteCell(column)}`;
   const values: number[] = [];
   let firstText: TargetCell | null = null;
   let firstNonFinite: { cell: TargetCell; parsed: Parsed } | null = null;
@@ -41,6 +41,13 @@ export function encodeTarget(cells: TargetCell[], column: string, file: string, 
     else firstNonFinite ??= { cell: c, parsed: p };
   }
 
+  if (firstText && values.length > 0) {
+    // numbers with a few "NA"s among them: missing values, not a class called NA
+    const missing = cells.find((c) => isMissing(c.text));
+    if (missing && cells.every((c) => isMissing(c.text) || parseCell(c.text).kind !== 'text')) {
+      fail('BAD_DATA', `${where(missing)}: missing target value ${quoteCell(missing.text)}; regpath does not impute: drop or fill in the row`);
+    }
+  }
   if (firstText) {
     // A text column: labels, whatever their spelling (a 'NaN' among words is just a label).
     if (task === 'regression') {
@@ -53,10 +60,17 @@ export function encodeTarget(cells: TargetCell[], column: string, file: string, 
   }
 
   let chosen: Task = task === 'auto' ? 'regression' : task;
-  if (task === 'auto' && values.every(Number.isInteger) && new Set(values).size <= MAX_INFERRED_CLASSES) {
+  // safe integers only: 1e30 is an integer as a double, but no label set is spelt that way
+  if (task === 'auto' && values.every(Number.isSafeInteger) && new Set(values).size <= MAX_INFERRED_CLASSES) {
     chosen = 'classification';
   }
-  if (chosen === 'regression') return { task: 'regression', classNames: [], y: Float32Array.from(values) };
+  if (chosen === 'regression') {
+    const y = Float32Array.from(values);
+    if (y.every((v) => v === y[0])) {
+      fail('BAD_DATA', `${file}: target column ${quoteCell(column)} is constant (every value is ${y[0]}); there is nothing to fit`);
+    }
+    return { task: 'regression', classNames: [], y };
+  }
   // Numeric labels are named by their canonical spelling, so '1' and '1.0' are one class.
   return byLabel(values.map(String), column, file, (a, b) => Number(a) - Number(b));
 }
@@ -64,7 +78,7 @@ export function encodeTarget(cells: TargetCell[], column: string, file: string, 
 function byLabel(labels: string[], column: string, file: string, order: (a: string, b: string) => number): EncodedTarget {
   const classNames = [...new Set(labels)].sort(order);
   if (classNames.length < 2) {
-    fail('BAD_DATA', `${file}: target column "${column}" has only one value (${quoteCell(classNames[0] ?? '')}); classification needs at least 2 classes`);
+    fail('BAD_DATA', `${file}: target column ${quoteCell(column)} has only one value (${quoteCell(classNames[0] ?? '')}); classification needs at least 2 classes`);
   }
   const index = new Map(classNames.map((name, i) => [name, i]));
   return { task: 'classification', classNames, y: Float32Array.from(labels, (l) => index.get(l)!) };

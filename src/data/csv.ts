@@ -3,59 +3,71 @@
  * last column), every other column a numeric feature. Errors name the file, the line as an editor
  * shows it, and the column.
  */
-import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { fail } from '../errors.js';
-import { fieldLine, readCsvText } from './csv-read.js';
-import { encodeTarget } from './csv-target.js';
+import { MiB, readFileBounded } from '../io/limits.js';
+import { fieldLine, forEachCsvRecord } from './csv-read.js';
+import { encodeTarget, type TargetCell } from './csv-target.js';
 import { badNumber, parseCell, quoteCell } from './numbers.js';
 import type { Dataset, LoadOptions } from './types.js';
 
+/**
+ * Parsing holds the text and its cells in memory, about ten times the file's size, so larger
+ * files are refused with a message rather than exhausting memory part-way.
+ */
+export const MAX_CSV_BYTES = 256 * MiB;
+
 export function loadCsv(file: string, opts: LoadOptions = {}): Dataset {
-  let text: Buffer;
-  try {
-    text = readFileSync(file);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') fail('FILE_NOT_FOUND', `${file}: file not found`);
-    return fail('BAD_FILE', `${file}: cannot read (${code ?? 'error'})`);
-  }
-  return parseCsvDataset(text, file, opts);
+  return parseCsvDataset(readFileBounded(file, MAX_CSV_BYTES, 'CSV file'), file, opts);
 }
 
 /** The same from text already in memory; `file` names it in errors and becomes the dataset name. */
 export function parseCsvDataset(text: string | Buffer, file: string, opts: LoadOptions = {}): Dataset {
-  const { header, records } = readCsvText(text, file);
-  const width = header.length;
-  if (records.length === 0) fail('BAD_DATA', `${file}: has a header but no data rows`);
-  if (width < 2) {
-    fail('BAD_DATA', `${file}: only one column (${quoteCell(header[0] ?? '')}); need features and a target, separated by commas`);
-  }
-  const names = header.map((h, i) => (h === '' ? `column${i + 1}` : h));
-  const targetCol = findTarget(names, opts.target, file);
-  const featureCols = names.map((_, i) => i).filter((i) => i !== targetCol);
-
-  const rows = records.length;
-  const features = featureCols.length;
-  const x = new Float32Array(rows * features);
-  for (let r = 0; r < rows; r++) {
-    const rec = records[r]!;
+  let header: string[] = [];
+  let names: string[] = [];
+  let targetCol = -1;
+  let featureCols: number[] = [];
+  let x = new Float32Array(0);
+  let rows = 0;
+  const cells: TargetCell[] = [];
+  // features go straight into floats as records arrive; only the target cells are kept as text
+  forEachCsvRecord(text, file, (h) => (header = h), (rec) => {
+    const width = header.length;
+    if (rows === 0) {
+      if (width < 2) {
+        fail('BAD_DATA', `${file}: only one column (${quoteCell(header[0] ?? '')}); need features and a target, separated by commas`);
+      }
+      names = header.map((h, i) => (h === '' ? `column${i + 1}` : h));
+      checkUniqueNames(names, file);
+      targetCol = findTarget(names, opts.target, file);
+      featureCols = names.map((_, i) => i).filter((i) => i !== targetCol);
+      x = new Float32Array(64 * featureCols.length);
+    }
     if (rec.fields.length !== width) {
       fail('BAD_DATA', `${file} line ${rec.line}: expected ${width} fields (as in the header), got ${rec.fields.length}`);
+    }
+    const features = featureCols.length;
+    if ((rows + 1) * features > x.length) {
+      const grown = new Float32Array(2 * x.length);
+      grown.set(x);
+      x = grown;
     }
     for (let j = 0; j < features; j++) {
       const col = featureCols[j]!;
       const cell = rec.fields[col]!;
       const p = parseCell(cell);
       if (p.kind === 'number') {
-        x[r * features + j] = p.value;
+        x[rows * features + j] = p.value;
         continue;
       }
-      fail('BAD_DATA', `${file} line ${fieldLine(rec, col)}, column "${names[col]}": ${badNumber(cell, p)}`);
+      fail('BAD_DATA', `${file} line ${fieldLine(rec, col)}, column ${quoteCell(names[col]!)}: ${badNumber(cell, p)}`);
     }
-  }
+    cells.push({ text: rec.fields[targetCol]!, line: fieldLine(rec, targetCol) });
+    rows++;
+  });
+  if (rows === 0) fail('BAD_DATA', `${file}: has a header but no data rows`);
 
-  const cells = records.map((rec) => ({ text: rec.fields[targetCol]!, line: fieldLine(rec, targetCol) }));
+  const features = featureCols.length;
   const target = encodeTarget(cells, names[targetCol]!, file, opts.task ?? 'auto');
   return {
     name: basename(file),
@@ -66,7 +78,7 @@ export function parseCsvDataset(text: string | Buffer, file: string, opts: LoadO
     featureNames: featureCols.map((i) => names[i]!),
     classNames: target.classNames,
     targetName: names[targetCol]!,
-    x,
+    x: x.slice(0, rows * features),
     y: target.y,
   };
 }
@@ -75,7 +87,17 @@ function findTarget(names: string[], target: string | undefined, file: string): 
   if (target === undefined) return names.length - 1;
   const hits = names.flatMap((n, i) => (n === target.trim() ? [i] : []));
   if (hits.length === 1) return hits[0]!;
-  if (hits.length > 1) fail('BAD_DATA', `${file}: several columns are named "${target}" (columns ${hits.map((i) => i + 1).join(', ')})`);
-  const shown = names.length > 30 ? [...names.slice(0, 30), `… ${names.length - 30} more`] : names;
-  return fail('BAD_DATA', `${file}: no target column "${target}"; the columns are: ${shown.map((n) => `"${n}"`).join(', ')}`);
+  if (hits.length > 1) fail('BAD_DATA', `${file}: several columns are named ${quoteCell(target)} (columns ${hits.map((i) => i + 1).join(', ')})`);
+  const shown = names.length > 30 ? [...names.slice(0, 30).map(quoteCell), `… ${names.length - 30} more`] : names.map(quoteCell);
+  return fail('BAD_DATA', `${file}: no target column ${quoteCell(target)}; the columns are: ${shown.join(', ')}`);
+}
+
+/** Two columns of one name would make one name stand for two features (or a feature and the target). */
+function checkUniqueNames(names: string[], file: string): void {
+  const first = new Map<string, number>();
+  names.forEach((n, i) => {
+    const j = first.get(n);
+    if (j !== undefined) fail('BAD_DATA', `${file}: columns ${j + 1} and ${i + 1} are both named ${quoteCell(n)}; column names must be unique`);
+    first.set(n, i);
+  });
 }

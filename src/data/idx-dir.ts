@@ -78,6 +78,7 @@ export function loadIdxDir(dir: string, opts: IdxDirOptions = {}): Dataset {
     r += p.rows;
   }
   const classes = maxLabel + 1;
+  checkLabelsDense(y, classes, dir);
   let classNames = indexNames(classes);
   if (opts.classNames) {
     if (opts.classNames.length < classes) {
@@ -135,4 +136,19 @@ function classify(name: string): string | null {
   const part: Part | null = words.includes('train') ? 'train' : words.includes('t10k') || words.includes('test') ? 'test' : null;
   const kind: Kind | null = words.includes('images') ? 'images' : words.includes('labels') ? 'labels' : null;
   return part && kind ? `${part}-${kind}` : null;
+}
+
+/**
+ * IDX labels are class indices 0..K-1. A label with no examples below the largest one (say
+ * {0, 1, 250}) is a corrupt or foreign label file, not 251 classes with 248 empty.
+ */
+function checkLabelsDense(y: Float32Array, classes: number, dir: string): void {
+  const seen = new Uint8Array(classes);
+  for (let i = 0; i < y.length; i++) seen[y[i]!] = 1;
+  const missing: number[] = [];
+  seen.forEach((s, label) => { if (!s) missing.push(label); });
+  if (missing.length === 0) return;
+  const present = classes - missing.length;
+  const list = (xs: number[]): string => (xs.length > 8 ? `${xs.slice(0, 8).join(', ')}, … (${xs.length})` : xs.join(', '));
+  fail('BAD_DATA', `${dir}: labels must be class indices 0..K-1, but the largest label is ${classes - 1} and label${missing.length === 1 ? '' : 's'} ${list(missing)} never occur${missing.length === 1 ? 's' : ''} (${present} distinct labels in all)`);
 }

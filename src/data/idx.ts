@@ -3,9 +3,12 @@
  * uint32 size per dimension, then the data), plain or gzipped. Only unsigned-byte data (type
  * 0x08) is accepted: that is what MNIST-style image and label files hold.
  */
-import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { fail } from '../errors.js';
+import { MiB, formatBytes, readFileBounded } from '../io/limits.js';
+
+/** Larger than any IDX set in use (MNIST's train images: 47 MiB; 1 GiB is 1.3 M such images). */
+export const MAX_IDX_BYTES = 1024 * MiB;
 
 export interface IdxArray {
   dims: number[];
@@ -16,17 +19,15 @@ const UBYTE = 0x08;
 
 /** Reads `file` (gunzipping it when it starts with the gzip magic) and parses it. */
 export function readIdxFile(file: string): IdxArray {
-  let raw: Uint8Array;
-  try {
-    raw = readFileSync(file);
-  } catch (e) {
-    return fail('FILE_NOT_FOUND', `${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
-  }
+  let raw: Uint8Array = readFileBounded(file, MAX_IDX_BYTES, 'IDX file');
   // Sniff rather than trust the extension: people gunzip files and keep the name, or vice versa.
   if (raw.length >= 2 && raw[0] === 0x1f && raw[1] === 0x8b) {
     try {
-      raw = gunzipSync(raw);
+      raw = gunzipSync(raw, { maxOutputLength: MAX_IDX_BYTES });
     } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+        return fail('BAD_FILE', `${file}: unpacks to more than the ${formatBytes(MAX_IDX_BYTES)} regpath reads as an IDX file`);
+      }
       return fail('BAD_FILE', `${file}: corrupt gzip data (${(e as Error).message})`);
     }
   }

@@ -24,14 +24,24 @@ export function parseCell(cell: string): Parsed {
   return { kind: 'text' };
 }
 
+/** Spellings of "no value" that spreadsheets, R and pandas write. */
+const MISSING = /^(?:|na|n\/a|nan|null|none|missing|\?|-|\.)$/i;
+
+export function isMissing(cell: string): boolean {
+  return MISSING.test(cell.trim());
+}
+
 /** The error text for a cell that is not a usable number. */
 export function badNumber(cell: string, p: Parsed): string {
+  if (isMissing(cell) && !/^nan$/i.test(cell.trim())) {
+    return `missing value ${quoteCell(cell)}; regpath does not impute: drop or fill in the row`;
+  }
   if (p.kind !== 'nonfinite') return `expected a number, got ${quoteCell(cell)}`;
   const why = p.overflow ? ', which overflows a 32-bit float (max about 3.4e38)' : '';
   return `expected a finite number, got ${quoteCell(cell)}${why}`;
 }
 
-/** A cell as quoted in an error message: JSON-escaped (newlines visible), long ones cut. */
+/** A cell or column name as quoted in an error message: JSON-escaped (newlines visible), long ones cut. */
 export function quoteCell(cell: string): string {
   return JSON.stringify(cell.length > 40 ? `${cell.slice(0, 40)}…` : cell);
 }

@@ -12,7 +12,7 @@ import { fail } from '../errors.js';
 import { kernels as defaultKernels, type Kernels } from '../kernels/index.js';
 import { RunFolder, SETTINGS_FILE, defaultRunDir } from '../io/run-folder.js';
 import { toCsv } from '../io/csv.js';
-import { SETTINGS_FORMAT } from '../path/compute-path.js';
+import { SETTINGS_FORMAT, readSettings } from '../io/run.js';
 import type { DatasetInfo } from '../path/prepare.js';
 import { countCategories, histograms, type LayerCategories } from './categories.js';
 import { Evaluator } from './evaluate.js';
@@ -58,6 +58,15 @@ export interface EnsembleRunResult extends EnsembleSummary {
 }
 
 export function runEnsemble(options: RunEnsembleOptions): EnsembleRunResult {
+  const held: { folder: RunFolder | null } = { folder: null };
+  try {
+    return runEnsembleHeld(options, held);
+  } finally {
+    held.folder?.release();
+  }
+}
+
+function runEnsembleHeld(options: RunEnsembleOptions, held: { folder: RunFolder | null }): EnsembleRunResult {
   const k = options.kernels ?? defaultKernels();
   let folder: RunFolder | null = null;
   let resolved: ResolvedEnsembleOptions;
@@ -65,8 +74,8 @@ export function runEnsemble(options: RunEnsembleOptions): EnsembleRunResult {
   if (options.perturbFractions) checkFractions(options.perturbFractions);
   if (options.resume) {
     if (!options.out) fail('BAD_OPTION', 'resume needs the run folder (--out) of the run to finish');
-    folder = RunFolder.create(options.out, { resume: true });
-    const s = folder.readJson(SETTINGS_FILE, SETTINGS_FORMAT) as { command?: string; options: ResolvedEnsembleOptions; explicitTestFraction: boolean };
+    folder = held.folder = RunFolder.create(options.out, { resume: true });
+    const s = readSettings(options.out);
     if (s.command !== 'ensemble') fail('BAD_RUN', `cannot resume ${options.out} as an ensemble: it is a '${s.command}' run`);
     const saved = Object.fromEntries(Object.entries(s.options).filter(([, v]) => v !== null));
     resolved = checkEnsembleOptions(saved as EnsembleOptions);
@@ -76,7 +85,7 @@ export function runEnsemble(options: RunEnsembleOptions): EnsembleRunResult {
   }
   const data = prepareEnsembleData(resolved, explicitTestFraction);
   if (!folder && (options.out || options.outParent)) {
-    folder = RunFolder.create(options.out ?? defaultRunDir(new Date(), options.outParent), { resume: false });
+    folder = held.folder = RunFolder.create(options.out ?? defaultRunDir(new Date(), options.outParent), { resume: false });
     folder.writeJson(SETTINGS_FILE, { format: SETTINGS_FORMAT, command: 'ensemble', options: resolved, explicitTestFraction });
     if (data.standardizer) {
       folder.writeTensors('preprocess.safetensors', {

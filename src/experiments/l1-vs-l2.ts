@@ -16,16 +16,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fail } from '../errors.js';
 import type { Kernels } from '../kernels/kernels.js';
-import { checkFormat } from '../io/format.js';
-import { readJsonFile } from '../io/json.js';
-import { readSafetensors } from '../io/safetensors.js';
+import { openPathRun, readPointWeights } from '../io/run.js';
 import type { Architecture } from '../nn/mlp.js';
 import { Problem, toDevice } from '../nn/problem.js';
 import { tensorsToParameters } from '../nn/serialize.js';
 import { computePath, type ComputePathOptions, type PathResult } from '../path/compute-path.js';
 import { checkPathOptions } from '../path/options.js';
 import { prepareData } from '../path/prepare.js';
-import { PATH_FORMAT, type PathSummary } from '../path/result.js';
+import type { PathSummary } from '../path/result.js';
 import { ParameterLayout } from '../nn/layout.js';
 
 export const DEFAULT_TARGETS = [0.5, 0.2, 0.1, 0.05, 0.02, 0.01];
@@ -184,8 +182,8 @@ export function liveNeurons(layout: ParameterLayout, theta: Float32Array): numbe
 function readL1Run(dir: string, arch: Architecture, dataName: string, trainRows: number): { front: PathSummary['points']; params: Float32Array[]; method: string } {
   const file = path.join(dir, 'path.json');
   if (!fs.existsSync(path.join(dir, 'settings.json')) || !fs.existsSync(file)) fail('BAD_RUN', `--l1 ${dir} is not a regpath path run (no settings.json or path.json)`);
-  const s = readJsonFile(file) as PathSummary;
-  checkFormat(s, PATH_FORMAT, file);
+  const opened = openPathRun(dir);
+  const s = opened.summary as unknown as PathSummary;
   if ((s.objective?.penalty ?? 'l1') !== 'l1') fail('BAD_RUN', `--l1 ${dir} is an ${s.objective.penalty} path, not an l1 path`);
   if (s.model.layers.join(',') !== arch.layers.join(',') || s.model.activation !== 'relu') {
     fail('BAD_RUN', `--l1 ${dir} has layers ${s.model.layers.join('-')} (${s.model.activation}), expected ${arch.layers.join('-')} (relu): pass the same --hidden`);
@@ -193,11 +191,10 @@ function readL1Run(dir: string, arch: Architecture, dataName: string, trainRows:
   if (s.dataset.name !== dataName || s.dataset.train !== trainRows) fail('BAD_RUN', `--l1 ${dir} was run on ${s.dataset.name} (${s.dataset.train} training rows), not ${dataName} (${trainRows})`);
   if (s.points.length === 0) fail('BAD_RUN', `--l1 ${dir} has no network (its front has no points yet)`);
   const layout = new ParameterLayout(arch.layers);
-  const params = s.points.map((p) => {
-    const wf = path.join(dir, p.weights);
-    if (!fs.existsSync(wf)) fail('BAD_RUN', `--l1 ${dir}: ${p.weights} is missing`);
+  const params = s.points.map((_, i) => {
+    const { file: wf, content } = readPointWeights(opened, i);
     const t = new Float32Array(layout.size);
-    tensorsToParameters(layout, readSafetensors(wf).tensors, t, wf);
+    tensorsToParameters(layout, content.tensors, t, wf);
     return t;
   });
   return { front: s.points, params, method: s.method };

@@ -5,12 +5,13 @@
  * standardised as in training and the network runs with CSR kernels (src/nn/sparse.ts), so the
  * cost follows the non-zeros of the sparse network.
  */
-import * as fs from 'node:fs';
+import { readFileBounded } from '../io/limits.js';
+import { MAX_CSV_BYTES } from '../data/csv.js';
+import { quoteCell } from '../data/numbers.js';
 import { fieldLine, readCsvText } from '../data/csv-read.js';
 import { badNumber, parseCell } from '../data/numbers.js';
 import { fail } from '../errors.js';
 import { toCsv, type CsvCell } from '../io/csv.js';
-import { fsFail } from '../io/fs-error.js';
 import { SparseMlp, softmaxRows } from '../nn/sparse.js';
 import { Mlp } from '../nn/mlp.js';
 import { createJsKernels } from '../kernels/index.js';
@@ -38,17 +39,12 @@ export function predict(runDir: string, inputFile: string, o: PredictOptions = {
   const model = loadRunModel(run, position);
   const names = runNames(run);
 
-  let bytes: Buffer;
-  try {
-    bytes = fs.readFileSync(inputFile);
-  } catch (err) {
-    fsFail(err, 'read', inputFile);
-  }
+  const bytes = readFileBounded(inputFile, MAX_CSV_BYTES, 'CSV file');
   const { header: rawHeader, records } = readCsvText(bytes, inputFile);
   const header = rawHeader.map((h, i) => (h === '' ? `column${i + 1}` : h));
   const seen = new Set<string>();
   for (const h of header) {
-    if (seen.has(h)) fail('BAD_DATA', `${inputFile}: column "${h}" appears twice in the header`);
+    if (seen.has(h)) fail('BAD_DATA', `${inputFile}: column ${quoteCell(h)} appears twice in the header`);
     seen.add(h);
   }
   const features = names.featureNames;

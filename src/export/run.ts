@@ -8,22 +8,23 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadDataset } from '../data/load.js';
 import { readCsvText } from '../data/csv-read.js';
+import { MAX_CSV_BYTES } from '../data/csv.js';
+import { readFileBounded } from '../io/limits.js';
 import type { Standardizer } from '../data/types.js';
 import { RegpathError, fail } from '../errors.js';
 import { checkFormat } from '../io/format.js';
 import { readJsonFile } from '../io/json.js';
-import { readSafetensors } from '../io/safetensors.js';
+import { PATH_FILE, openPathRun, readPointWeights, readPreprocess, type OpenedRun } from '../io/run.js';
 import type { ActName } from '../kernels/kernels.js';
 import type { DenseLayer } from '../nn/sparse.js';
 import { architectureFromInfo } from '../path/model.js';
 import { Mlp, type Architecture } from '../nn/mlp.js';
 import { tensorsToParameters } from '../nn/serialize.js';
 import { createJsKernels } from '../kernels/index.js';
-import { PATH_FORMAT, type PathPoint, type PathSummary } from '../path/result.js';
+import type { PathPoint, PathSummary } from '../path/result.js';
 
 export const SELECTION_FILE = 'selected.json';
 export const SELECTION_FORMAT = 'regpath.selection/1';
-const SETTINGS_FORMAT = 'regpath.settings/1';
 const ACTIVATIONS: readonly ActName[] = ['identity', 'relu', 'tanh', 'sigmoid'];
 
 /** `<i>` (index into path.json `points`, 0-based, l1 ascending) or 'selected' (RUN/selected.json). */
@@ -39,33 +40,21 @@ export function parsePointSpec(text: string): PointSpec {
 export interface RunInfo {
   dir: string;
   summary: PathSummary;
-  settings: { options: { data: string; target: string | null; task: string } } & Record<string, unknown>;
+  settings: { options: { data: string; target: string | null; task: string } & Record<string, unknown> } & Record<string, unknown>;
 }
 
-/** Opens RUN: it must be a folder holding regpath's settings.json and a path.json of this format. */
+/** Opens RUN: a folder holding regpath's settings.json and a path.json, both checked. */
 export function openRun(dir: string): RunInfo {
-  let stat: fs.Stats;
-  try {
-    stat = fs.statSync(dir);
-  } catch {
-    return fail('FILE_NOT_FOUND', `${dir}: no such run folder`);
+  const { settings, summary } = openPathRun(dir);
+  if (!ACTIVATIONS.includes(summary.model.activation as ActName)) {
+    fail('BAD_FILE', `${path.join(dir, PATH_FILE)}: field "model.activation" should be one of ${ACTIVATIONS.join(', ')}, got ${JSON.stringify(summary.model.activation)}`);
   }
-  if (!stat.isDirectory()) fail('BAD_RUN', `${dir} is not a run folder (it is a file)`);
-  const settingsFile = path.join(dir, 'settings.json');
-  const pathFile = path.join(dir, 'path.json');
-  if (!fs.existsSync(settingsFile) || !fs.existsSync(pathFile)) {
-    fail('BAD_RUN', `${dir} is not a regpath run (it has no ${fs.existsSync(settingsFile) ? 'path.json' : 'settings.json'})`);
-  }
-  const settings = readJsonFile(settingsFile);
-  checkFormat(settings, SETTINGS_FORMAT, settingsFile);
-  const summary = readJsonFile(pathFile);
-  checkFormat(summary, PATH_FORMAT, pathFile);
-  const s = summary as PathSummary;
-  if (!Array.isArray(s.points) || !s.model || !Array.isArray(s.model.layers) || !s.dataset) {
-    fail('BAD_FILE', `${pathFile} is incomplete (no points, model or dataset)`);
-  }
-  if (!ACTIVATIONS.includes(s.model.activation as ActName)) fail('BAD_FILE', `${pathFile}: unknown activation "${s.model.activation}"`);
-  return { dir, summary: s, settings: settings as RunInfo['settings'] };
+  const o = settings.options;
+  const text = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+  return {
+    dir, summary: summary as unknown as PathSummary,
+    settings: { ...settings, options: { ...o, data: text(o.data) ?? summary.dataset.name as string, target: text(o.target), task: text(o.task) ?? 'auto' } },
+  };
 }
 
 /** Resolves a point spec to an index into `points`, reading selected.json when asked to. */
@@ -111,9 +100,7 @@ export function loadRunModel(run: RunInfo, position: number): RunModel {
   const { summary, dir } = run;
   const point = summary.points[position]!;
   const widths = summary.model.layers;
-  const file = path.join(dir, point.weights);
-  if (!fs.existsSync(file)) fail('BAD_RUN', `${dir}: the weights of front point ${position} (${point.weights}) are missing`);
-  const { tensors } = readSafetensors(file);
+  const { file, content: { tensors } } = readPointWeights(run as unknown as OpenedRun, position);
   const layers: DenseLayer[] = [];
   let network: RunModel['network'] = null;
   if (summary.model.arch !== undefined) {
@@ -137,18 +124,7 @@ export function loadRunModel(run: RunInfo, position: number): RunModel {
     };
     layers.push({ fanIn, fanOut, kernel: get(`layer${l}.kernel`, [fanIn, fanOut]), bias: get(`layer${l}.bias`, [fanOut]) });
   }
-  let standardizer: Standardizer | null = null;
-  const pre = path.join(dir, 'preprocess.safetensors');
-  if (fs.existsSync(pre)) {
-    const { tensors: t } = readSafetensors(pre);
-    const d = widths[0]!;
-    const vec = (name: string): Float32Array => {
-      const x = t[name];
-      if (!x || x.dtype !== 'F32' || x.shape.join(',') !== String(d)) fail('BAD_RUN', `${pre}: tensor ${name} must be F32 [${d}]`);
-      return x.data as Float32Array;
-    };
-    standardizer = { mean: vec('mean'), std: vec('std') };
-  }
+  const standardizer: Standardizer | null = readPreprocess(dir, widths[0]!);
   return { run, position, point, task: summary.dataset.task, layers, network, activation: summary.model.activation as ActName, standardizer };
 }
 
@@ -189,7 +165,7 @@ export function runNames(run: RunInfo): RunNames {
   }
   let targetNames: string[];
   if (/\.csv$/i.test(o.data)) {
-    const header = readCsvText(fs.readFileSync(o.data), o.data).header.map((h, i) => (h === '' ? `column${i + 1}` : h));
+    const header = readCsvText(readFileBounded(o.data, MAX_CSV_BYTES, 'CSV file'), o.data).header.map((h, i) => (h === '' ? `column${i + 1}` : h));
     const features = new Set(data.featureNames);
     targetNames = header.filter((h) => !features.has(h));
   } else {
@@ -197,4 +173,23 @@ export function runNames(run: RunInfo): RunNames {
     targetNames = o.data.trim().toLowerCase() === 'iris' ? ['species', 'class', 'label'] : ['label', 'class'];
   }
   return { featureNames: data.featureNames, classNames: data.classNames, targetNames };
+}
+
+/** Output files of export and predict never go inside a run folder, where they could replace its files. */
+export function refuseInsideRun(out: string, runDir: string): void {
+  const rel = path.relative(realOrResolved(runDir), realOrResolved(out));
+  if (rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel))) {
+    fail('BAD_OPTION', `--out ${out} is inside the run folder ${runDir}; write the output elsewhere`);
+  }
+}
+
+/** The real path of `p`, or of its nearest existing parent joined with the rest. */
+function realOrResolved(p: string): string {
+  const abs = path.resolve(p);
+  try {
+    return fs.realpathSync(abs);
+  } catch {
+    const parent = path.dirname(abs);
+    return parent === abs ? abs : path.join(realOrResolved(parent), path.basename(abs));
+  }
 }

@@ -16,6 +16,17 @@ export function tempPathFor(file: string): string {
   return path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
 }
 
+/**
+ * Called before every atomic rename with the final file name. Tests of crash safety install
+ * one (through the CLI's environment, read once in main) that kills the process at the n-th
+ * rename; otherwise it is unset.
+ */
+let beforeRename: ((file: string) => void) | null = null;
+
+export function setRenameHook(hook: ((file: string) => void) | null): void {
+  beforeRename = hook;
+}
+
 export const TEMP_FILE_PATTERN = /^\..+\.\d+\.[0-9a-f]{12}\.tmp$/;
 
 export function writeFileAtomic(file: string, data: string | Uint8Array): void {
@@ -29,6 +40,7 @@ export function writeFileAtomic(file: string, data: string | Uint8Array): void {
     fs.fsyncSync(fd);
     fs.closeSync(fd);
     fd = undefined;
+    beforeRename?.(file);
     fs.renameSync(tmp, file);
   } catch (err) {
     if (fd !== undefined) {

@@ -3,7 +3,14 @@ export { toCsv, type CsvCell } from './csv.js';
 export { checkFormat } from './format.js';
 export { readJsonFile, stringifyFinite } from './json.js';
 export { appendJsonLine, readJsonLines } from './jsonl.js';
-export { RunFolder, defaultRunDir, SETTINGS_FILE, type CreateOptions } from './run-folder.js';
+export { RunFolder, defaultRunDir, type CreateOptions } from './run-folder.js';
+export {
+  SETTINGS_FILE, SETTINGS_FORMAT, PATH_FILE, PATH_FORMAT, PREPROCESS_FILE, LOG_FILE,
+  openPathRun, readSettings, readSummary, readPointWeights, readPreprocess, insideRun, checkFinite, refuseChangedOptions,
+  type RunSettings, type RunSummary, type RunPoint, type OpenedRun,
+} from './run.js';
+export { fingerprintData, dataChange, type DataFingerprint } from './fingerprint.js';
+export { lockFolder, LOCK_FILE } from './lock.js';
 export {
   decodeSafetensors,
   encodeSafetensors,

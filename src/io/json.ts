@@ -4,7 +4,7 @@
  */
 import * as fs from 'node:fs';
 import { fail } from '../errors.js';
-import { fsFail, isErrno } from './fs-error.js';
+import { MiB, readFileBounded } from './limits.js';
 
 /** JSON.stringify that throws (naming the offending path, e.g. `points[3].loss`) on NaN/±Infinity. */
 export function stringifyFinite(value: unknown, indent: number | undefined, file: string): string {
@@ -29,15 +29,13 @@ function childPath(parent: string, holder: object, key: string): string {
   return `${parent}[${JSON.stringify(key)}]`;
 }
 
+/** A run's path.json with 10,000 points is about 5 MB. */
+const MAX_JSON_BYTES = 256 * MiB;
+
 /** Reads and parses a JSON file; a missing file is FILE_NOT_FOUND, bad JSON is BAD_FILE. */
 export function readJsonFile(file: string): unknown {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    if (isErrno(err, 'ENOENT')) fail('FILE_NOT_FOUND', `${file} is missing`);
-    fsFail(err, 'read', file);
-  }
+  if (!fs.existsSync(file)) fail('FILE_NOT_FOUND', `${file} is missing`);
+  const text = readFileBounded(file, MAX_JSON_BYTES, 'JSON file').toString('utf8');
   try {
     return JSON.parse(text);
   } catch (err) {

@@ -10,12 +10,13 @@ import { fsFail, isErrno } from './fs-error.js';
 import { checkFormat } from './format.js';
 import { readJsonFile } from './json.js';
 import { appendJsonLine, readJsonLines } from './jsonl.js';
+import { lockFolder } from './lock.js';
+import { SETTINGS_FILE, isUnstartedRun } from './run.js';
 import { readSafetensors, writeSafetensors, type SafetensorsContent, type Tensors } from './safetensors.js';
 
 export { checkFormat };
 
-/** The file whose presence marks a folder as a regpath run. */
-export const SETTINGS_FILE = 'settings.json';
+export { SETTINGS_FILE };
 
 export interface CreateOptions {
   resume: boolean;
@@ -26,12 +27,15 @@ export class RunFolder {
     readonly dir: string,
     /** True when an existing run was opened with resume. */
     readonly resumed: boolean,
+    /** Releases the folder's lock (also released when the process exits). */
+    readonly release: () => void,
   ) {}
 
   /**
-   * Opens `dir` for a run. New run (resume false): dir must be absent or empty; it is created
-   * with its parents. Resume: dir must hold a regpath run (a settings.json); temp files left by a
-   * killed atomic write are removed.
+   * Opens `dir` for a run and locks it (one writing process per folder). New run (resume
+   * false): dir must be absent, empty, or hold only leftovers of a run stopped before it wrote
+   * its settings; it is created with its parents. Resume: dir must hold a regpath run (a
+   * settings.json); temp files left by a killed atomic write are removed.
    */
   static create(dir: string, { resume }: CreateOptions): RunFolder {
     let stat: fs.Stats | undefined;
@@ -43,21 +47,24 @@ export class RunFolder {
     if (!stat) {
       if (resume) fail('BAD_RUN', `cannot resume ${dir}: it does not exist`);
       mkdirp(dir);
-      return new RunFolder(dir, false);
+      return new RunFolder(dir, false, lockFolder(dir));
     }
     if (!stat.isDirectory()) fail('BAD_RUN', `${dir} exists and is not a folder; choose another --out`);
     if (!resume) {
-      if (listDir(dir).length > 0) {
+      if (!isUnstartedRun(dir)) {
         fail('BAD_RUN', `${dir} already exists and is not empty; pass --resume to finish that run or choose another --out`);
       }
-      return new RunFolder(dir, false);
+      const release = lockFolder(dir);
+      removeStaleTemps(dir);
+      return new RunFolder(dir, false, release);
     }
     const settings = path.join(dir, SETTINGS_FILE);
     if (!fs.existsSync(settings) || !fs.statSync(settings).isFile()) {
       fail('BAD_RUN', `cannot resume ${dir}: it is not a regpath run (it has no ${SETTINGS_FILE})`);
     }
+    const release = lockFolder(dir);
     removeStaleTemps(dir);
-    return new RunFolder(dir, true);
+    return new RunFolder(dir, true, release);
   }
 
   /** Path of `name` inside the folder; names escaping the folder are a bug. */

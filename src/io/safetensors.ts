@@ -7,10 +7,9 @@
  * checked before it is used, and the buffer must be covered exactly (no overlaps, holes or
  * trailing bytes — the same rules as the reference implementation).
  */
-import * as fs from 'node:fs';
 import { fail } from '../errors.js';
 import { writeFileAtomic } from './atomic.js';
-import { fsFail } from './fs-error.js';
+import { MiB, readFileBounded } from './limits.js';
 
 export type Dtype = 'F32' | 'F64' | 'I32' | 'U8';
 
@@ -192,14 +191,11 @@ export function decodeSafetensors(bytes: Uint8Array, file = 'buffer'): Safetenso
   return { tensors, metadata };
 }
 
+/** Far above any network regpath trains (it caps networks at 1e8 parameters, 400 MB as F32). */
+export const MAX_SAFETENSORS_BYTES = 2048 * MiB;
+
 export function readSafetensors(file: string): SafetensorsContent {
-  let bytes: Uint8Array;
-  try {
-    bytes = fs.readFileSync(file);
-  } catch (err) {
-    fsFail(err, 'read', file);
-  }
-  return decodeSafetensors(bytes, file);
+  return decodeSafetensors(readFileBounded(file, MAX_SAFETENSORS_BYTES, 'safetensors file'), file);
 }
 
 function parseMetadata(raw: unknown, bad: (why: string) => never): Record<string, string> {

@@ -10,13 +10,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Dataset } from '../data/index.js';
 import { fail } from '../errors.js';
-import { checkFormat } from '../io/format.js';
-import { readJsonFile } from '../io/json.js';
-import { readSafetensors } from '../io/safetensors.js';
+import { Fields } from '../io/fields.js';
+import { PATH_FILE, SETTINGS_FILE, checkFinite, openPathRun, readPointWeights, readSettings } from '../io/run.js';
+import { readSafetensors, type Tensors } from '../io/safetensors.js';
 import type { ActName } from '../kernels/kernels.js';
-import { checkPathOptions, type PathOptions, type ResolvedPathOptions } from '../path/options.js';
+import { checkPathOptions, type PathOptions } from '../path/options.js';
 import { prepareData } from '../path/prepare.js';
-import { PATH_FORMAT, type PathSummary } from '../path/result.js';
 import { loadExperimentData, type ExperimentDataOptions } from '../experiments/data.js';
 import type { WidthsOptions } from '../experiments/widths.js';
 import { tensorsToNet, type Net } from './network.js';
@@ -36,53 +35,53 @@ export interface NeuronSource {
 export const widthsNetworkFile = (w: number): string => `networks/width-${w}.safetensors`;
 
 export function loadFromRun(dir: string, sel: { point?: number; width?: number }): NeuronSource {
-  let stat: fs.Stats;
-  try {
-    stat = fs.statSync(dir);
-  } catch {
-    return fail('FILE_NOT_FOUND', `${dir}: no such run folder`);
-  }
-  if (!stat.isDirectory()) fail('BAD_RUN', `${dir} is not a run folder (it is a file); pass a weights file with --network`);
-  const settingsFile = path.join(dir, 'settings.json');
-  if (!fs.existsSync(settingsFile)) fail('BAD_RUN', `${dir} is not a regpath run (it has no settings.json)`);
-  const settings = readJsonFile(settingsFile) as { command?: string; options?: unknown; explicitTestFraction?: boolean };
-  checkFormat(settings, 'regpath.settings/1', settingsFile);
+  const settings = readSettings(dir);
   if (settings.command === 'widths') {
     if (sel.point !== undefined) fail('BAD_OPTION', `--point: ${dir} is a widths run; choose its network with --width`);
-    const o = settings.options as WidthsOptions;
+    const f = new Fields(path.join(dir, SETTINGS_FILE));
+    const o = settings.options as unknown as WidthsOptions;
+    f.array(o.widths, 'options.widths').forEach((w, i) => f.int(w, `options.widths[${i}]`, 1));
     const have = o.widths.filter((w) => fs.existsSync(path.join(dir, widthsNetworkFile(w))));
     if (have.length === 0) fail('BAD_RUN', `${dir} has no network yet (no ${widthsNetworkFile(o.widths[o.widths.length - 1]!)}; the widths run did not finish a width)`);
     const w = sel.width ?? Math.max(...have);
     if (!have.includes(w)) fail('BAD_OPTION', `--width ${w}: ${dir} has networks for widths ${have.join(', ')}`);
     const file = path.join(dir, widthsNetworkFile(w));
-    const net = tensorsToNet(readSafetensors(file).tensors, 'relu', file);
+    const net = tensorsToNet(readChecked(file), 'relu', file);
     const data = loadExperimentData(o);
     return { net, train: data.train, test: data.test, lambda: o.lambda, label: `${dir}, width ${w}`, source: { run: dir, width: w } };
   }
   if (sel.width !== undefined) fail('BAD_OPTION', `--width: ${dir} is not a widths run`);
-  const pathFile = path.join(dir, 'path.json');
-  if (!fs.existsSync(pathFile)) fail('BAD_RUN', `${dir} has no network (no path.json: the run has not computed a point yet)`);
-  const summary = readJsonFile(pathFile) as PathSummary;
-  checkFormat(summary, PATH_FORMAT, pathFile);
-  const n = summary.points?.length ?? 0;
+  if (settings.command !== 'path') fail('BAD_RUN', `${dir} is a ${settings.command} run; neurons reads path and widths runs`);
+  if (!fs.existsSync(path.join(dir, PATH_FILE))) fail('BAD_RUN', `${dir} has no network (no path.json: the run has not computed a point yet)`);
+  const run = openPathRun(dir);
+  const summary = run.summary;
+  const n = summary.points.length;
   if (n === 0) fail('BAD_RUN', `${dir} has no network (its front has no points yet)`);
   const i = sel.point ?? n - 1;
   if (!Number.isSafeInteger(i) || i < 0 || i >= n) fail('BAD_OPTION', `--point ${i} is out of range: the front of ${dir} has ${n} point${n === 1 ? '' : 's'}, 0..${n - 1}`);
   const point = summary.points[i]!;
-  const file = path.join(dir, point.weights);
-  if (!fs.existsSync(file)) fail('BAD_RUN', `${dir} has no network for point ${i}: ${point.weights} is missing`);
+  const { file, content } = readPointWeights(run, i);
   refuseImageLayers(summary.model, dir, 'neurons');
-  const net = tensorsToNet(readSafetensors(file).tensors, summary.model.activation as ActName, file);
+  const net = tensorsToNet(content.tensors, summary.model.activation as ActName, file);
   if (net.layers.join(',') !== summary.model.layers.join(',')) fail('BAD_RUN', `${file}: layers ${net.layers.join('-')} differ from path.json's ${summary.model.layers.join('-')}`);
-  const saved = Object.fromEntries(Object.entries((settings.options ?? {}) as ResolvedPathOptions).filter(([, v]) => v !== null));
-  const data = prepareData(checkPathOptions(saved as PathOptions), settings.explicitTestFraction ?? false);
-  const lambda = summary.objective?.penalty === 'l2' ? point.lambda : null;
+  const saved = Object.fromEntries(Object.entries(settings.options).filter(([, v]) => v !== null));
+  const data = prepareData(checkPathOptions(saved as PathOptions), settings.explicitTestFraction);
+  const objective = summary.objective as { penalty?: unknown } | undefined;
+  const lambda = objective?.penalty === 'l2' ? point.lambda : null;
   return { net, train: data.train, test: data.test, lambda, label: `${dir}, point ${i}`, source: { run: dir, point: i } };
+}
+
+/** The tensors of a weights file, refused when they hold NaN or infinite values. */
+function readChecked(file: string): Tensors {
+  const { tensors } = readSafetensors(file);
+  checkFinite(tensors, file);
+  return tensors;
 }
 
 export function loadFromFile(file: string, data: ExperimentDataOptions): NeuronSource {
   if (!fs.existsSync(file)) fail('FILE_NOT_FOUND', `--network ${file}: no such file`);
   const content = readSafetensors(file);
+  checkFinite(content.tensors, file);
   const activation = (content.metadata['activation'] ?? 'relu') as ActName;
   const net = tensorsToNet(content.tensors, activation, file);
   const d = loadExperimentData(data);

@@ -3,15 +3,14 @@ import * as path from 'node:path';
 import { fail } from '../errors.js';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
 import { toCsv } from '../io/csv.js';
-import { readJsonFile } from '../io/json.js';
-import { checkFormat } from '../io/format.js';
+import { readSettings, readSummary } from '../io/run.js';
 import type { Kernels } from '../kernels/kernels.js';
 import { hypervolume, largestGap } from '../metrics/front.js';
-import { computePath, SETTINGS_FORMAT, type PathEvent } from './compute-path.js';
+import { computePath, type PathEvent } from './compute-path.js';
 import { getMethod } from './methods.js';
 import { checkPathOptions, type PathOptions, type ResolvedPathOptions } from './options.js';
 import { prepareData } from './prepare.js';
-import { PATH_FORMAT, type PathSummary } from './result.js';
+import type { PathSummary } from './result.js';
 
 export const COMPARE_FORMAT = 'regpath.compare/1';
 
@@ -179,14 +178,11 @@ function readRun(dir: string): { identity: Identity; summary: PathSummary } {
   if (!fs.existsSync(settingsFile) || !fs.existsSync(pathFile)) {
     fail('BAD_RUN', `compare: ${dir} is not a regpath run folder (it needs settings.json and path.json)`);
   }
-  const settings = readJsonFile(settingsFile) as { options?: ResolvedPathOptions };
-  checkFormat(settings, SETTINGS_FORMAT, settingsFile);
-  const summary = readJsonFile(pathFile) as PathSummary;
-  checkFormat(summary, PATH_FORMAT, pathFile);
+  const settings = readSettings(dir);
+  const summary = readSummary(dir) as unknown as PathSummary;
   if (summary.status !== 'complete') {
     fail('BAD_RUN', `compare: ${dir} is not finished (status ${summary.status}); finish it with regpath path --out ${dir} --resume`);
   }
-  if (!settings.options) fail('BAD_RUN', `compare: ${settingsFile} has no options`);
   // the saved options are resolved; null marks a data-dependent default, as for --resume
   const saved = Object.fromEntries(Object.entries(settings.options).filter(([, v]) => v !== null));
   return { identity: pick(checkPathOptions(saved as PathOptions)), summary };

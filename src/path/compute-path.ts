@@ -1,6 +1,9 @@
 import { fail } from '../errors.js';
 import { kernels as defaultKernels, type Kernels } from '../kernels/index.js';
-import { RunFolder, SETTINGS_FILE, defaultRunDir } from '../io/run-folder.js';
+import { RunFolder, defaultRunDir } from '../io/run-folder.js';
+import { LOG_FILE, PREPROCESS_FILE, SETTINGS_FILE, SETTINGS_FORMAT, isUnstartedRun, kebabFlag, readSettings, refuseChangedOptions } from '../io/run.js';
+import { dataChange, fingerprintData, type DataFingerprint } from '../io/fingerprint.js';
+import { FASHION_MNIST_DIR } from '../data/fashion-mnist.js';
 import { toCsv } from '../io/csv.js';
 import { architectureOf, modelInfo } from './model.js';
 import { Problem, toDevice } from '../nn/problem.js';
@@ -11,8 +14,13 @@ import { prepareData, type PreparedData } from './prepare.js';
 import { CSV_COLUMNS, L2_CSV_COLUMNS, PATH_FORMAT, branchEndsOf, summarise, weightsFile, type PathSummary } from './result.js';
 import type { RawPoint } from './types.js';
 
-export const SETTINGS_FORMAT = 'regpath.settings/1';
-const LOG_FILE = 'log.jsonl';
+export { SETTINGS_FORMAT };
+
+/** Keys of ComputePathOptions that are not options of the run (and so not saved or compared). */
+const NOT_RUN_OPTIONS = new Set([
+  'onProgress', 'onStage', 'kernels', 'outParent', 'prepared', 'settingsExtra', 'out', 'resume',
+  'folds', 'validationFraction', // saved in the settings' selection, checked by crossValidatePath
+]);
 
 export type PathEvent =
   | { type: 'start'; dataset: PreparedData['info']; layers: number[]; arch?: string; points: number; resumedPoints: number; out: string | null }
@@ -62,23 +70,43 @@ interface LogRecord {
  * interrupted.
  */
 export async function computePath(options: ComputePathOptions = {}): Promise<PathResult> {
+  const held: { folder: RunFolder | null } = { folder: null };
+  try {
+    return setUp(options, held);
+  } finally {
+    held.folder?.release();
+  }
+}
+
+function setUp(options: ComputePathOptions, held: { folder: RunFolder | null }): PathResult {
   const k = options.kernels ?? defaultKernels();
   const started = performance.now();
   let folder: RunFolder | null = null;
   let resolved: ResolvedPathOptions;
   let explicitTestFraction = options.testFraction !== undefined;
   let log: LogRecord[] = [];
-  if (options.resume) {
+  let fingerprint: DataFingerprint | null = null;
+  // a folder stopped before its settings were written holds nothing computed: with the run's
+  // options given again, resume starts it afresh
+  const fresh = options.resume && options.out !== undefined && options.data !== undefined && isUnstartedRun(options.out);
+  if (options.resume && !fresh) {
     if (!options.out) fail('BAD_OPTION', 'resume needs the run folder (--out) of the run to finish');
-    folder = RunFolder.create(options.out, { resume: true });
-    const settings = folder.readJson(SETTINGS_FILE, SETTINGS_FORMAT) as { options: ResolvedPathOptions; explicitTestFraction: boolean; selection?: unknown };
+    if (isUnstartedRun(options.out)) {
+      fail('BAD_RUN', `cannot resume ${options.out}: it holds no run yet (it was stopped before it wrote ${SETTINGS_FILE}); start it again with its options, with or without --resume`);
+    }
+    folder = held.folder = RunFolder.create(options.out, { resume: true });
+    const settings = readSettings(options.out);
+    if (settings.command !== 'path') fail('BAD_RUN', `${options.out} is a ${settings.command} run, not a path run`);
     if (settings.selection !== undefined && !options.prepared) {
       fail('BAD_RUN', `${options.out} is a run with validation or cross-validation; resume it with regpath path --out <folder> --resume (crossValidatePath)`);
     }
+    const given = Object.fromEntries(Object.entries(options).filter(([key]) => !NOT_RUN_OPTIONS.has(key)));
+    refuseChangedOptions(options.out, given, settings.options, (key) => (key === 'learningRate' ? '--lr' : kebabFlag(key)));
     // null marks an option left at its data-dependent default (batch, target)
     const saved = Object.fromEntries(Object.entries(settings.options).filter(([, v]) => v !== null));
     resolved = checkPathOptions(saved as PathOptions);
     explicitTestFraction = settings.explicitTestFraction;
+    fingerprint = settings.data ?? null;
     log = folder.has(LOG_FILE) ? (folder.readLog(LOG_FILE) as LogRecord[]) : [];
   } else {
     resolved = checkPathOptions(options);
@@ -86,21 +114,47 @@ export async function computePath(options: ComputePathOptions = {}): Promise<Pat
   const data = options.prepared ?? prepareData(resolved, explicitTestFraction);
   const arch = architectureOf(resolved, data.info);
   getMethod(resolved.method).check?.(resolved, arch.layers, data.train.rows);
-  if (!folder && (options.out || options.outParent)) {
-    folder = RunFolder.create(options.out ?? defaultRunDir(new Date(), options.outParent), { resume: false });
-    folder.writeJson(SETTINGS_FILE, { format: SETTINGS_FORMAT, command: 'path', options: resolved, explicitTestFraction, ...options.settingsExtra });
-    if (data.standardizer) {
-      folder.writeTensors('preprocess.safetensors', {
-        mean: { dtype: 'F32', shape: [data.info.features], data: data.standardizer.mean },
-        std: { dtype: 'F32', shape: [data.info.features], data: data.standardizer.std },
-      });
+  checkNetworkSize(arch.layers, resolved.hidden);
+  const wantsFolder = folder !== null || options.out !== undefined || options.outParent !== undefined;
+  const dataPrint = wantsFolder ? fingerprintData(resolved.data, (n) => (n === 'fashion-mnist' ? FASHION_MNIST_DIR : null)) : null;
+  if (folder && fingerprint && dataPrint) {
+    const change = dataChange(fingerprint, dataPrint);
+    if (change) {
+      fail('BAD_RUN', `cannot resume ${folder.dir}: its data ${resolved.data} changed since the run started (${change}); resume with the original data, or start a new run`);
     }
   }
 
+  // everything that can fail on the input is done: only now is anything written
   const train = toDevice(k, data.train.x, data.train.y, data.train.rows, data.train.features);
   const test = data.test ? toDevice(k, data.test.x, data.test.y, data.test.rows, data.test.features) : null;
   const batch = resolved.batch ?? (train.rows <= 10000 ? train.rows : 5600);
   const problem = new Problem(k, arch, train, test, batch, resolved.seed);
+  const writePreprocess = (f: RunFolder): void => {
+    if (!data.standardizer) return;
+    f.writeTensors(PREPROCESS_FILE, {
+      mean: { dtype: 'F32', shape: [data.info.features], data: data.standardizer.mean },
+      std: { dtype: 'F32', shape: [data.info.features], data: data.standardizer.std },
+    });
+  };
+  if (!folder && wantsFolder) {
+    folder = held.folder = RunFolder.create(options.out ?? defaultRunDir(new Date(), options.outParent), { resume: false });
+    // settings first: from them (and the data they fingerprint) a resume rebuilds the rest
+    folder.writeJson(SETTINGS_FILE, {
+      format: SETTINGS_FORMAT, command: 'path', options: resolved, explicitTestFraction,
+      ...(dataPrint && { data: dataPrint }), ...options.settingsExtra,
+    });
+    writePreprocess(folder);
+  } else if (folder && !folder.has(PREPROCESS_FILE)) {
+    // a run killed between its settings and its standardisation
+    writePreprocess(folder);
+  }
+  return run(options, k, started, folder, resolved, data, arch, problem, log);
+}
+
+function run(
+  options: ComputePathOptions, k: Kernels, started: number, folder: RunFolder | null, resolved: ResolvedPathOptions,
+  data: PreparedData, arch: Architecture, problem: Problem, log: LogRecord[],
+): PathResult {
   const layout = problem.mlp.layout;
   const method = getMethod(resolved.method);
   const penalised = layout.penalised(resolved.penalizeBias);
@@ -137,6 +191,7 @@ export async function computePath(options: ComputePathOptions = {}): Promise<Pat
 
   options.onProgress?.({ type: 'start', dataset: data.info, layers: arch.layers, ...(arch.specs && { arch: resolved.arch! }), points: resolved.points, resumedPoints: raw.length, out: folder?.dir ?? null });
   const sink = (point: RawPoint, theta: Float32Array, state: unknown): void => {
+    checkConverged(point, theta, resolved);
     const copy = Float32Array.from(theta);
     thetas.set(point.index, copy);
     raw.push(point);
@@ -156,6 +211,35 @@ export async function computePath(options: ComputePathOptions = {}): Promise<Pat
   const final = summary('complete');
   writeSummary(final);
   return { ...final, parameters: final.points.map((p) => load(p.index)), out: folder?.dir ?? null };
+}
+
+/**
+ * Refuses a point whose numbers are not finite before any of it is written: training diverged,
+ * and a NaN front point would poison the front, its measures and every later resume.
+ */
+function checkConverged(point: RawPoint, theta: Float32Array, o: ResolvedPathOptions): void {
+  const bad = Object.entries(point).find(([, v]) => typeof v === 'number' && !Number.isFinite(v));
+  let where = bad ? `its ${bad[0]} is ${bad[1]}` : '';
+  if (!bad) {
+    const i = theta.findIndex((v) => !Number.isFinite(v));
+    if (i < 0) return;
+    where = `weight ${i} is ${theta[i]}`;
+  }
+  const fix = o.standardize
+    ? 'try a smaller --step, a bounded activation (--activation tanh), or rescale the target'
+    : 'standardise the features (leave out --no-standardize) or rescale them';
+  fail('DIVERGED', `training diverged at point ${point.index} (${where}); nothing of that point was written. To fix: ${fix}`);
+}
+
+/** Networks beyond this many parameters do not fit the kernels' 4 GiB WebAssembly memory. */
+const MAX_PARAMETERS = 100_000_000;
+
+function checkNetworkSize(layers: number[], hidden: number[]): void {
+  let n = 0;
+  for (let l = 0; l + 1 < layers.length; l++) n += layers[l]! * layers[l + 1]! + layers[l + 1]!;
+  if (n > MAX_PARAMETERS) {
+    fail('BAD_OPTION', `--hidden ${hidden.join(',')}: the network has ${n.toExponential(2)} parameters; at most ${MAX_PARAMETERS.toExponential(0)} fit in memory`);
+  }
 }
 
 function round(x: number, digits: number): number {

@@ -185,10 +185,11 @@ function range(name: string, v: number, lo: number, hi: number): number {
   return v;
 }
 
-/** Parses a --hidden value: "20,20", "4", or "0"/"" for a linear model. */
+/** Parses a --hidden value: "20,20", "4", or "0" for a linear model. */
 export function parseHidden(text: string): number[] {
   const t = text.trim();
-  if (t === '0' || t === '' || t === 'none') return [];
+  if (t === '') fail('BAD_OPTION', '--hidden: empty; give widths such as 20,20, or 0 for a linear model');
+  if (t === '0' || t === 'none') return [];
   const parts = t.split(',').map((s) => s.trim());
   const widths = parts.map(Number);
   if (parts.some((s) => !/^\d+$/.test(s)) || widths.some((w) => w < 1)) {

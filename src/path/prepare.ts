@@ -1,4 +1,5 @@
 import { applyStandardizer, fitStandardizer, loadDataset, splitDataset, splitPreset, type Dataset, type Standardizer } from '../data/index.js';
+import { checkTrainingPart } from '../data/check.js';
 import { fail } from '../errors.js';
 import type { ResolvedPathOptions } from './options.js';
 
@@ -38,6 +39,7 @@ export function prepareData(o: ResolvedPathOptions, explicitTestFraction: boolea
   const ds = withInputShape(loadDataset(o.data, { ...(o.target !== null ? { target: o.target } : {}), task }), o.inputShape);
   if (ds.task === 'classification' && ds.classes < 2) fail('BAD_DATA', `${ds.name}: classification needs at least 2 classes, found ${ds.classes}`);
   let split = ds.presetTestRows && !explicitTestFraction ? splitPreset(ds) : splitDataset(ds, o.testFraction, o.seed);
+  checkTrainingPart(split.train, ds.rows, ds.name);
   let standardizer: Standardizer | null = null;
   if (o.standardize) {
     standardizer = fitStandardizer(split.train);

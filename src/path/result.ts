@@ -4,7 +4,8 @@ import type { DatasetInfo } from './prepare.js';
 import type { RawPoint } from './types.js';
 import type { PenaltyName } from './penalty.js';
 
-export const PATH_FORMAT = 'regpath.path/1';
+export { PATH_FORMAT } from '../io/run.js';
+import { PATH_FORMAT } from '../io/run.js';
 
 /** One point of the reported front (path.json's `points`). */
 export interface PathPoint {

@@ -4,12 +4,10 @@ import { fail } from '../errors.js';
 import { kernels as defaultKernels, type Kernels } from '../kernels/index.js';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
 import { toCsv } from '../io/csv.js';
-import { checkFormat } from '../io/format.js';
-import { readJsonFile } from '../io/json.js';
-import { SETTINGS_FILE } from '../io/run-folder.js';
+import { SETTINGS_FILE, kebabFlag, readSettings, refuseChangedOptions } from '../io/run.js';
 import type { Dataset } from '../data/index.js';
 import { architectureFromInfo } from '../path/model.js';
-import { computePath, SETTINGS_FORMAT, type ComputePathOptions, type PathResult } from '../path/compute-path.js';
+import { computePath, type ComputePathOptions, type PathResult } from '../path/compute-path.js';
 import { checkPathOptions, type PathOptions, type ResolvedPathOptions } from '../path/options.js';
 import { prepareData } from '../path/prepare.js';
 import { CSV_COLUMNS } from '../path/result.js';
@@ -77,12 +75,14 @@ export async function crossValidatePath(options: CrossValidateOptions = {}): Pro
   let resolved: ResolvedPathOptions;
   let explicitTestFraction: boolean;
   if (options.resume) {
-    const saved = options.out ? readSettings(options.out) : null;
+    const saved = options.out ? savedSettings(options.out) : null;
     if (!saved || saved.selection === undefined) return computePath(options);
     record = saved.selection;
     if (record.kind === 'fold') {
       fail('BAD_RUN', `${options.out} is fold ${record.fold} of ${record.folds} of a cross-validation run; resume the run folder it is in (${path.dirname(path.dirname(options.out!))})`);
     }
+    const { onProgress: _p, onStage: _s, kernels: _k, out: _o, outParent: _op, resume: _r, folds: _f, validationFraction: _v, ...given } = options;
+    refuseChangedOptions(options.out!, given, saved.options as unknown as Record<string, unknown>, (key) => (key === 'learningRate' ? '--lr' : kebabFlag(key)));
     resolved = checkPathOptions(withoutNulls(saved.options));
     explicitTestFraction = saved.explicitTestFraction;
   } else {
@@ -223,12 +223,9 @@ function writeSummary(dir: string, r: SelectedPathResult | PathResult): void {
   writeFileAtomic(path.join(dir, 'path.csv'), toCsv(columns, (r.points as ValidatedPoint[]).map((p) => ({ ...p }))));
 }
 
-function readSettings(dir: string): { options: ResolvedPathOptions; explicitTestFraction: boolean; selection?: SelectionRecord } | null {
-  const file = path.join(dir, SETTINGS_FILE);
-  if (!fs.existsSync(file)) return null; // computePath reports the missing run
-  const s = readJsonFile(file);
-  checkFormat(s, SETTINGS_FORMAT, file);
-  return s as { options: ResolvedPathOptions; explicitTestFraction: boolean; selection?: SelectionRecord };
+function savedSettings(dir: string): { options: ResolvedPathOptions; explicitTestFraction: boolean; selection?: SelectionRecord } | null {
+  if (!fs.existsSync(path.join(dir, SETTINGS_FILE))) return null; // computePath reports the missing run
+  return readSettings(dir) as unknown as { options: ResolvedPathOptions; explicitTestFraction: boolean; selection?: SelectionRecord };
 }
 
 /** Options as computePath takes them: null marks a data-dependent default (batch, target). */

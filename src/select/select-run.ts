@@ -2,10 +2,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fail } from '../errors.js';
 import { writeJsonAtomic } from '../io/atomic.js';
-import { checkFormat } from '../io/format.js';
-import { readJsonFile } from '../io/json.js';
+import { Fields } from '../io/fields.js';
+import { PATH_FILE, insideRun, readSummary } from '../io/run.js';
 import { readSafetensors, writeSafetensors } from '../io/safetensors.js';
-import { PATH_FORMAT } from '../path/result.js';
 import { applyRule, parseRule, ruleText, type SelectablePath, type SelectionRule } from './rules.js';
 
 export const SELECTION_FORMAT = 'regpath.selection/1';
@@ -48,7 +47,7 @@ export function selectFromRun(dir: string, rule: string | SelectionRule): Select
   const run = readRun(dir);
   const { point, basis } = applyRule(run, r, dir);
   const p = run.points[point]!;
-  const source = weightsPath(dir, p.weights);
+  const source = weightsPath(dir, p.weights, point);
   const weights = readSafetensors(source);
   const row = run.selection?.points[point];
   const selected: SelectedPoint = {
@@ -72,30 +71,11 @@ export function selectFromRun(dir: string, rule: string | SelectionRule): Select
 
 /** path.json of a finished run, with every problem named. */
 export function readRun(dir: string): SelectablePath {
-  let stat: fs.Stats;
-  try {
-    stat = fs.statSync(dir);
-  } catch {
-    return fail('BAD_RUN', `${dir}: no such run folder`);
-  }
-  if (!stat.isDirectory()) fail('BAD_RUN', `${dir} is not a folder; expected a run folder written by regpath path`);
-  const file = path.join(dir, 'path.json');
-  if (!fs.existsSync(file)) fail('BAD_RUN', `${dir} is not a regpath run folder (it has no path.json)`);
-  const run = readJsonFile(file);
-  checkFormat(run, PATH_FORMAT, file);
-  const s = run as SelectablePath;
-  if (!Array.isArray(s.points)) fail('BAD_FILE', `${file} has no list of points`);
-  if (s.status !== 'complete') {
-    fail('BAD_RUN', `${dir}: the run is not finished (status ${String(s.status)}); finish it with regpath path --out ${dir} --resume`);
-  }
-  return s;
+  return readSummary(dir, { finished: true }) as unknown as SelectablePath;
 }
 
-function weightsPath(dir: string, rel: unknown): string {
-  if (typeof rel !== 'string') fail('BAD_FILE', `${path.join(dir, 'path.json')}: a point has no weights file name`);
-  const file = path.resolve(dir, rel);
-  const inside = path.relative(path.resolve(dir), file);
-  if (inside.startsWith('..') || path.isAbsolute(inside)) fail('BAD_FILE', `${path.join(dir, 'path.json')}: weights file '${rel}' is outside the run folder`);
-  if (!fs.existsSync(file)) fail('FILE_NOT_FOUND', `${path.join(dir, rel)} is missing (the weights of the selected point)`);
+function weightsPath(dir: string, rel: string, position: number): string {
+  const file = insideRun(dir, rel, new Fields(path.join(dir, PATH_FILE)), `points[${position}].weights`);
+  if (!fs.existsSync(file)) fail('FILE_NOT_FOUND', `${file} is missing (the weights of the selected point)`);
   return file;
 }
