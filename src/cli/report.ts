@@ -1,12 +1,15 @@
-import type { PathResult } from '../path/compute-path.js';
+import type { PathSummary } from '../path/result.js';
 
 const pct = (x: number | undefined): string => (x === undefined ? '' : `${(100 * x).toFixed(1)}%`);
 
-/** The human-readable end of a path run: the front as a table and its measures. */
-export function formatSummary(r: PathResult): string {
+/**
+ * The human-readable end of a path run: the front as a table and its measures. Points are
+ * numbered by their place on the front (sorted by l1, 0 = sparsest), the index `--point` takes.
+ */
+export function formatSummary(r: PathSummary & { out?: string | null }): string {
   const l2 = r.objective.penalty === 'l2';
-  const rows = r.points.map((p) => [
-    String(p.index), ...(l2 ? [(p.l2squared ?? 0).toPrecision(5)] : []), p.l1.toPrecision(5), String(p.nonzeros), p.trainLoss.toPrecision(4),
+  const rows = r.points.map((p, i) => [
+    String(i), ...(l2 ? [(p.l2squared ?? 0).toPrecision(5)] : []), p.l1.toPrecision(5), String(p.nonzeros), p.trainLoss.toPrecision(4),
     p.testLoss?.toPrecision(4) ?? '', pct(p.trainAccuracy), pct(p.testAccuracy),
   ]);
   const head = ['point', ...(l2 ? ['‖θ‖²'] : []), 'l1', 'nonzeros', 'train loss', 'test loss', 'train acc', 'test acc'];
@@ -21,7 +24,8 @@ export function formatSummary(r: PathResult): string {
   s += `largest gap between neighbours: ${m.largestGap.toFixed(4)}\n`;
   if (m.bestTestAccuracy) {
     const b = m.bestTestAccuracy;
-    s += `best test accuracy ${pct(b.accuracy)} at l1 ${b.l1.toPrecision(4)} (${b.nonzeros} non-zeros, point ${b.index})\n`;
+    const point = b.point ?? r.points.findIndex((p) => p.index === b.index);
+    s += `best test accuracy (oracle: the maximum over the front, chosen on the test set) ${pct(b.accuracy)} at point ${point}, l1 ${b.l1.toPrecision(4)}, ${b.nonzeros} non-zeros\n`;
   }
   if (r.out) s += `saved in ${r.out}\n`;
   return s;
