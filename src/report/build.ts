@@ -51,7 +51,7 @@ const quietLogger = {
 function pageRun(run: LoadedRun, id: string): PageRun {
   const page: PageRun = { id, title: `${run.kind} run ${path.basename(path.resolve(run.dir))}`, facts: [['folder', path.resolve(run.dir)]], terminal: null, charts: [], tables: [], explorer: null, notes: [] };
   const add = (c: charts.Chart | null): void => {
-    if (c) page.charts.push({ id: c.id, title: c.title, ...(c.note && { note: c.note }), ...(c.role && { role: c.role }), spec: toVega(c.spec) });
+    if (c) page.charts.push({ id: c.id, title: c.title, ...(c.note && { note: c.note }), ...(c.role && { role: c.role }), ...(c.marker && { marker: c.marker }), spec: toVega(c.spec) });
   };
   const terminal = (f: () => string): void => {
     try {

@@ -4,10 +4,16 @@
  * expressions, so a hostile CSV header cannot reach Vega's expression parser.
  */
 import type { CompareRun, CreditRun, EnsembleRun, PathRun, PointRecord, TableRun } from './load.js';
-import { liveInputs, networkCounts, scaleFor } from './scales.js';
+import { fixedScale, liveInputs, networkCounts, scaleFor } from './scales.js';
 
 export type Spec = Record<string, unknown>;
-export interface Chart { id: string; title: string; note?: string; spec: Spec; role?: 'front' }
+/**
+ * Where the explorer marks its point on a chart: the fields of its x and y scales ('x' is the
+ * path's objective, l1 or ‖θ‖²), or a vertical line when y is null. The mark is an overlay drawn
+ * by the page, not a Vega layer, so that moving it never re-renders 10,000 points.
+ */
+export interface Marker { x: 'x' | 'nonzeros'; y: 'loss' | 'accuracy' | null }
+export interface Chart { id: string; title: string; note?: string; spec: Spec; role?: 'front'; marker?: Marker }
 
 const W = 460, H = 260;
 const q = (field: string, title: string, scale: Record<string, unknown> = { zero: false }, extra: Record<string, unknown> = {}): Spec =>
@@ -65,9 +71,9 @@ export function frontChart(run: PathRun, against: 'x' | 'nonzeros'): Chart {
   const series = { domain: keep.map(([d]) => d), range: keep.map(([, c]) => c) };
   const xField = against === 'x' ? 'x' : 'nonzeros';
   const xTitle = against === 'x' ? xs.title : 'non-zero weights (count)';
-  const xScale = against === 'x' ? scaleFor(rows.map((r) => r.x as number), true) : scaleFor(rows.map((r) => r.nonzeros as number));
+  const xScale = against === 'x' ? fixedScale(rows.map((r) => r.x as number), true) : fixedScale(rows.map((r) => r.nonzeros as number));
   const X = q(xField, xTitle, xScale);
-  const Y = q('loss', lossTitle(run), scaleFor(rows.map((r) => r.loss as number)));
+  const Y = q('loss', lossTitle(run), fixedScale(rows.map((r) => r.loss as number)));
   const sel = selectedPoints(run).map((s) => {
     const p = run.summary.points[s.point]!;
     return { point: s.point, label: s.label, x: p[xs.field] ?? p.l1, nonzeros: p.nonzeros ?? null, loss: p.trainLoss };
@@ -79,7 +85,6 @@ export function frontChart(run: PathRun, against: 'x' | 'nonzeros'): Chart {
       encoding: { x: X, y: Y, color: { field: 'series', type: 'nominal', scale: series },
         opacity: { condition: { test: "datum.series === 'dominated (train)'", value: 0.3 }, value: 1 },
         tooltip: tip([['point', 'front point'], ['raw', 'raw index'], ['x', xs.title, '.4g'], ['nonzeros', 'non-zeros'], ['loss', 'loss', '.4g'], ['series', 'series', 'n']]) } },
-    { data: { name: 'current', values: [] }, mark: { type: 'point', size: 260, strokeWidth: 2.5, color: '#d62728', filled: false }, encoding: { x: X, y: Y } },
   ];
   if (sel.length) {
     layers.push(
@@ -88,8 +93,9 @@ export function frontChart(run: PathRun, against: 'x' | 'nonzeros'): Chart {
     );
   }
   const title = against === 'x' ? `Front: loss against ${xs.field === 'l1' ? 'l1' : '‖θ‖²'}` : 'Front: loss against non-zero weights';
-  return { id: against === 'x' ? 'front' : 'front-nonzeros', title, role: 'front', spec: base(title, layers, { rows }),
-    note: 'Lines join the non-dominated points (train loss, and the same networks on the test part); grey points are dominated; the green diamond is the selected point, the red ring the explorer\'s point.' };
+  return { id: against === 'x' ? 'front' : 'front-nonzeros', title, role: 'front', marker: { x: against === 'x' ? 'x' : 'nonzeros', y: 'loss' }, spec: base(title, layers, { rows }),
+    note: 'Lines join the non-dominated points (train loss, and the same networks on the test part)' + (present.has('dominated (train)') ? '; grey points are dominated' : '') +
+      (sel.length ? '; the green diamond is the selected point' : '') + '; the red ring is the explorer\'s point.' };
 }
 
 export function accuracyChart(run: PathRun): Chart | null {
@@ -100,13 +106,15 @@ export function accuracyChart(run: PathRun): Chart | null {
     if (p.validationAccuracy !== undefined) rows.push({ point: i, nonzeros: p.nonzeros ?? 0, accuracy: p.validationAccuracy, series: 'validation' });
   });
   if (!rows.length) return null;
-  const X = q('nonzeros', 'non-zero weights (count)', scaleFor(rows.map((r) => r.nonzeros as number)));
-  const Y = q('accuracy', 'accuracy', { zero: false }, { axis: pct });
+  const has = new Set(rows.map((r) => r.series));
+  const colors = ([['train', '#1f77b4'], ['test', '#ff7f0e'], ['validation', '#2ca02c']] as const).filter(([d]) => has.has(d));
+  const accColors = { domain: colors.map(([d]) => d), range: colors.map(([, c]) => c) };
+  const X = q('nonzeros', 'non-zero weights (count)', fixedScale(rows.map((r) => r.nonzeros as number)));
+  const Y = q('accuracy', 'accuracy', fixedScale(rows.map((r) => r.accuracy as number), true), { axis: pct });
   const title = 'Accuracy against non-zero weights';
-  return { id: 'accuracy', title, role: 'front', spec: base(title, [
-    { data: { name: 'rows' }, mark: { type: 'line', point: true }, encoding: { x: X, y: Y, order: { field: 'point' }, color: { field: 'series', type: 'nominal', scale: { domain: ['train', 'test', 'validation'], range: ['#1f77b4', '#ff7f0e', '#2ca02c'] }, legend: { title: 'accuracy on', orient: 'bottom-right' } },
+  return { id: 'accuracy', title, role: 'front', marker: { x: 'nonzeros', y: 'accuracy' }, spec: base(title, [
+    { data: { name: 'rows' }, mark: { type: 'line', point: true }, encoding: { x: X, y: Y, order: { field: 'point' }, color: { field: 'series', type: 'nominal', scale: accColors, legend: { title: 'accuracy on', orient: 'bottom-right' } },
       tooltip: tip([['point', 'front point'], ['nonzeros', 'non-zeros'], ['accuracy', 'accuracy', '.1%'], ['series', 'on', 'n']]) } },
-    { data: { name: 'current', values: [] }, mark: { type: 'point', size: 260, strokeWidth: 2.5, color: '#d62728' }, encoding: { x: X, y: Y } },
   ], { rows }) };
 }
 
@@ -125,7 +133,7 @@ export function layerCharts(run: PathRun): Chart[] {
   const X = q('x', xs.title, scaleFor(nz.map((r) => r.x as number), true));
   const mk = (id: string, title: string, rows: Array<Record<string, unknown>>, yTitle: string): Chart => ({ id, title, spec: base(title, [
     { data: { values: rows }, mark: { type: 'line', point: true, interpolate: 'step-after' },
-      encoding: { x: X, y: q('count', yTitle, scaleFor(rows.map((r) => r.count as number))), color: { field: 'layer', type: 'nominal', legend: { title: null, orient: 'top-left' } },
+      encoding: { x: X, y: q('count', yTitle, scaleFor(rows.map((r) => r.count as number))), color: { field: 'layer', type: 'nominal', legend: { title: null, orient: 'bottom-right' } },
         tooltip: tip([['point', 'front point'], ['x', xs.title, '.4g'], ['count', yTitle], ['layer', 'layer', 'n']]) } },
   ]) });
   const out = [mk('layer-nonzeros', 'Non-zero weights per layer along the path', nz, 'non-zero weights (count)')];
@@ -160,15 +168,14 @@ export function coefficientChart(run: PathRun): Chart | null {
   const shown = rows.filter((r) => keep.has(r.coefficient as string));
   const xMax = Math.max(...shown.map((r) => r.x as number));
   const ends = shown.filter((r) => r.x === xMax);
-  const X = q('x', xs.title, { zero: true });
-  const Y = q('coef', 'coefficient (standardised features)', { zero: true });
+  const X = q('x', xs.title, fixedScale([0, ...shown.map((r) => r.x as number)], true));
+  const Y = q('coef', 'coefficient (standardised features)', fixedScale([0, ...shown.map((r) => r.coef as number)], true));
   const title = 'Coefficient paths';
   const color = { field: 'coefficient', type: 'nominal', legend: keep.size <= 15 ? { title: 'coefficient', orient: 'left', labelLimit: 160 } : null };
-  return { id: 'coefficients', title, role: 'front', note: keep.size < peak.size ? `The ${keep.size} largest of ${peak.size} coefficients.` : 'Each coefficient against the l1 norm, as glmnet\'s plot(fit).',
+  return { id: 'coefficients', title, role: 'front', marker: { x: 'x', y: null }, note: keep.size < peak.size ? `The ${keep.size} largest of ${peak.size} coefficients.` : 'Each coefficient against the l1 norm, as glmnet\'s plot(fit).',
     spec: base(title, [
       { data: { values: shown }, mark: { type: 'line', strokeWidth: 1.5 }, encoding: { x: X, y: Y, color, order: { field: 'x' }, tooltip: tip([['coefficient', 'coefficient', 'n'], ['coef', 'value', '.4g'], ['x', xs.title, '.4g']]) } },
       { data: { values: ends }, mark: { type: 'text', align: 'left', dx: 4, fontSize: 10 }, encoding: { x: X, y: Y, text: { field: 'coefficient' }, color } },
-      { data: { name: 'current', values: [] }, mark: { type: 'rule', color: '#d62728', strokeDash: [4, 3] }, encoding: { x: X } },
     ]) };
 }
 
@@ -199,14 +206,14 @@ export function featureChart(run: PathRun): Chart | null {
   if (!spans.length) return null;
   const order = [...Array(features).keys()].filter((f) => enters[f]! < Infinity).sort((a, b) => enters[a]! - enters[b]! || a - b).map((f) => names[f] ?? `feature ${f}`);
   const many = order.length > 40;
+  const fx = q('x', xs.title, fixedScale([0, ...pts.map((p) => p.x)], true));
   const title = 'Inputs that feed the network along the path';
-  return { id: 'features', title, note: `${order.length} of ${features} inputs have a non-zero first-layer weight somewhere on the path; bars show where. Inputs listed by where they enter (sparsest first).`,
+  return { id: 'features', title, role: 'front', marker: { x: 'x', y: null }, note: `${order.length} of ${features} inputs have a non-zero first-layer weight somewhere on the path; bars show where. Inputs listed by where they enter (sparsest first).`,
     spec: { ...base(title, [
       { data: { values: spans }, mark: { type: 'bar', height: many ? { band: 1 } : 10, color: '#1f77b4' },
-        encoding: { x: q('x', xs.title, { zero: true }), x2: { field: 'x2' },
+        encoding: { x: fx, x2: { field: 'x2' },
           y: { field: 'feature', type: 'ordinal', sort: order, title: many ? `input (${order.length}, in order of entry)` : 'input feature', axis: many ? { labels: false, ticks: false } : { labelLimit: 180 } },
           tooltip: tip([['feature', 'input', 'n'], ['x', 'from', '.4g'], ['x2', 'to', '.4g']]) } },
-      { data: { name: 'current', values: [] }, mark: { type: 'rule', color: '#d62728', strokeDash: [4, 3] }, encoding: { x: q('x', xs.title, { zero: true }) } },
     ]), height: many ? 320 : Math.max(80, 16 * order.length) } };
 }
 

@@ -18,7 +18,7 @@ export const CLIENT_SCRIPT = String.raw`
       var view = new vega.View(vega.parse(c.spec), { renderer: 'canvas', container: el, hover: true });
       views[run.id + '-' + c.id] = view;
       pending.push(view.runAsync());
-      if (c.role === 'front') fronts.push(view);
+      if (c.role === 'front') fronts.push({ view: view, marker: c.marker, el: el });
     });
     if (run.explorer) explorer(run, fronts);
   });
@@ -83,13 +83,52 @@ export const CLIENT_SCRIPT = String.raw`
       var cur = [];
       if (v.trainLoss !== null) cur.push({ point: i, x: ex.penalty === 'l2' ? v.l2squared : v.l1, nonzeros: v.nonzeros, loss: v.trainLoss, accuracy: v.trainAccuracy });
       if (v.testLoss !== null || v.testAccuracy !== null) cur.push({ point: i, x: ex.penalty === 'l2' ? v.l2squared : v.l1, nonzeros: v.nonzeros, loss: v.testLoss, accuracy: v.testAccuracy });
-      fronts.forEach(function (view) {
-        view.change('current', vega.changeset().remove(function () { return true; }).insert(cur)).runAsync();
-      });
+      fronts.forEach(function (f) { mark(f, cur); });
       var L = layersOf(i);
       drawNetwork(L);
       drawImages(L);
       root.setAttribute('data-point', String(i));
+    }
+
+    // the explorer's point on a chart: an SVG overlay placed with the chart's own scales
+    function mark(f, cur) {
+      var NS = 'http://www.w3.org/2000/svg', view = f.view, m = f.marker;
+      if (!m) return;
+      var svg = f.el.querySelector('svg.ex-marker');
+      if (!svg) {
+        svg = document.createElementNS(NS, 'svg');
+        svg.setAttribute('class', 'ex-marker');
+        f.el.appendChild(svg);
+      }
+      while (svg.firstChild) svg.removeChild(svg.firstChild);
+      var canvas = f.el.querySelector('canvas');
+      if (!canvas) return;
+      svg.setAttribute('width', canvas.clientWidth);
+      svg.setAttribute('height', canvas.clientHeight);
+      var ox = view.origin()[0] + view.padding().left, oy = view.origin()[1] + view.padding().top;
+      var sx = view.scale('x'), sy = m.y ? view.scale('y') : null;
+      cur.forEach(function (c, k) {
+        var x = c[m.x];
+        if (x === null || x === undefined || !sx) return;
+        var px = ox + sx(x);
+        if (!isFinite(px)) return;
+        if (!sy) {
+          if (k > 0) return;
+          var line = document.createElementNS(NS, 'line');
+          line.setAttribute('x1', px); line.setAttribute('x2', px); line.setAttribute('y1', oy); line.setAttribute('y2', oy + view.height());
+          line.setAttribute('stroke', '#d62728'); line.setAttribute('stroke-width', '1.5'); line.setAttribute('stroke-dasharray', '4 3');
+          svg.appendChild(line);
+          return;
+        }
+        var y = c[m.y];
+        if (y === null || y === undefined) return;
+        var py = oy + sy(y);
+        if (!isFinite(py)) return;
+        var ring = document.createElementNS(NS, 'circle');
+        ring.setAttribute('cx', px); ring.setAttribute('cy', py); ring.setAttribute('r', '9');
+        ring.setAttribute('fill', 'none'); ring.setAttribute('stroke', '#d62728'); ring.setAttribute('stroke-width', '2.5');
+        svg.appendChild(ring);
+      });
     }
 
     function drawNetwork(L) {
@@ -151,7 +190,21 @@ export const CLIENT_SCRIPT = String.raw`
     function drawImages(L) {
       while (images.firstChild) images.removeChild(images.firstChild);
       if (!ex.imageSide || !L) { imagesNote.textContent = ex.imageSide ? '' : 'First-layer images are drawn for image data only.'; return; }
-      var s = ex.imageSide, l = L[0], units = 0;
+      var s = ex.imageSide, l = L[0], units = 0, live = 0;
+      // first the pixels that feed the network at all (black), then each live unit's weights
+      var mask = document.createElement('canvas');
+      mask.width = s; mask.height = s; mask.title = 'input pixels with a non-zero weight';
+      var mctx = mask.getContext('2d'), mimg = mctx.createImageData(s, s);
+      for (var px0 = 0; px0 < s * s; px0++) {
+        var on = false;
+        for (var u = 0; u < l.outputs && !on; u++) on = l.w[px0 * l.outputs + u] !== 0;
+        if (on) live++;
+        mimg.data[4 * px0] = mimg.data[4 * px0 + 1] = mimg.data[4 * px0 + 2] = on ? 0 : 255;
+        mimg.data[4 * px0 + 3] = 255;
+      }
+      mctx.putImageData(mimg, 0, 0);
+      mask.className = 'ex-mask';
+      images.appendChild(mask);
       for (var j = 0; j < l.outputs; j++) {
         var any = false;
         for (var i = 0; i < l.inputs && !any; i++) any = l.w[i * l.outputs + j] !== 0;
@@ -171,12 +224,12 @@ export const CLIENT_SCRIPT = String.raw`
         ctx.putImageData(img, 0, 0);
         images.appendChild(cv);
       }
-      imagesNote.textContent = units + ' live first-layer units; each image is one unit\'s incoming weights (blue positive, red negative).';
+      imagesNote.textContent = 'First: the ' + live + ' input pixels that feed the network (black). Then the ' + units + ' live first-layer units, each one unit\'s incoming weights (blue positive, red negative).';
     }
 
     slider.addEventListener('input', function () { show(+slider.value); });
-    fronts.forEach(function (view) {
-      view.addEventListener('click', function (event, item) {
+    fronts.forEach(function (f) {
+      f.view.addEventListener('click', function (event, item) {
         if (item && item.datum && typeof item.datum.point === 'number' && item.datum.point < n) show(item.datum.point);
       });
     });
@@ -190,6 +243,7 @@ export const CLIENT_SCRIPT = String.raw`
     if (DATA.runs.filter(function (r) { return r.explorer; }).length === 1) {
       document.addEventListener('keydown', function (e) { if (!root.contains(e.target)) key(e); });
     }
+    Promise.all(fronts.map(function (f) { return f.view.runAsync(); })).then(function () { show(+slider.value); });
     show(ex.start);
   }
 })();

@@ -8,8 +8,9 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CLIENT_SCRIPT } from './client.js';
 import type { ExplorerData } from './explorer.js';
+import type { Marker } from './charts.js';
 
-export interface PageChart { id: string; title: string; note?: string; role?: 'front'; spec: unknown }
+export interface PageChart { id: string; title: string; note?: string; role?: 'front'; marker?: Marker; spec: unknown }
 export interface PageTable { title: string; head: string[]; rows: string[][] }
 export interface PageRun {
   id: string;
@@ -51,7 +52,7 @@ h3 { font-size: 15px; margin: 0 0 4px; }
 .facts dt { color: #666; } .facts dd { margin: 0; }
 pre.terminal { background: #f6f6f6; border: 1px solid #e2e2e2; padding: 8px 10px; overflow-x: auto; font-size: 12px; max-height: 340px; }
 .charts { display: flex; flex-wrap: wrap; gap: 18px; }
-.chart { border: 1px solid #eee; padding: 6px; } .chart p.note { max-width: 560px; color: #555; font-size: 12px; margin: 2px 0 0; }
+.chart { border: 1px solid #eee; padding: 6px; } .chart > div { position: relative; } svg.ex-marker { position: absolute; left: 0; top: 0; pointer-events: none; overflow: visible; } .chart p.note { max-width: 560px; color: #555; font-size: 12px; margin: 2px 0 0; }
 table.metrics { border-collapse: collapse; margin: 6px 0; } table.metrics th, table.metrics td { border-bottom: 1px solid #ddd; padding: 3px 8px; text-align: right; }
 table.metrics th:first-child, table.metrics td:first-child { text-align: left; }
 .explorer { border: 2px solid #d62728; border-radius: 6px; padding: 10px; margin: 10px 0; outline: none; }
@@ -59,13 +60,13 @@ table.metrics th:first-child, table.metrics td:first-child { text-align: left; }
 .explorer input[type=range] { width: min(900px, 90%); }
 .ex-numbers th { text-align: left; font-weight: normal; color: #666; padding-right: 12px; } .ex-numbers td { font-variant-numeric: tabular-nums; }
 .ex-images canvas { width: 56px; height: 56px; image-rendering: pixelated; border: 1px solid #ccc; margin: 2px; }
-.ex-images { max-width: 640px; }
+.ex-images { max-width: 640px; } .ex-images canvas.ex-mask { border: 2px solid #333; }
 .small { color: #555; font-size: 12px; }
 `;
 
 export function renderPage(title: string, runs: PageRun[], generated: string): string {
   const body = runs.map(renderRun).join('\n');
-  const data = { runs: runs.map((r) => ({ id: r.id, charts: r.charts.map((c) => ({ id: c.id, role: c.role ?? null, spec: c.spec })), explorer: r.explorer })) };
+  const data = { runs: runs.map((r) => ({ id: r.id, charts: r.charts.map((c) => ({ id: c.id, role: c.role ?? null, marker: c.marker ?? null, spec: c.spec })), explorer: r.explorer })) };
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
