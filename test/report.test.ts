@@ -88,7 +88,9 @@ test('one numbering: the summary numbers points by their front index and labels 
   const exp = path.join(root, 'best.json');
   run(['export', dirs.iris, '--point', String(b.point), '--format', 'tfjs', '--out', exp]);
   const cv = stdouts.cv!;
-  assert.match(cv, /best test accuracy \(oracle/);
+  assert.match(cv, /best test accuracy \(oracle[^\n]*\nselected by 3-fold cross-validation \(1-SE rule\): test accuracy [\d.]+% at point (\d+), /, 'the selected point beside the oracle');
+  const cvj = JSON.parse(fs.readFileSync(path.join(dirs.cv, 'path.json'), 'utf8')) as { selection: { '1se': { point: number } } };
+  assert.equal(Number(/1-SE rule\): test accuracy [\d.]+% at point (\d+)/.exec(cv)![1]), cvj.selection['1se'].point);
   assert.match(cv, /1se: point \d+ \(raw \d+\)/, 'the selected point beside it');
 });
 
@@ -130,6 +132,36 @@ test('regpath report: several runs in one file, and the front alone as SVG and P
   assert.equal(r.stderr.trim(), 'regpath: --format svg draws one run\'s front; got 2 runs');
 });
 
+test('ensemble, credit, widths and l1-vs-l2 folders make their charts', () => {
+  const make = (name: string, files: Record<string, unknown>): string => {
+    const dir = path.join(root, name);
+    fs.mkdirSync(dir);
+    for (const [f, v] of Object.entries(files)) fs.writeFileSync(path.join(dir, f), JSON.stringify(v));
+    return dir;
+  };
+  const cats = (layer: number, n: number) => ({ layer, connections: n, important: n / 4, unimportant: n / 4, variable: n / 2, importantFraction: 0.25, unimportantFraction: 0.25, variableFraction: 0.5 });
+  const perturb = [0, 0.5, 1].map((fraction) => ({ fraction, importantAccuracy: 0.9 - 0.5 * fraction, importantStd: 0.01, variableAccuracy: 0.9 - 0.1 * fraction, variableStd: 0.02, unimportantAccuracy: 0.9, unimportantStd: 0 }));
+  const runs = [
+    make('ens', {
+      'settings.json': { format: 'regpath.settings/1', command: 'ensemble', options: { data: 'iris' } },
+      'ensemble.json': { format: 'regpath.ensemble/1', dataset: { name: 'iris', task: 'classification' }, model: { layers: [4, 8, 3] }, categories: [cats(0, 32), cats(1, 24)], epochs: 4, seconds: 1,
+        meanField: { testAccuracy: 0.9, testLoss: 0.3, evaluatedOn: 'test' }, sampled: { samples: 3, meanAccuracy: 0.9, stdAccuracy: 0.01 } },
+      'histograms.json': { format: 'regpath.ensemble-histograms/1', histograms: [0, 1].map((layer) => ({ layer, quantity: 'pi', edges: [0, 0.5, 1], counts: [20, 12] })) },
+      'perturb.json': { format: 'regpath.ensemble-perturb/1', layer: 0, rows: perturb },
+    }),
+    make('cred', { 'credit.json': { format: 'regpath.credit/1', layers: [4, 6, 3], points: [10, 5, 0].map((l1) => ({ l1, nonzeros: l1 * 3, precision: 0.5, recall: l1 / 10, zeroRate: 1 - l1 / 10, removedImportant: 0, gini: 0.5, giniNonzero: 0.4 })) }, 'credit.txt': 'credit: the table\n' }),
+    make('wid', { 'widths.json': { format: 'regpath.widths/1', data: 'iris', rows: [2, 4, 8].map((width) => ({ width, objective: 1 / width, testAccuracy: 0.9 })), plateauWidth: 4, seconds: 1, options: { lambda: 0.001 } } }),
+    make('l1l2', { 'l1-vs-l2.json': { format: 'regpath.l1-vs-l2/1', layers: [4, 4, 3], weights: 28, rows: [0.5, 0.2].map((fraction) => ({ fraction, target: 28 * fraction, l1: { testAccuracy: 0.9, nonzeros: 10 }, l2: { testAccuracy: 0.8, nonzeros: 10 }, better: 'l1' })), seconds: 1 } }),
+  ];
+  const expect = [['pi', 'categories', 'perturb'], ['credit'], ['widths'], ['l1-vs-l2']];
+  runs.forEach((dir, i) => {
+    const html = buildReport([dir]);
+    for (const id of expect[i]!) assert.match(html, new RegExp(`<div id="run0-${id}">`), `${dir}: chart ${id}`);
+  });
+  assert.match(buildReport([runs[1]!]), /credit: the table/, 'the terminal text of credit');
+  assert.deepEqual(compileWarnings, []);
+});
+
 // ---- in a real browser ----
 
 const CHROMIUM = process.env.REGPATH_CHROMIUM ?? '/usr/bin/chromium';
@@ -167,6 +199,18 @@ test('in headless chromium: no console errors, the front\'s marks, the explorer,
         const w = globalThis as unknown as { regpathViews: Record<string, { scenegraph(): { root: Item } }> };
         return count(w.regpathViews[viewId]!.scenegraph().root);
       }, id);
+      if (name === 'linear') {
+        // glmnet's plot(fit): one line per coefficient, each labelled at its end
+        const lines = await page.evaluate(() => {
+          type Node = { marktype?: string; role?: string; items?: Node[] };
+          const w = globalThis as unknown as { regpathViews: Record<string, { scenegraph(): { root: Node } }> };
+          // a line mark is one line (its items are the points); a text mark has one item per label
+          const count = (node: Node, type: string): number => (node.marktype === type && node.role === 'mark' ? (type === 'line' ? 1 : node.items?.length ?? 0) : 0) + (node.items ?? []).reduce((s, c) => s + count(c, type), 0);
+          const root = w.regpathViews['run0-coefficients']!.scenegraph().root;
+          return [count(root, 'line'), count(root, 'text')];
+        });
+        assert.deepEqual(lines, [6, 6], 'six coefficient lines and six end labels');
+      }
       if (name === 'compare') {
         const total = ['continuation', 'sweep'].reduce((s, m) => s + pathJson(path.join(dir, m)).points.length, 0);
         assert.equal(await marks('run0-compare-train'), total, 'every method\'s front points');

@@ -70,7 +70,7 @@ export function l1VsL2Command(program: Command): void {
             progress.line(`regpath l1-vs-l2: ${e.text} → ${dir}`);
           } else if (e.e.type === 'point') {
             const p = e.e.point;
-            progress.line(`  ${e.which} point ${p.index} ${p.phase}: λ ${p.lambda?.toPrecision(3) ?? '∞'}, ${p.nonzeros} non-zeros, loss ${p.trainLoss.toPrecision(4)}${p.testAccuracy !== undefined ? `, test acc ${pct(p.testAccuracy)}` : ''} (${progress.elapsed().toFixed(0)} s)`);
+            progress.line(`  ${e.which} raw point ${p.index} ${p.phase}: λ ${p.lambda?.toPrecision(3) ?? '∞'}, ${p.nonzeros} non-zeros, loss ${p.trainLoss.toPrecision(4)}${p.testAccuracy !== undefined ? `, test acc ${pct(p.testAccuracy)}` : ''} (${progress.elapsed().toFixed(0)} s)`);
           }
         }, (which) => `${open().dir}/${which}`);
         const fo = open();

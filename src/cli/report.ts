@@ -1,4 +1,5 @@
 import type { PathSummary } from '../path/result.js';
+import type { PathSelection } from '../select/selection.js';
 
 const pct = (x: number | undefined): string => (x === undefined ? '' : `${(100 * x).toFixed(1)}%`);
 
@@ -6,7 +7,7 @@ const pct = (x: number | undefined): string => (x === undefined ? '' : `${(100 *
  * The human-readable end of a path run: the front as a table and its measures. Points are
  * numbered by their place on the front (sorted by l1, 0 = sparsest), the index `--point` takes.
  */
-export function formatSummary(r: PathSummary & { out?: string | null }): string {
+export function formatSummary(r: PathSummary & { out?: string | null; selection?: PathSelection }): string {
   const l2 = r.objective.penalty === 'l2';
   const rows = r.points.map((p, i) => [
     String(i), ...(l2 ? [(p.l2squared ?? 0).toPrecision(5)] : []), p.l1.toPrecision(5), String(p.nonzeros), p.trainLoss.toPrecision(4),
@@ -26,6 +27,11 @@ export function formatSummary(r: PathSummary & { out?: string | null }): string 
     const b = m.bestTestAccuracy;
     const point = b.point ?? r.points.findIndex((p) => p.index === b.index);
     s += `best test accuracy (oracle: the maximum over the front, chosen on the test set) ${pct(b.accuracy)} at point ${point}, l1 ${b.l1.toPrecision(4)}, ${b.nonzeros} non-zeros\n`;
+    const sel = r.selection?.['1se'];
+    if (sel && sel.testAccuracy !== undefined) {
+      const by = r.selection!.kind === 'cross-validation' ? `${r.selection!.folds}-fold cross-validation` : 'validation';
+      s += `selected by ${by} (1-SE rule): test accuracy ${pct(sel.testAccuracy)} at point ${sel.point}, l1 ${sel.l1.toPrecision(4)}, ${sel.nonzeros} non-zeros\n`;
+    }
   }
   if (r.out) s += `saved in ${r.out}\n`;
   return s;
