@@ -14,6 +14,7 @@ import { computePath } from '../src/path/compute-path.js';
 import { loadRun, type PathRun } from '../src/report/load.js';
 import { jsonForScript } from '../src/report/html.js';
 import { writeLinearCsv } from './helpers/linear-data.js';
+import { LiveReport } from '../src/cli/report-command.js';
 
 const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/regpath.js');
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'regpath-report-'));
@@ -130,6 +131,24 @@ test('regpath report: several runs in one file, and the front alone as SVG and P
   assert.ok(png.readUInt32BE(16) > 500 && png.readUInt32BE(20) > 300, 'at twice the chart size');
   const r = cli(['report', dirs.iris, dirs.cv, '--format', 'svg']);
   assert.equal(r.stderr.trim(), 'regpath: --format svg draws one run\'s front; got 2 runs');
+});
+
+test('a running path rewrites its report as points arrive (the first at once), and says it is still going', async () => {
+  const out = path.join(root, 'live');
+  const file = path.join(out, 'report.html');
+  const live = new LiveReport();
+  const seen: number[] = [];
+  await computePath({
+    data: 'iris', hidden: [3], points: 6, out,
+    onProgress: (e) => {
+      live.update(e);
+      if (e.type === 'point' && fs.existsSync(file)) {
+        const html = fs.readFileSync(file, 'utf8');
+        if (html.includes('This run is still going')) seen.push(e.point.index);
+      }
+    },
+  });
+  assert.equal(seen[0], 0, 'the report exists from the first point on');
 });
 
 test('ensemble, credit, widths and l1-vs-l2 folders make their charts', () => {

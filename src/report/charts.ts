@@ -225,7 +225,7 @@ export function cvChart(run: PathRun): Chart | null {
     .filter((r) => r.loss !== null);
   const rules = [s.min && { l1: s.min.l1, label: `min (point ${s.min.point})` }, s['1se'] && { l1: s['1se'].l1, label: `1-SE (point ${s['1se'].point})` }].filter(Boolean);
   const X = q('l1', 'l1 norm of the weights ‖θ‖₁', scaleFor(rows.map((r) => r.l1), true));
-  const Y = q('loss', `validation ${lossTitle(run)}`, scaleFor(rows.flatMap((r) => [r.lo, r.hi])));
+  const Y = q('loss', `validation ${lossTitle(run)}`, { ...scaleFor(rows.flatMap((r) => [r.lo, r.hi])), padding: 6 });
   const what = s.kind === 'cross-validation' ? `${s.folds}-fold cross-validation` : 'validation part';
   const title = `Model selection: ${what}`;
   return { id: 'cv', title, note: `Mean validation loss ± 1 standard error (over ${s.standardError ?? 'folds'}); dashed lines at the minimum and at the sparsest point within 1 SE of it.`,
