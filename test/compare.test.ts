@@ -93,7 +93,7 @@ test('regpath compare prints the table; bad input is one line and a non-zero exi
   const ok = run(['compare', '--methods', 'sweep,weighted-sum', '--data', 'iris', '--hidden', '3', '--points', '8', '--nlambda', '10',
     '--fit-epochs', '10', '--dense-epochs', '50', '--out', 'cmp']);
   assert.equal(ok.status, 0, ok.stderr);
-  assert.match(ok.stdout, /method\s+points\s+HV train\s+HV test\s+largest gap\s+best test acc\s+seconds/);
+  assert.match(ok.stdout, /method\s+points\s+HV train\s+HV test\s+largest gap\s+best test acc \(oracle\)\s+seconds/);
   assert.match(ok.stdout, /\nsweep\s+\d+\s+\d\.\d{4}\s+\d\.\d{4}/);
   assert.match(ok.stdout, /\nweighted-sum\s+\d+/);
   for (const f of ['compare.json', 'compare.csv', 'sweep/path.json', 'weighted-sum/path.json']) assert.ok(fs.existsSync(path.join(cwd, 'cmp', f)), f);

@@ -5,6 +5,7 @@ import { parseHidden } from '../path/options.js';
 import { methodNames } from '../path/methods.js';
 import { intArg, numArg } from './main.js';
 import { Progress } from './progress.js';
+import { writeReportAfterRun } from './report-command.js';
 
 interface CompareFlags {
   methods?: string[];
@@ -101,6 +102,7 @@ export function compareCommand(program: Command): void {
         },
       });
       shown.progress?.stop();
+      writeReportAfterRun(result.out, flags.json);
       process.stdout.write(flags.json ? JSON.stringify(result) + '\n' : formatComparison(result));
     } finally {
       shown.progress?.stop();
@@ -116,7 +118,7 @@ function stamp(now: Date): string {
 /** The comparison as a text table. */
 export function formatComparison(r: CompareResult): string {
   const f = (x: number | null, d: number): string => (x === null ? '' : x.toFixed(d));
-  const head = ['method', 'points', 'HV train', 'HV test', 'largest gap', 'best test acc', 'seconds'];
+  const head = ['method', 'points', 'HV train', 'HV test', 'largest gap', 'best test acc (oracle)', 'seconds'];
   const rows = r.rows.map((row) => [
     row.method, String(row.points), f(row.hypervolumeTrain, 4), f(row.hypervolumeTest, 4), f(row.largestGap, 4),
     row.bestTestAccuracy === null ? '' : `${(100 * row.bestTestAccuracy).toFixed(1)}%`, row.seconds.toFixed(1),

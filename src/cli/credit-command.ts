@@ -6,6 +6,7 @@ import { configureThreads, kernels } from '../kernels/index.js';
 import { MAX_THREADS } from '../kernels/wasm/threads.js';
 import { RunFolder, SETTINGS_FILE, defaultRunDir } from '../io/run-folder.js';
 import { toCsv } from '../io/csv.js';
+import { writeReportAfterRun } from './report-command.js';
 import { computePath, type PathEvent } from '../path/compute-path.js';
 import { SETTINGS_FORMAT } from '../io/run.js';
 import { checkPathOptions, parseHidden } from '../path/options.js';
@@ -124,5 +125,6 @@ function report(folder: RunFolder, r: CreditResult, json: boolean): void {
   folder.writeText('credit.csv', toCsv([...CREDIT_COLUMNS], r.points.map((p) => ({ ...p }))));
   const text = formatCreditTable(r) + (r.notes.length ? r.notes.map((n) => `note: ${n}`).join('\n') + '\n' : '') + '\n' + r.summary + '\n';
   folder.writeText('credit.txt', text);
+  writeReportAfterRun(folder.dir, json);
   process.stdout.write(json ? JSON.stringify(r) + '\n' : text + `\nreport folder: ${folder.dir}\n`);
 }

@@ -17,6 +17,7 @@ import { formatPerturbTable, perturbationTable } from '../ensemble/perturb.js';
 import { runEnsemble, writePerturb, type EnsembleSummary } from '../ensemble/run.js';
 import { prepareEnsembleData, type EnsembleEvent } from '../ensemble/train.js';
 import { intArg, numArg } from './main.js';
+import { writeReportAfterRun } from './report-command.js';
 
 interface EnsembleFlags {
   data: string;
@@ -119,6 +120,7 @@ export function ensembleCommand(program: Command): void {
           onEvent: (e) => progress?.update(e),
         });
         progress?.stop();
+        writeReportAfterRun(r.out, flags.json);
         if (flags.json) {
           const { ensemble: _e, ...rest } = r;
           process.stdout.write(JSON.stringify(rest) + '\n');

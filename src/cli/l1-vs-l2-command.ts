@@ -9,6 +9,7 @@ import { parseCount } from '../experiments/parse.js';
 import { DEFAULT_TARGETS, l1VsL2, type L1VsL2Options, type L1VsL2Summary, type Pick } from '../experiments/l1-vs-l2.js';
 import { checkOutFree, threadsArg } from './neurons-command.js';
 import { pct, table, TaskProgress } from './task-progress.js';
+import { writeReportAfterRun } from './report-command.js';
 
 interface Flags {
   data: string; hidden: string; seed: string; targets: string; l1?: string; l1Method: string; points: string; nlambda: string;
@@ -70,7 +71,7 @@ export function l1VsL2Command(program: Command): void {
             progress.line(`regpath l1-vs-l2: ${e.text} → ${dir}`);
           } else if (e.e.type === 'point') {
             const p = e.e.point;
-            progress.line(`  ${e.which} point ${p.index} ${p.phase}: λ ${p.lambda?.toPrecision(3) ?? '∞'}, ${p.nonzeros} non-zeros, loss ${p.trainLoss.toPrecision(4)}${p.testAccuracy !== undefined ? `, test acc ${pct(p.testAccuracy)}` : ''} (${progress.elapsed().toFixed(0)} s)`);
+            progress.line(`  ${e.which} raw point ${p.index} ${p.phase}: λ ${p.lambda?.toPrecision(3) ?? '∞'}, ${p.nonzeros} non-zeros, loss ${p.trainLoss.toPrecision(4)}${p.testAccuracy !== undefined ? `, test acc ${pct(p.testAccuracy)}` : ''} (${progress.elapsed().toFixed(0)} s)`);
           }
         }, (which) => `${open().dir}/${which}`);
         const fo = open();
@@ -87,6 +88,7 @@ export function l1VsL2Command(program: Command): void {
           })),
         ));
         progress.stop();
+        writeReportAfterRun(fo.dir, f.json);
         process.stdout.write(f.json ? JSON.stringify(summary) + '\n' : formatL1VsL2(r, fo.dir));
       } finally {
         progress.stop();

@@ -11,6 +11,7 @@ import { widthsCommand } from './widths-command.js';
 import { l1VsL2Command } from './l1-vs-l2-command.js';
 import { ensembleCommand } from './ensemble-command.js';
 import { creditCommand } from './credit-command.js';
+import { reportCommand } from './report-command.js';
 
 /**
  * The CLI's entry point: parses arguments, runs a command, and is the only place where an error
@@ -40,6 +41,7 @@ export async function main(argv: string[]): Promise<number> {
   l1VsL2Command(program);
   ensembleCommand(program);
   creditCommand(program);
+  reportCommand(program);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;

@@ -10,6 +10,7 @@ import { Progress } from './progress.js';
 import { formatSummary } from './report.js';
 import { configureThreads } from '../kernels/index.js';
 import { MAX_THREADS } from '../kernels/wasm/threads.js';
+import { LiveReport, writeReportAfterRun } from './report-command.js';
 
 interface PathFlags {
   method?: string;
@@ -114,6 +115,7 @@ export function pathCommand(program: Command): void {
         throw new RegpathError('BAD_OPTION', '--penalty l2 does not support --folds or --validation-fraction (model selection is for l1 paths)');
       }
       const progress = flags.json ? null : new Progress();
+      const live = new LiveReport();
       try {
         const result = await crossValidatePath({
           ...(flags.method !== undefined && { method: flags.method }),
@@ -147,10 +149,17 @@ export function pathCommand(program: Command): void {
           ...(flags.l1Ref !== undefined && { l1Ref: flags.l1Ref }),
           ...(flags.folds !== undefined && { folds: flags.folds }),
           ...(flags.validationFraction !== undefined && { validationFraction: flags.validationFraction }),
-          onProgress: (e: PathEvent) => progress?.update(e),
-          onStage: (s) => progress?.setPrefix(stageLabel(s)),
+          onProgress: (e: PathEvent) => {
+            progress?.update(e);
+            live.update(e);
+          },
+          onStage: (s) => {
+            progress?.setPrefix(stageLabel(s));
+            live.setStage(s.stage);
+          },
         });
         progress?.stop();
+        writeReportAfterRun(result.out, flags.json);
         if (flags.json) {
           const { parameters: _p, raw: _r, ...rest } = result;
           process.stdout.write(JSON.stringify({ ...rest, points: rest.points }) + '\n');

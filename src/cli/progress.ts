@@ -45,7 +45,7 @@ export class Progress {
       if (p.index + 1 > this.bar.getTotal()) this.bar.setTotal(p.index + 1);
       this.bar.update(p.index + 1, fields);
     } else {
-      process.stderr.write(`${this.prefix}  point ${p.index} ${fields.phase}: l1 ${fields.l1}, loss ${fields.loss}${fields.acc ? ', ' + fields.acc : ''}, ${p.steps} steps, ${fields.elapsed}s\n`);
+      process.stderr.write(`${this.prefix}  raw point ${p.index} ${fields.phase}: l1 ${fields.l1}, loss ${fields.loss}${fields.acc ? ', ' + fields.acc : ''}, ${p.steps} steps, ${fields.elapsed}s\n`);
     }
   }
 

@@ -11,6 +11,7 @@ import type { InitName } from '../experiments/train.js';
 import { fail } from '../errors.js';
 import { pct, table, TaskProgress } from './task-progress.js';
 import { checkOutFree, threadsArg } from './neurons-command.js';
+import { writeReportAfterRun } from './report-command.js';
 
 export const WIDTHS_NETWORK = (w: number): string => `networks/width-${w}.safetensors`;
 
@@ -89,6 +90,7 @@ export function widthsCommand(program: Command): void {
         const summary = { ...result, options: o, out: folder!.dir };
         folder!.writeJson('widths.json', summary);
         folder!.writeText('widths.csv', toCsv(['width', 'objective', 'loss', 'penalty', 'trainAccuracy', 'testAccuracy', 'bestSeed', 'seedObjectives', 'seconds'], result.rows.map((r) => ({ ...r, seedObjectives: r.seedObjectives.join(' ') }))));
+        writeReportAfterRun(folder!.dir, flags.json);
         process.stdout.write(flags.json ? JSON.stringify(summary) + '\n' : formatWidths(result, o, folder!.dir));
       } finally {
         progress.stop();

@@ -40,7 +40,11 @@ export interface FrontMetrics {
   dominatedDropped: number;
   /** Largest normalised gap between neighbouring front points. */
   largestGap: number;
-  bestTestAccuracy?: { accuracy: number; l1: number; nonzeros: number; index: number };
+  /**
+   * The largest test accuracy over the front: an oracle (it looks at the test set), not a model
+   * choice; `point` is its front index (what --point takes), `index` its raw index.
+   */
+  bestTestAccuracy?: { choice: 'oracle: max test accuracy over the front'; accuracy: number; l1: number; nonzeros: number; point: number; index: number };
 }
 
 export interface PathSummary {
@@ -110,7 +114,9 @@ export function summarise(
   const withAcc = points.filter((p) => p.testAccuracy !== undefined);
   if (withAcc.length) {
     const best = withAcc.reduce((a, b) => (b.testAccuracy! > a.testAccuracy! ? b : a));
-    metrics.bestTestAccuracy = { accuracy: best.testAccuracy!, l1: best.l1, nonzeros: best.nonzeros, index: best.index };
+    metrics.bestTestAccuracy = {
+      choice: 'oracle: max test accuracy over the front', accuracy: best.testAccuracy!, l1: best.l1, nonzeros: best.nonzeros, point: points.indexOf(best), index: best.index,
+    };
   }
   return { points, metrics };
 }

@@ -1,0 +1,82 @@
+import * as path from 'node:path';
+import { Command, Option } from 'commander';
+import { fail } from '../errors.js';
+import { writeFileAtomic } from '../io/atomic.js';
+import { buildReport, REPORT_FILE, writeRunReport } from '../report/build.js';
+import { frontFigure, type FigureFormat } from '../report/figure.js';
+import type { PathEvent } from '../path/compute-path.js';
+
+// ---- options of `regpath report` (one block, for the shared flags module) ----
+interface ReportFlags { out?: string; format: 'html' | FigureFormat }
+function reportOptions(cmd: Command): Command {
+  return cmd
+    .option('--out <file>', `output file (default: RUN/${REPORT_FILE} for one run, ./${REPORT_FILE} for several; RUN/front.svg|png for a figure)`)
+    .addOption(new Option('--format <f>', 'html: the report; svg or png: the front alone, as a figure').choices(['html', 'svg', 'png']).default('html'));
+}
+// ---- end of the options of `regpath report` ----
+
+export function reportCommand(program: Command): void {
+  reportOptions(program
+    .command('report')
+    .description('write a self-contained HTML report (plots and the front explorer) of one or more run folders, or the front as an SVG/PNG figure')
+    .argument('<run...>', 'run folders (path, compare, ensemble, credit, widths, l1-vs-l2)'))
+    .action(async (runs: string[], flags: ReportFlags) => {
+      if (flags.format !== 'html') {
+        if (runs.length !== 1) fail('BAD_OPTION', `--format ${flags.format} draws one run's front; got ${runs.length} runs`);
+        const out = flags.out ?? path.join(runs[0]!, `front.${flags.format}`);
+        writeFileAtomic(out, await frontFigure(runs[0]!, flags.format));
+        process.stdout.write(`wrote ${out}\n`);
+        return;
+      }
+      if (!flags.out && runs.length === 1) {
+        process.stdout.write(`wrote ${writeRunReport(runs[0]!)}\n`);
+        return;
+      }
+      const out = flags.out ?? REPORT_FILE;
+      writeFileAtomic(out, buildReport(runs));
+      process.stdout.write(`wrote ${out}\n`);
+    });
+}
+
+/**
+ * The hook the run commands call when they finish (and a path after its points): writes
+ * RUN/report.html. A report that cannot be written costs a warning, never the run's results.
+ */
+export function writeReportAfterRun(dir: string | null | undefined, quiet = false): void {
+  if (!dir) return;
+  try {
+    const file = writeRunReport(dir);
+    if (!quiet) process.stderr.write(`report: ${file}\n`);
+  } catch (err) {
+    process.stderr.write(`regpath: warning: could not write ${path.join(dir, REPORT_FILE)}: ${(err as Error).message}\n`);
+  }
+}
+
+/**
+ * report.html of a running path, rebuilt after its points so that a long run can be watched by
+ * reloading the page. Rebuilding reads every point's weights, so it waits at least ten times as
+ * long as the last rebuild took: a slow run (MNIST, seconds per point) gets every point, a fast
+ * one (Iris, milliseconds per point) does not spend most of its time writing reports. Folds of a
+ * cross-validation have no report of their own.
+ */
+export class LiveReport {
+  private dir: string | null = null;
+  private inFold = false;
+  private next = 0;
+
+  setStage(stage: string): void {
+    this.inFold = stage === 'fold';
+  }
+
+  update(e: PathEvent): void {
+    if (e.type === 'start') {
+      this.dir = this.inFold ? null : e.out;
+      return;
+    }
+    const now = performance.now();
+    if (!this.dir || now < this.next) return;
+    writeReportAfterRun(this.dir, true);
+    const took = performance.now() - now;
+    this.next = performance.now() + 10 * took;
+  }
+}
