@@ -20,3 +20,4 @@ export {
   type CrossValidateOptions, type SelectedPathResult, type SelectionOptions, type StageEvent, type PathSelection,
   type SelectionRow, type SelectionPick, type SelectionRule, type SelectedPoint, type ValidatedPoint,
 } from './select/index.js';
+export { VERSION } from './version.js';

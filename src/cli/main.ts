@@ -1,5 +1,6 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { RegpathError } from '../errors.js';
+import { VERSION } from '../version.js';
 import { compareCommand } from './compare-command.js';
 import { pathCommand } from './path-command.js';
 import { exportCommand } from './export-command.js';
@@ -21,6 +22,7 @@ export async function main(argv: string[]): Promise<number> {
   program
     .name('regpath')
     .description('Regularization paths of neural networks: the Pareto front of training loss against the l1 norm.')
+    .version(VERSION, '-V, --version', 'print regpath\'s version')
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
