@@ -10,6 +10,8 @@ import { checkPathOptions, type PathOptions, type ResolvedPathOptions } from './
 import { prepareData, type PreparedData } from './prepare.js';
 import { CSV_COLUMNS, L2_CSV_COLUMNS, PATH_FORMAT, summarise, weightsFile, type PathSummary } from './result.js';
 import type { RawPoint } from './types.js';
+import { FrontModel, type Coefficients, type FrontPosition, type Prediction } from './front-model.js';
+import { datasetFromArrays, isArrayData } from '../data/arrays.js';
 
 export const SETTINGS_FORMAT = 'regpath.settings/1';
 const LOG_FILE = 'log.jsonl';
@@ -42,6 +44,10 @@ export interface PathResult extends PathSummary {
   parameters: Float32Array[];
   /** Run folder written, if any. */
   out: string | null;
+  /** Predictions for rows of raw features at a front point, an l1 or a λ (src/path/front-model.ts). */
+  predict(x: ArrayLike<number>[] | Float32Array | Float64Array, at: FrontPosition): Prediction;
+  /** The model's parameters at a front point, an l1 or a λ: interpolated on a linear model, the nearest point of a network. */
+  coefficients(at: FrontPosition): Coefficients;
 }
 
 interface LogRecord {
@@ -68,10 +74,14 @@ export async function computePath(options: ComputePathOptions = {}): Promise<Pat
   let resolved: ResolvedPathOptions;
   let explicitTestFraction = options.testFraction !== undefined;
   let log: LogRecord[] = [];
+  const inMemory = isArrayData(options.data) ? datasetFromArrays(options.data) : undefined;
   if (options.resume) {
     if (!options.out) fail('BAD_OPTION', 'resume needs the run folder (--out) of the run to finish');
     folder = RunFolder.create(options.out, { resume: true });
-    const settings = folder.readJson(SETTINGS_FILE, SETTINGS_FORMAT) as { options: ResolvedPathOptions; explicitTestFraction: boolean; selection?: unknown };
+    const settings = folder.readJson(SETTINGS_FILE, SETTINGS_FORMAT) as { options: ResolvedPathOptions; explicitTestFraction: boolean; selection?: unknown; inMemory?: boolean };
+    if (settings.inMemory && !inMemory && !options.prepared) {
+      fail('BAD_OPTION', `${options.out} was computed on data in memory; pass the same data arrays again to resume it`);
+    }
     if (settings.selection !== undefined && !options.prepared) {
       fail('BAD_RUN', `${options.out} is a run with validation or cross-validation; resume it with regpath path --out <folder> --resume (crossValidatePath)`);
     }
@@ -83,7 +93,7 @@ export async function computePath(options: ComputePathOptions = {}): Promise<Pat
   } else {
     resolved = checkPathOptions(options);
   }
-  const data = options.prepared ?? prepareData(resolved, explicitTestFraction);
+  const data = options.prepared ?? prepareData(resolved, explicitTestFraction, inMemory);
   const arch: Architecture = {
     layers: [data.info.features, ...resolved.hidden, data.info.task === 'classification' ? data.info.classes : 1],
     activation: resolved.activation,
@@ -92,7 +102,7 @@ export async function computePath(options: ComputePathOptions = {}): Promise<Pat
   getMethod(resolved.method).check?.(resolved, arch.layers, data.train.rows);
   if (!folder && (options.out || options.outParent)) {
     folder = RunFolder.create(options.out ?? defaultRunDir(new Date(), options.outParent), { resume: false });
-    folder.writeJson(SETTINGS_FILE, { format: SETTINGS_FORMAT, command: 'path', options: resolved, explicitTestFraction, ...options.settingsExtra });
+    folder.writeJson(SETTINGS_FILE, { format: SETTINGS_FORMAT, command: 'path', options: resolved, explicitTestFraction, ...(inMemory && { inMemory: true }), ...options.settingsExtra });
     if (data.standardizer) {
       folder.writeTensors('preprocess.safetensors', {
         mean: { dtype: 'F32', shape: [data.info.features], data: data.standardizer.mean },
@@ -157,7 +167,16 @@ export async function computePath(options: ComputePathOptions = {}): Promise<Pat
 
   const final = summary('complete');
   writeSummary(final);
-  return { ...final, parameters: final.points.map((p) => load(p.index)), out: folder?.dir ?? null };
+  const parameters = final.points.map((p) => load(p.index));
+  const model = new FrontModel({
+    points: final.points, parameters, layers: arch.layers, activation: resolved.activation, task: data.info.task,
+    classNames: data.info.classNames, standardizer: data.standardizer, penalizeBias: resolved.penalizeBias,
+  });
+  return {
+    ...final, parameters, out: folder?.dir ?? null,
+    predict: (x, at) => model.predict(x, at),
+    coefficients: (at) => model.coefficients(at),
+  };
 }
 
 function round(x: number, digits: number): number {

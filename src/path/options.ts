@@ -3,11 +3,15 @@ import { Act, type ActName } from '../kernels/kernels.js';
 import { getMethod } from './methods.js';
 import type { Direction } from './types.js';
 import type { PenaltyName } from './penalty.js';
+import { isArrayData, type ArrayData } from '../data/arrays.js';
 
 /** What a path run is asked to do: the library's mirror of `regpath path`'s options. */
 export interface PathOptions {
-  /** 'mnist', 'iris', 'fashion-mnist', a .csv file or a folder of MNIST-format IDX files. @default 'mnist' */
-  data?: string;
+  /**
+   * 'mnist', 'iris', 'fashion-mnist', a .csv file, a folder of MNIST-format IDX files, or arrays
+   * in memory ({ features, target, featureNames?, task? }; nothing is read from disk). @default 'mnist'
+   */
+  data?: string | ArrayData;
   /** CSV target column. @default the last column */
   target?: string;
   /** @default 'auto' (integer labels → classification) */
@@ -113,7 +117,7 @@ export function checkPathOptions(o: PathOptions): ResolvedPathOptions {
   }
   const activation = o.activation ?? 'relu';
   if (!(activation in Act)) fail('BAD_OPTION', `activation: expected one of ${Object.keys(Act).join(', ')}, got "${activation}"`);
-  const task = o.task ?? 'auto';
+  const task = (isArrayData(o.data) ? o.data.task : undefined) ?? o.task ?? 'auto';
   if (!['classify', 'regress', 'auto'].includes(task)) fail('BAD_OPTION', `task: expected classify, regress or auto, got "${task}"`);
   const penalty = o.penalty ?? 'l1';
   if (penalty !== 'l1' && penalty !== 'l2') fail('BAD_OPTION', `penalty: expected l1 or l2, got "${String(penalty)}"`);
@@ -127,7 +131,8 @@ export function checkPathOptions(o: PathOptions): ResolvedPathOptions {
   return {
     method,
     ...(penalty === 'l2' && { penalty: 'l2' as const }),
-    data: o.data ?? 'mnist',
+    // in-memory arrays are recorded by name; computePath keeps the arrays themselves
+    data: isArrayData(o.data) ? o.data.name ?? 'arrays' : o.data ?? 'mnist',
     target: o.target ?? null,
     task,
     hidden,

@@ -12,6 +12,7 @@ import type { Architecture } from '../nn/mlp.js';
 import { computePath, SETTINGS_FORMAT, type ComputePathOptions, type PathResult } from '../path/compute-path.js';
 import { checkPathOptions, type PathOptions, type ResolvedPathOptions } from '../path/options.js';
 import { prepareData } from '../path/prepare.js';
+import { datasetFromArrays, isArrayData } from '../data/arrays.js';
 import { CSV_COLUMNS } from '../path/result.js';
 import { HeldOutEvaluator, type HeldOutScore } from './evaluate.js';
 import { checkFolds, checkValidationFraction, foldParts, holdOut, prepareParts, stratifiedFolds } from './folds.js';
@@ -83,6 +84,7 @@ export async function crossValidatePath(options: CrossValidateOptions = {}): Pro
     if (record.kind === 'fold') {
       fail('BAD_RUN', `${options.out} is fold ${record.fold} of ${record.folds} of a cross-validation run; resume the run folder it is in (${path.dirname(path.dirname(options.out!))})`);
     }
+    if (saved.inMemory && !isArrayData(options.data)) fail('BAD_OPTION', `${options.out} was computed on data in memory; pass the same data arrays again to resume it`);
     resolved = checkPathOptions(withoutNulls(saved.options));
     explicitTestFraction = saved.explicitTestFraction;
   } else {
@@ -93,7 +95,8 @@ export async function crossValidatePath(options: CrossValidateOptions = {}): Pro
   }
 
   // the split into train and test parts exactly as computePath makes it, before standardising
-  const base = prepareData({ ...resolved, standardize: false }, explicitTestFraction);
+  const arrays = isArrayData(options.data) ? datasetFromArrays(options.data) : undefined;
+  const base = prepareData({ ...resolved, standardize: false }, explicitTestFraction, arrays);
   if (record.kind === 'cross-validation') checkFolds(base.train, record.folds);
   const k = options.kernels ?? defaultKernels();
   // testFraction only when the user chose it: computePath records that choice for --resume
@@ -110,7 +113,7 @@ export async function crossValidatePath(options: CrossValidateOptions = {}): Pro
     const { fit, validation } = holdOut(base.train, record.validationFraction, resolved.seed);
     const parts = prepareParts(base, fit, validation, resolved.standardize);
     options.onStage?.({ stage: 'fit', fold: 0, folds: 0, train: fit.rows, validation: validation.rows });
-    const r = await computePath({ ...common, ...where, prepared: parts.prepared, settingsExtra: { selection: record } });
+    const r = await computePath({ ...common, ...where, prepared: parts.prepared, settingsExtra: { selection: record, ...(arrays && { inMemory: true }) } });
     const done = validateRun(k, r, parts.validation!, record.validationFraction);
     if (r.out) writeSummary(r.out, done);
     return done;
@@ -120,7 +123,7 @@ export async function crossValidatePath(options: CrossValidateOptions = {}): Pro
   const K = record.folds;
   const full = prepareParts(base, base.train, null, resolved.standardize);
   options.onStage?.({ stage: 'full', fold: 0, folds: K, train: base.train.rows, validation: 0 });
-  const r = await computePath({ ...common, ...where, prepared: full.prepared, settingsExtra: { selection: record } });
+  const r = await computePath({ ...common, ...where, prepared: full.prepared, settingsExtra: { selection: record, ...(arrays && { inMemory: true }) } });
   // until the folds are done the run is not finished: select and resume must see that
   if (r.out) writeSummary(r.out, { ...r, status: 'running' });
 
@@ -136,7 +139,7 @@ export async function crossValidatePath(options: CrossValidateOptions = {}): Pro
     options.onStage?.({ stage: 'fold', fold: i + 1, folds: K, train: fit.rows, validation: validation.rows });
     const fr = await computePath({
       ...common, ...(out ? { out, resume: resumeFold } : {}),
-      prepared: parts.prepared, settingsExtra: { selection: { kind: 'fold', fold: i + 1, folds: K } satisfies SelectionRecord },
+      prepared: parts.prepared, settingsExtra: { selection: { kind: 'fold', fold: i + 1, folds: K } satisfies SelectionRecord, ...(arrays && { inMemory: true }) },
     });
     const fv = validateRun(k, fr, parts.validation!, null);
     if (fr.out) writeSummary(fr.out, fv);
@@ -225,12 +228,12 @@ function writeSummary(dir: string, r: SelectedPathResult | PathResult): void {
   writeFileAtomic(path.join(dir, 'path.csv'), toCsv(columns, (r.points as ValidatedPoint[]).map((p) => ({ ...p }))));
 }
 
-function readSettings(dir: string): { options: ResolvedPathOptions; explicitTestFraction: boolean; selection?: SelectionRecord } | null {
+function readSettings(dir: string): { options: ResolvedPathOptions; explicitTestFraction: boolean; selection?: SelectionRecord; inMemory?: boolean } | null {
   const file = path.join(dir, SETTINGS_FILE);
   if (!fs.existsSync(file)) return null; // computePath reports the missing run
   const s = readJsonFile(file);
   checkFormat(s, SETTINGS_FORMAT, file);
-  return s as { options: ResolvedPathOptions; explicitTestFraction: boolean; selection?: SelectionRecord };
+  return s as { options: ResolvedPathOptions; explicitTestFraction: boolean; selection?: SelectionRecord; inMemory?: boolean };
 }
 
 /** Options as computePath takes them: null marks a data-dependent default (batch, target). */
