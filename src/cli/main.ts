@@ -11,6 +11,8 @@ import { widthsCommand } from './widths-command.js';
 import { l1VsL2Command } from './l1-vs-l2-command.js';
 import { ensembleCommand } from './ensemble-command.js';
 import { creditCommand } from './credit-command.js';
+import { threadsHook } from './flags.js';
+import { configureThreads } from '../kernels/index.js';
 
 /**
  * The CLI's entry point: parses arguments, runs a command, and is the only place where an error
@@ -26,6 +28,7 @@ export async function main(argv: string[]): Promise<number> {
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  threadsHook(program, configureThreads);
   pathCommand(program);
   compareCommand(program);
   exportCommand(program);
