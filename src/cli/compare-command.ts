@@ -16,8 +16,10 @@ export function compareCommand(program: Command): void {
     .command('compare')
     .description('run several path methods on the same data, split and seed (or read finished runs) and compare their fronts with a common l1_ref');
   addFlags(cmd, COMPARE_FLAGS, {
-    ...PATH_DEFAULTS, ...PATH_DEFAULTS_TEXT,
-    methods: 'continuation,sweep,weighted-sum unless --runs', out: 'runs/compare-<date-time>', l1Ref: 'the largest l1 among the runs',
+    defaults: {
+      ...PATH_DEFAULTS, ...PATH_DEFAULTS_TEXT,
+      methods: 'continuation,sweep,weighted-sum unless --runs', out: 'runs/compare-<date-time>', l1Ref: 'the largest l1 among the runs',
+    },
   });
   cmd.action(async (given: Record<string, unknown>) => {
     const { json, threads: _t, out, ...rest } = readFlags(given, COMPARE_FLAGS) as CompareOptions & { json?: boolean; threads?: number };

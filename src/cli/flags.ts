@@ -153,7 +153,6 @@ const COMMON_DEFAULTS: Defaults = { target: 'the last column', out: 'runs/<date-
 /** Default values as the help shows them: a value, or a sentence for a default that depends on something. */
 export type Defaults = Partial<Record<FlagName, unknown>>;
 
-/** Per-command wording, when a flag needs a word of context in one command (the meaning stays the table's). */
 export type HelpNotes = Partial<Record<FlagName, string>>;
 
 function showDefault(v: unknown): string {
@@ -167,14 +166,24 @@ function attribute(syntax: string): string {
   return syntax.split(' ')[0]!.replace(/^--(no-)?/, '').replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 }
 
+export interface CommandFlags {
+  /** The defaults of the library options this command fills, as the help states them. */
+  defaults?: Defaults;
+  /** Flags the command cannot run without. */
+  required?: readonly FlagName[];
+  /** A word of context for a flag in this command (the meaning stays the table's). */
+  notes?: HelpNotes;
+}
+
 /** Adds the named flags to a command, each with the help of the table and the command's default. */
-export function addFlags(cmd: Command, names: readonly FlagName[], defaults: Defaults = {}, notes: HelpNotes = {}): Command {
+export function addFlags(cmd: Command, names: readonly FlagName[], { defaults = {}, required = [], notes = {} }: CommandFlags = {}): Command {
   for (const name of names) {
     const spec: FlagSpec = FLAGS[name];
     const d = name in defaults ? defaults[name] : COMMON_DEFAULTS[name];
     const help = (notes[name] ? `${notes[name]}: ` : '') + spec.help + (d !== undefined ? ` (default: ${showDefault(d)})` : '');
     const option = new Option(spec.syntax, help);
     if (spec.choices) option.choices(spec.choices);
+    if (required.includes(name)) option.makeOptionMandatory();
     if (spec.parse) {
       const parse = spec.parse;
       const flag = spec.syntax.split(' ')[0]!;

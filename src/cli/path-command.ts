@@ -19,7 +19,7 @@ export function pathCommand(program: Command): void {
   const cmd = program
     .command('path')
     .description('compute the regularization path (loss vs l1 front) by the predictor-corrector continuation method or a baseline (--method)');
-  addFlags(cmd, PATH_FLAGS, { ...PATH_DEFAULTS, ...PATH_DEFAULTS_TEXT });
+  addFlags(cmd, PATH_FLAGS, { defaults: { ...PATH_DEFAULTS, ...PATH_DEFAULTS_TEXT } });
   cmd.action(async (given: Record<string, unknown>) => {
     const { out, resume, json, threads: _t, ...options } = readFlags(given, PATH_FLAGS) as CrossValidateOptions & { out?: string; json?: boolean; threads?: number };
     if (resume && !out) throw new RegpathError('BAD_OPTION', '--resume needs --out <folder> naming the run to finish');
