@@ -22,7 +22,7 @@ import { methodNames } from '../path/methods.js';
 import { parsePointSpec } from '../export/run.js';
 import { EXPORT_FORMATS } from '../export/export.js';
 import { MAX_THREADS } from '../kernels/wasm/threads.js';
-import { parseWidths } from '../experiments/parse.js';
+import { parseLambda, parseWidths } from '../experiments/parse.js';
 
 export interface FlagSpec {
   /** commander syntax: '--seed <n>', or '--resume' for a switch. */
@@ -129,7 +129,7 @@ export const FLAGS = {
   tol: { syntax: '--tol <t>', help: 'relative tolerance (0,1) of dead neurons, merging and the rank of K', parse: number },
   writeReduced: { syntax: '--write-reduced <file>', help: 'write the network without dead neurons and with aligned ones merged (.safetensors)', parse: text },
   reduce: { syntax: '--reduce', help: 'prune, merge, then remove the weakest neurons with retraining while J stays within --max-increase' },
-  lambda: { syntax: '--lambda <λ>', help: 'l2 strength of J = CE + λ Σ‖W‖² (weights of every layer, not biases)', parse: number },
+  lambda: { syntax: '--lambda <λ>', help: 'l2 strength of J = CE + λ Σ‖W‖² (weights of every layer, not biases)', parse: (t: string, flag: string) => parseLambda(t, flag) },
   maxIncrease: { syntax: '--max-increase <f>', help: '--reduce: allowed relative increase of J over the unreduced network\'s', parse: number },
   retrainSteps: { syntax: '--retrain-steps <n>', help: '--reduce: full-batch Adam steps after each removal', parse: integer },
   removeFraction: { syntax: '--remove-fraction <f>', help: '--reduce: first round removes this share of the live neurons (halved on failure)', parse: number },

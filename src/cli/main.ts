@@ -1,4 +1,4 @@
-import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { RegpathError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { compareCommand } from './compare-command.js';
@@ -51,20 +51,4 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`regpath: internal error (a bug, please report it): ${(err as Error)?.stack ?? String(err)}\n`);
     return 70;
   }
-}
-
-/** Commander argument parsers that reject bad numbers with the option's name and value. */
-export function intArg(name: string) {
-  return (v: string): number => {
-    if (!/^-?\d+$/.test(v.trim())) throw new InvalidArgumentError(`${name} expects an integer, got "${v}"`);
-    return Number(v);
-  };
-}
-
-export function numArg(name: string) {
-  return (v: string): number => {
-    const x = Number(v);
-    if (v.trim() === '' || !Number.isFinite(x)) throw new InvalidArgumentError(`${name} expects a number, got "${v}"`);
-    return x;
-  };
 }
