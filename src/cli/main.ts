@@ -14,12 +14,8 @@ import { creditCommand } from './credit-command.js';
 import { threadsHook } from './flags.js';
 import { configureThreads } from '../kernels/index.js';
 
-/**
- * The CLI's entry point: parses arguments, runs a command, and is the only place where an error
- * becomes a message and an exit code. RegpathError (bad input) prints one line; anything else is
- * a bug and says so.
- */
-export async function main(argv: string[]): Promise<number> {
+/** The command tree: every command with the flags it declares from the flags table (src/cli/flags.ts). */
+export function buildProgram(): Command {
   const program = new Command();
   program
     .name('regpath')
@@ -39,6 +35,16 @@ export async function main(argv: string[]): Promise<number> {
   l1VsL2Command(program);
   ensembleCommand(program);
   creditCommand(program);
+  return program;
+}
+
+/**
+ * The CLI's entry point: parses arguments, runs a command, and is the only place where an error
+ * becomes a message and an exit code. RegpathError (bad input) prints one line; anything else is
+ * a bug and says so.
+ */
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;
