@@ -9,8 +9,8 @@ import { measurePoint, type MethodContext, type PathMethod, type PointSink } fro
 import type { ContinuationSettings, ContinuationState, Phase, RawPoint } from './types.js';
 
 /**
- * The predictor-corrector continuation method (Amakor, Sonntag & Peitz, Algorithm 2;
- * SCIENCE.md §3), with the changes the issue asks for:
+ * The predictor-corrector continuation method (Amakor, Sonntag & Peitz,
+ * arXiv 2308.12044, Algorithm 2), with these changes:
  *
  *   θ ← corrector(init)                              initial point p0 on the front
  *   repeat (towards lower loss):   θ ← corrector(gradient predictor(θ, d·s))

@@ -59,7 +59,7 @@ export const FOLDS_DIR = 'folds';
 const CSV_EXTRA = ['validationLoss', 'validationAccuracy'];
 
 /**
- * computePath with model selection (SCIENCE.md §5; glmnet's cv.glmnet):
+ * computePath with model selection (glmnet's cv.glmnet: Friedman, Hastie & Tibshirani, J. Stat. Softw. 33, 2010):
  *
  * - `validationFraction` f: f of the training part (stratified, seeded) is held out, the path is
  *   computed on the rest, and every front point gets its validation loss and accuracy.

@@ -40,7 +40,7 @@ export interface SweepState {
 }
 
 /**
- * The λ sweep with warm starts (glmnet, scikit-learn lasso_path, LassoNet; SCIENCE.md §4).
+ * The λ sweep with warm starts (glmnet, scikit-learn lasso_path, LassoNet).
  *
  * Grid: nlambda values, geometric from λ_max down to λ_max·lambdaMinRatio. Every fit is proximal
  * SGD (momentum 0.9, soft-threshold lr·λ/(1-0.9) per step) for at most fitEpochs epochs, warm-started

@@ -15,7 +15,7 @@ export interface WeightedSumState {
 }
 
 /**
- * The weighted-sum scalarisation (SCIENCE.md §4): for w on a uniform grid from 1 to 0
+ * The weighted-sum scalarisation: for w on a uniform grid from 1 to 0
  * (`points` values) minimise
  *
  *     w · L(θ)/L_null + (1 - w) · ‖θ_pen‖₁/l1_dense
