@@ -2,6 +2,8 @@
 export { computePath, type ComputePathOptions, type PathResult, type PathEvent } from './path/compute-path.js';
 export { checkPathOptions, parseHidden, parseInputShape, type PathOptions, type ResolvedPathOptions } from './path/options.js';
 export type { PathPoint, PathSummary, FrontMetrics } from './path/result.js';
+export type { FrontPosition, Coefficients, Prediction } from './path/front-model.js';
+export { datasetFromArrays, type ArrayData } from './data/arrays.js';
 export { comparePaths, type CompareOptions, type CompareResult, type CompareRow } from './path/compare.js';
 export type { RawPoint, Direction } from './path/types.js';
 export { hypervolume, largestGap, nonDominated, type FrontPoint } from './metrics/front.js';
@@ -22,3 +24,4 @@ export {
   type CrossValidateOptions, type SelectedPathResult, type SelectionOptions, type StageEvent, type PathSelection,
   type SelectionRow, type SelectionPick, type SelectionRule, type SelectedPoint, type ValidatedPoint,
 } from './select/index.js';
+export { VERSION } from './version.js';

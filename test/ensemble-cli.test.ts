@@ -33,8 +33,8 @@ function listing(): string[] {
 const bad: Array<{ name: string; args: string[]; expect: RegExp }> = [
   { name: 'perturbation fraction above 1', args: ['ensemble', '--data', 'iris', '--perturb', '--fractions', '0,1.5', '--out', 'x1'], expect: /--fractions: every fraction must be in \[0, 1\], got 1\.5/ },
   { name: 'perturbation fraction below 0 on a saved ensemble', args: ['perturb', 'ens', '--fractions', '-0.1,0.5'], expect: /--fractions: every fraction must be in \[0, 1\], got -0\.1/ },
-  { name: 'fractions that do not parse', args: ['perturb', 'ens', '--fractions', '0,a'], expect: /--fractions expects comma-separated numbers/ },
-  { name: 'a hidden width of 0', args: ['ensemble', '--data', 'iris', '--hidden', '8,0', '--out', 'x2'], expect: /--hidden <widths>' argument '8,0' is invalid. expected comma-separated positive widths/ },
+  { name: 'fractions that do not parse', args: ['perturb', 'ens', '--fractions', '0,a'], expect: /--fractions: expected comma-separated numbers such as 0,0.5,1, got "0,a"/ },
+  { name: 'a hidden width of 0', args: ['ensemble', '--data', 'iris', '--hidden', '8,0', '--out', 'x2'], expect: /--hidden: expected comma-separated positive widths such as 20,20 \(or 0 for a linear model\), got "8,0"/ },
   { name: 'a hidden width too large', args: ['ensemble', '--data', 'iris', '--hidden', '200000', '--out', 'x3'], expect: /hidden: expected a list of positive integer widths up to 100000, got \[200000\]/ },
   { name: 'a saved ensemble whose layers do not fit the data', args: ['perturb', 'misfit'], expect: /perturb: .*misfit.*has layers 5-4-3, which do not fit iris \(4 features, 3 classes\)/ },
   { name: 'regression data', args: ['ensemble', '--data', 'reg.csv', '--out', 'x4'], expect: /ensemble: reg\.csv has a regression target/ },

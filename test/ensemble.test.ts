@@ -23,7 +23,7 @@ import { backends } from './helpers/backends.js';
 const k = createJsKernels();
 
 /**
- * The mean-field network in float64, straight from SCIENCE.md §6 (no kernels), with the noise ε
+ * The mean-field network in float64, straight from Li & Huang's mean-field equations (no kernels), with the noise ε
  * given: the oracle the kernel pass and its backward are checked against.
  */
 function referenceLoss(layers: number[], flat: Float64Array, x: Float64Array, y: number[], rows: number, eps: Float64Array[]): number {

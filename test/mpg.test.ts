@@ -7,7 +7,7 @@ import { backends } from './helpers/backends.js';
 
 const soft = (z: number, t: number): number => (z > t ? z - t : z < -t ? z + t : 0);
 
-/** ω1(α) - ω2(α) in double precision, straight from the definition (SCIENCE.md §2). */
+/** ω1(α) - ω2(α) in double precision, straight from the definition of the MPG step (src/optim/mpg.ts). */
 function slope(theta: Float32Array, g: Float32Array, p: number, h: number, a: number): number {
   let w1 = 0, l1y = 0, l1t = 0;
   for (let i = 0; i < theta.length; i++) {

@@ -1,5 +1,5 @@
 /**
- * Does l1 regularisation find the connections that carry the decision? (SCIENCE.md §6)
+ * Does l1 regularisation find the connections that carry the decision? (against the ensemble of subnetworks of Li & Huang, PRL 125, 178301, 2020)
  *
  * For every point of an l1 path, against a spike-and-slab ensemble of the same architecture and data:
  *

@@ -1,20 +1,25 @@
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import { fail } from '../errors.js';
-import { configureThreads, kernels } from '../kernels/index.js';
+import { kernels } from '../kernels/index.js';
 import { defaultRunDir, RunFolder } from '../io/run-folder.js';
 import { SETTINGS_FILE, SETTINGS_FORMAT } from '../io/run.js';
 import { toCsv } from '../io/csv.js';
-import { checkPathOptions, parseHidden } from '../path/options.js';
+import { checkPathOptions } from '../path/options.js';
 import { parseCount } from '../experiments/parse.js';
 import { DEFAULT_TARGETS, l1VsL2, type L1VsL2Options, type L1VsL2Summary, type Pick } from '../experiments/l1-vs-l2.js';
-import { checkOutFree, threadsArg } from './neurons-command.js';
+import { checkOutFree } from './neurons-command.js';
+import { addFlags, readFlags, type FlagName } from './flags.js';
 import { pct, table, TaskProgress } from './task-progress.js';
 import { writeReportAfterRun } from './report-command.js';
 
-interface Flags {
-  data: string; hidden: string; seed: string; targets: string; l1?: string; l1Method: string; points: string; nlambda: string;
-  fitEpochs?: string; out?: string; json?: boolean; threads?: number;
-}
+/** The experiment's defaults: `regpath path`'s network and split, a shorter l2 sweep. */
+const L1_VS_L2_DEFAULTS = {
+  data: 'mnist', hidden: [20, 20], seed: 1, targets: DEFAULT_TARGETS.map((t) => String(100 * t)).join(','), l1Method: 'continuation',
+  points: 40, nlambda: 40, fitEpochs: '50 for a network',
+} as const;
+const L1_VS_L2_FLAGS = ['data', 'hidden', 'seed', 'targets', 'l1Run', 'l1Method', 'points', 'nlambda', 'fitEpochs', 'out', 'json', 'threads'] as const satisfies readonly FlagName[];
+type Flags = Partial<{ data: string; hidden: number[]; seed: number; targets: string; l1Run: string; l1Method: string; points: number; nlambda: number;
+  fitEpochs: number; out: string; json: boolean }>;
 
 /** "50,20,10": percentages of the weights, each in (0, 100]. */
 export function parseTargets(text: string): number[] {
@@ -27,73 +32,65 @@ export function parseTargets(text: string): number[] {
 }
 
 export function l1VsL2Command(program: Command): void {
-  program
+  const cmd = program
     .command('l1-vs-l2')
-    .description('l1 path against the l2 (weight-decay) path magnitude-pruned to the same numbers of non-zero weights: test accuracy and live neurons')
-    .option('--data <spec>', 'classification data, as for regpath path (same split)', 'mnist')
-    .option('--hidden <widths>', 'hidden widths (ReLU)', '20,20')
-    .option('--seed <n>', 'seed of split, init and batches', '1')
-    .option('--targets <list>', 'percentages of the weights left non-zero', DEFAULT_TARGETS.map((t) => String(100 * t)).join(','))
-    .option('--l1 <run>', 'use this l1 path run instead of computing one (same data, --hidden and --seed)')
-    .option('--l1-method <name>', 'method of the l1 path when it is computed', 'continuation')
-    .option('--points <n>', 'l1 path: target number of front points', '40')
-    .option('--nlambda <n>', 'l2 sweep (and an l1 sweep): number of λ values', '40')
-    .option('--fit-epochs <n>', 'sweep: cap on epochs per fit (default: 50 for a network)')
-    .option('--out <folder>', 'run folder (default: runs/<date-time>); the paths go to <out>/l1 and <out>/l2')
-    .option('--json', 'print only the summary as JSON on stdout')
-    .option('--threads <n>', 'threads of the WebAssembly kernels', threadsArg)
-    .action(async (f: Flags) => {
-      const hidden = parseHidden(f.hidden);
-      if (hidden.length === 0) fail('BAD_OPTION', '--hidden: l1-vs-l2 compares networks; give at least one hidden layer');
-      const o: L1VsL2Options = {
-        data: f.data, hidden, seed: parseCount(f.seed, '--seed', 0, 2 ** 32 - 1), targets: parseTargets(f.targets),
-        l1Run: f.l1 ?? null, l1Method: f.l1Method, points: parseCount(f.points, '--points', 2, 10000),
-        nlambda: parseCount(f.nlambda, '--nlambda', 2, 100000), fitEpochs: f.fitEpochs === undefined ? null : parseCount(f.fitEpochs, '--fit-epochs', 1, 1e9),
-      };
-      checkPathOptions({ method: o.l1Method }); // an unknown method fails here, before any work
-      if (f.out !== undefined) checkOutFree(f.out);
-      if (f.threads !== undefined) configureThreads(f.threads);
-      const progress = new TaskProgress(!f.json);
-      let folder: RunFolder | null = null;
-      const open = (): RunFolder => {
-        if (!folder) {
-          folder = RunFolder.create(f.out ?? defaultRunDir(new Date(), 'runs'), { resume: false });
-          folder.writeJson(SETTINGS_FILE, { format: SETTINGS_FORMAT, command: 'l1-vs-l2', options: o });
-        }
-        return folder;
-      };
-      try {
-        const k = kernels();
-        let dir = '';
-        const r = await l1VsL2(o, k, (e) => {
-          if (e.type === 'stage') {
-            dir = open().dir;
-            progress.line(`regpath l1-vs-l2: ${e.text} → ${dir}`);
-          } else if (e.e.type === 'point') {
-            const p = e.e.point;
-            progress.line(`  ${e.which} raw point ${p.index} ${p.phase}: λ ${p.lambda?.toPrecision(3) ?? '∞'}, ${p.nonzeros} non-zeros, loss ${p.trainLoss.toPrecision(4)}${p.testAccuracy !== undefined ? `, test acc ${pct(p.testAccuracy)}` : ''} (${progress.elapsed().toFixed(0)} s)`);
-          }
-        }, (which) => `${open().dir}/${which}`);
-        const fo = open();
-        const summary = { ...r, options: o };
-        fo.writeJson('l1-vs-l2.json', summary);
-        const cell = (p: Pick | null, key: 'nonzeros' | 'testAccuracy' | 'trainLoss' | 'lambda'): number | null => (p ? p[key] : null);
-        fo.writeText('l1-vs-l2.csv', toCsv(
-          ['fraction', 'target', 'l1Nonzeros', 'l1TrainLoss', 'l1TestAccuracy', 'l1Lambda', 'l1LiveNeurons', 'l2Nonzeros', 'l2TrainLoss', 'l2TestAccuracy', 'l2Lambda', 'l2LiveNeurons', 'better'],
-          r.rows.map((x) => ({
-            fraction: x.fraction, target: x.target,
-            l1Nonzeros: cell(x.l1, 'nonzeros'), l1TrainLoss: cell(x.l1, 'trainLoss'), l1TestAccuracy: cell(x.l1, 'testAccuracy'), l1Lambda: cell(x.l1, 'lambda'), l1LiveNeurons: x.l1?.liveNeurons.join(' ') ?? null,
-            l2Nonzeros: cell(x.l2, 'nonzeros'), l2TrainLoss: cell(x.l2, 'trainLoss'), l2TestAccuracy: cell(x.l2, 'testAccuracy'), l2Lambda: cell(x.l2, 'lambda'), l2LiveNeurons: x.l2?.liveNeurons.join(' ') ?? null,
-            better: x.better,
-          })),
-        ));
-        progress.stop();
-        writeReportAfterRun(fo.dir, f.json);
-        process.stdout.write(f.json ? JSON.stringify(summary) + '\n' : formatL1VsL2(r, fo.dir));
-      } finally {
-        progress.stop();
+    .description('l1 path against the l2 (weight-decay) path magnitude-pruned to the same numbers of non-zero weights: test accuracy and live neurons');
+  addFlags(cmd, L1_VS_L2_FLAGS, {
+    defaults: { ...L1_VS_L2_DEFAULTS, out: 'runs/<date-time>; the paths go to <out>/l1 and <out>/l2' },
+    notes: { data: 'classification data, split as by regpath path', points: 'l1 path', nlambda: 'l2 sweep (and an l1 sweep)' },
+  });
+  cmd.action(async (given: Record<string, unknown>) => {
+    const f = { ...L1_VS_L2_DEFAULTS, ...(readFlags(given, L1_VS_L2_FLAGS) as Flags) };
+    const hidden = [...f.hidden];
+    if (hidden.length === 0) fail('BAD_OPTION', '--hidden: l1-vs-l2 compares networks; give at least one hidden layer');
+    const o: L1VsL2Options = {
+      data: f.data, hidden, seed: parseCount(f.seed, '--seed', 0, 2 ** 32 - 1), targets: parseTargets(f.targets),
+      l1Run: f.l1Run ?? null, l1Method: f.l1Method, points: parseCount(f.points, '--points', 2, 10000),
+      nlambda: parseCount(f.nlambda, '--nlambda', 2, 100000), fitEpochs: typeof f.fitEpochs === 'number' ? parseCount(f.fitEpochs, '--fit-epochs', 1, 1e9) : null,
+    };
+    checkPathOptions({ method: o.l1Method }); // an unknown method fails here, before any work
+    if (f.out !== undefined) checkOutFree(f.out);
+    const progress = new TaskProgress(!f.json);
+    let folder: RunFolder | null = null;
+    const open = (): RunFolder => {
+      if (!folder) {
+        folder = RunFolder.create(f.out ?? defaultRunDir(new Date(), 'runs'), { resume: false });
+        folder.writeJson(SETTINGS_FILE, { format: SETTINGS_FORMAT, command: 'l1-vs-l2', options: o });
       }
-    });
+      return folder;
+    };
+    try {
+      const k = kernels();
+      let dir = '';
+      const r = await l1VsL2(o, k, (e) => {
+        if (e.type === 'stage') {
+          dir = open().dir;
+          progress.line(`regpath l1-vs-l2: ${e.text} → ${dir}`);
+        } else if (e.e.type === 'point') {
+          const p = e.e.point;
+          progress.line(`  ${e.which} point ${p.index} ${p.phase}: λ ${p.lambda?.toPrecision(3) ?? '∞'}, ${p.nonzeros} non-zeros, loss ${p.trainLoss.toPrecision(4)}${p.testAccuracy !== undefined ? `, test acc ${pct(p.testAccuracy)}` : ''} (${progress.elapsed().toFixed(0)} s)`);
+        }
+      }, (which) => `${open().dir}/${which}`);
+      const fo = open();
+      const summary = { ...r, options: o };
+      fo.writeJson('l1-vs-l2.json', summary);
+      const cell = (p: Pick | null, key: 'nonzeros' | 'testAccuracy' | 'trainLoss' | 'lambda'): number | null => (p ? p[key] : null);
+      fo.writeText('l1-vs-l2.csv', toCsv(
+        ['fraction', 'target', 'l1Nonzeros', 'l1TrainLoss', 'l1TestAccuracy', 'l1Lambda', 'l1LiveNeurons', 'l2Nonzeros', 'l2TrainLoss', 'l2TestAccuracy', 'l2Lambda', 'l2LiveNeurons', 'better'],
+        r.rows.map((x) => ({
+          fraction: x.fraction, target: x.target,
+          l1Nonzeros: cell(x.l1, 'nonzeros'), l1TrainLoss: cell(x.l1, 'trainLoss'), l1TestAccuracy: cell(x.l1, 'testAccuracy'), l1Lambda: cell(x.l1, 'lambda'), l1LiveNeurons: x.l1?.liveNeurons.join(' ') ?? null,
+          l2Nonzeros: cell(x.l2, 'nonzeros'), l2TrainLoss: cell(x.l2, 'trainLoss'), l2TestAccuracy: cell(x.l2, 'testAccuracy'), l2Lambda: cell(x.l2, 'lambda'), l2LiveNeurons: x.l2?.liveNeurons.join(' ') ?? null,
+          better: x.better,
+        })),
+      ));
+      progress.stop();
+      writeReportAfterRun(fo.dir, f.json);
+      process.stdout.write(f.json ? JSON.stringify(summary) + '\n' : formatL1VsL2(r, fo.dir));
+    } finally {
+      progress.stop();
+    }
+  });
 }
 
 export function formatL1VsL2(r: L1VsL2Summary, dir: string): string {

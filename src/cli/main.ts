@@ -1,6 +1,7 @@
-import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { RegpathError } from '../errors.js';
 import { setRenameHook } from '../io/atomic.js';
+import { VERSION } from '../version.js';
 import { compareCommand } from './compare-command.js';
 import { pathCommand } from './path-command.js';
 import { exportCommand } from './export-command.js';
@@ -12,25 +13,23 @@ import { l1VsL2Command } from './l1-vs-l2-command.js';
 import { ensembleCommand } from './ensemble-command.js';
 import { creditCommand } from './credit-command.js';
 import { reportCommand } from './report-command.js';
+import { threadsHook } from './flags.js';
+import { configureThreads } from '../kernels/index.js';
 
-/**
- * The CLI's entry point: parses arguments, runs a command, and is the only place where an error
- * becomes a message and an exit code. RegpathError (bad input) prints one line; anything else is
- * a bug and says so.
- */
-export async function main(argv: string[]): Promise<number> {
+/** The command tree: every command with the flags it declares from the flags table (src/cli/flags.ts). */
+export function buildProgram(): Command {
   const program = new Command();
   program
     .name('regpath')
     .description('Regularization paths of neural networks: the Pareto front of training loss against the l1 norm.')
+    .version(VERSION, '-V, --version', 'print regpath\'s version')
     .exitOverride()
     // commander's errors on one line, as ours are (it would put the hint on a second line)
     .configureOutput({
       writeErr: (s) => process.stderr.write(s),
       outputError: (s, write) => write(`${oneLine(s)} (run with --help for usage)\n`),
     });
-  quietOnClosedStdout();
-  killAtRename(process.env.REGPATH_TEST_KILL_AT_RENAME);
+  threadsHook(program, configureThreads);
   pathCommand(program);
   compareCommand(program);
   exportCommand(program);
@@ -42,6 +41,18 @@ export async function main(argv: string[]): Promise<number> {
   ensembleCommand(program);
   creditCommand(program);
   reportCommand(program);
+  return program;
+}
+
+/**
+ * The CLI's entry point: parses arguments, runs a command, and is the only place where an error
+ * becomes a message and an exit code. RegpathError (bad input) prints one line; anything else is
+ * a bug and says so.
+ */
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  quietOnClosedStdout();
+  killAtRename(process.env.REGPATH_TEST_KILL_AT_RENAME);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;
@@ -83,20 +94,4 @@ function quietOnClosedStdout(): void {
     if (err.code === 'EPIPE') process.exit(0);
     throw err;
   });
-}
-
-/** Commander argument parsers that reject bad numbers with the option's name and value. */
-export function intArg(name: string) {
-  return (v: string): number => {
-    if (!/^-?\d+$/.test(v.trim())) throw new InvalidArgumentError(`${name} expects an integer, got "${v}"`);
-    return Number(v);
-  };
-}
-
-export function numArg(name: string) {
-  return (v: string): number => {
-    const x = Number(v);
-    if (v.trim() === '' || !Number.isFinite(x)) throw new InvalidArgumentError(`${name} expects a number, got "${v}"`);
-    return x;
-  };
 }

@@ -1,28 +1,22 @@
 import type { Command } from 'commander';
+import { addFlags, readFlags, type FlagName } from './flags.js';
 import type { StageEvent } from '../select/cross-validate.js';
 import { selectFromRun, SELECTED_JSON, SELECTED_WEIGHTS, type SelectedPoint } from '../select/select-run.js';
 import type { PathSelection, SelectionPick } from '../select/selection.js';
 
-interface SelectFlags {
-  rule: string;
-  json?: boolean;
-}
+const SELECT_FLAGS = ['rule', 'json'] as const satisfies readonly FlagName[];
 
 export function selectCommand(program: Command): void {
-  program
+  const cmd = program
     .command('select')
     .description('pick one point of a computed front; writes RUN/selected.json and RUN/selected.safetensors')
-    .argument('<run>', 'run folder written by regpath path')
-    .requiredOption(
-      '--rule <rule>',
-      'min | 1se (need --folds or --validation-fraction) | nonzeros=N (densest with at most N non-zeros) | ' +
-        'accuracy=A (sparsest with validation, else test, accuracy ≥ A; 0.95 or 95%)',
-    )
-    .option('--json', 'print selected.json on stdout')
-    .action((run: string, flags: SelectFlags) => {
-      const s = selectFromRun(run, flags.rule);
-      process.stdout.write(flags.json ? JSON.stringify(s) + '\n' : formatSelected(s, run));
-    });
+    .argument('<run>', 'run folder written by regpath path');
+  addFlags(cmd, SELECT_FLAGS, { required: ['rule'] });
+  cmd.action((run: string, given: Record<string, unknown>) => {
+    const flags = readFlags(given, SELECT_FLAGS) as { rule: string; json?: boolean };
+    const s = selectFromRun(run, flags.rule);
+    process.stdout.write(flags.json ? JSON.stringify(s) + '\n' : formatSelected(s, run));
+  });
 }
 
 const pct = (x: number | undefined): string => (x === undefined ? '-' : `${(100 * x).toFixed(1)}%`);

@@ -1,42 +1,49 @@
-import { Command } from 'commander';
-import { configureThreads } from '../kernels/index.js';
+import type { Command } from 'commander';
 import { defaultRunDir, RunFolder } from '../io/run-folder.js';
 import { SETTINGS_FILE, SETTINGS_FORMAT } from '../io/run.js';
 import { toCsv } from '../io/csv.js';
 import { checkTolerance } from '../neurons/analyse.js';
 import { netToTensors } from '../neurons/network.js';
-import { parseCount, parseLambda, parseWidths } from '../experiments/parse.js';
+import { parseCount, parseLambda } from '../experiments/parse.js';
 import { runWidths, type WidthsOptions, type WidthsSummary } from '../experiments/widths.js';
 import type { InitName } from '../experiments/train.js';
 import { fail } from '../errors.js';
 import { pct, table, TaskProgress } from './task-progress.js';
-import { checkOutFree, threadsArg } from './neurons-command.js';
+import { checkOutFree } from './neurons-command.js';
 import { writeReportAfterRun } from './report-command.js';
+import { addFlags, readFlags, type FlagName } from './flags.js';
 
 export const WIDTHS_NETWORK = (w: number): string => `networks/width-${w}.safetensors`;
 
-interface WidthsFlags {
-  widths: string; n: string; lambda: string; steps: string; seeds: string; plateau: string; lr: string;
-  data: string; seed: string; testFraction?: string; standardize: boolean; init: string; hiddenLayers: string;
-  out?: string; json?: boolean; threads?: number;
-}
+/** The width experiment's defaults: the reference setup (raw pixels, PyTorch's initialisation). */
+export const WIDTHS_DEFAULTS = {
+  widths: [2, 4, 8, 10, 16, 24, 50, 100], n: 1000, lambda: 1e-3, steps: 4000, seeds: 3, plateau: 0.1, learningRate: 1e-3,
+  hiddenLayers: 2, init: 'torch', data: 'mnist', seed: 1, testFraction: 0.2, standardize: false,
+} as const;
+
+const WIDTHS_FLAGS = [
+  'widths', 'n', 'lambda', 'steps', 'seeds', 'plateau', 'learningRate', 'hiddenLayers', 'init', 'data', 'seed', 'testFraction', 'standardize',
+  'out', 'json', 'threads',
+] as const satisfies readonly FlagName[];
+type WidthsFlags = Partial<{ widths: number[]; n: number; lambda: number; steps: number; seeds: number; plateau: number; learningRate: number;
+  hiddenLayers: number; init: string; data: string; seed: number; testFraction: number; standardize: boolean }>;
 
 /** Validates the flags (one clear line for each mistake) into the experiment's options. */
-export function widthsOptions(f: WidthsFlags): WidthsOptions {
+export function widthsOptions(given: WidthsFlags): WidthsOptions {
+  const f = { ...WIDTHS_DEFAULTS, ...given };
   if (f.init !== 'torch' && f.init !== 'he') fail('BAD_OPTION', `--init: expected torch or he, got "${f.init}"`);
-  const lr = Number(f.lr);
-  if (!Number.isFinite(lr) || lr <= 0) fail('BAD_OPTION', `--lr: expected a positive number, got "${f.lr}"`);
+  if (!Number.isFinite(f.learningRate) || f.learningRate <= 0) fail('BAD_OPTION', `--lr: expected a positive number, got "${f.learningRate}"`);
   return {
-    widths: parseWidths(f.widths),
+    widths: [...f.widths].sort((a, b) => a - b),
     n: parseCount(f.n, '--n', 1, 1e7),
     lambda: parseLambda(f.lambda),
     steps: parseCount(f.steps, '--steps', 1, 1e8),
     seeds: parseCount(f.seeds, '--seeds', 1, 1000),
-    plateau: checkTolerance('--plateau', Number(f.plateau)),
-    lr,
+    plateau: checkTolerance('--plateau', f.plateau),
+    lr: f.learningRate,
     data: f.data,
     seed: parseCount(f.seed, '--seed', 0, 2 ** 32 - 1),
-    testFraction: f.testFraction === undefined ? null : checkTolerance('--test-fraction', Number(f.testFraction)),
+    testFraction: given.testFraction === undefined ? null : checkTolerance('--test-fraction', given.testFraction),
     standardize: f.standardize,
     init: f.init as InitName,
     hidden: parseCount(f.hiddenLayers, '--hidden-layers', 1, 10),
@@ -44,58 +51,44 @@ export function widthsOptions(f: WidthsFlags): WidthsOptions {
 }
 
 export function widthsCommand(program: Command): void {
-  program
+  const cmd = program
     .command('widths')
-    .description('width experiment: final l2-regularised objective of depth-3 ReLU nets against width, and where its plateau starts')
-    .option('--widths <list>', 'hidden widths to train', '2,4,8,10,16,24,50,100')
-    .option('--n <rows>', 'training rows N (the first N of the seeded training part)', '1000')
-    .option('--lambda <λ>', 'l2 strength: J = CE + λ Σ‖W‖² (weights of every layer, not biases)', '1e-3')
-    .option('--steps <n>', 'full-batch Adam steps per network', '4000')
-    .option('--seeds <k>', 'initialisations per width (the best is kept)', '3')
-    .option('--plateau <f>', 'the plateau starts at the first width within this fraction of the widest\'s objective', '0.10')
-    .option('--lr <rate>', 'Adam learning rate', '1e-3')
-    .option('--hidden-layers <n>', 'hidden layers of width w (2: depth 3)', '2')
-    .option('--init <name>', 'torch (PyTorch nn.Linear default: U(±1/√fan_in)) or he (regpath path\'s)', 'torch')
-    .option('--data <spec>', 'classification data, as for regpath path', 'mnist')
-    .option('--seed <n>', 'seed of the train/test split and of the initialisations', '1')
-    .option('--test-fraction <f>', 'share held out for testing (default: 0.2)')
-    .option('--standardize', 'standardise features on the N training rows (default: raw, pixels in [0, 1])', false)
-    .option('--out <folder>', 'run folder (default: runs/<date-time>)')
-    .option('--json', 'print only the summary as JSON on stdout')
-    .option('--threads <n>', 'threads of the WebAssembly kernels', threadsArg)
-    .action((flags: WidthsFlags) => {
-      const o = widthsOptions(flags);
-      if (flags.threads !== undefined) configureThreads(flags.threads);
-      if (flags.out !== undefined) checkOutFree(flags.out); // a taken --out fails before any work
-      const progress = new TaskProgress(!flags.json);
-      let folder: RunFolder | null = null;
-      try {
-        const result = runWidths(o, (e) => {
-          if (e.type === 'start') {
-            // the data loaded: only now is anything written
-            folder = RunFolder.create(flags.out ?? defaultRunDir(new Date(), 'runs'), { resume: false });
-            folder.writeJson(SETTINGS_FILE, { format: SETTINGS_FORMAT, command: 'widths', options: o });
-            progress.line(`regpath widths: ${e.trainRows} training rows (${e.testRows} test), widths ${e.widths.join(', ')}, ${e.seeds} seeds × ${o.steps} steps, λ ${o.lambda} → ${folder.dir}`);
-            progress.start(e.totalWork);
-          } else if (e.type === 'step') {
-            progress.update(e.work, `width ${e.width} seed ${e.seed} step ${e.step}/${e.steps}`);
-          } else {
-            progress.line(`  width ${e.width} seed ${e.seed}: objective ${e.objective.toPrecision(4)} (${progress.elapsed().toFixed(0)} s)`);
-          }
-        }, (w, net, row) => {
-          const { tensors, metadata } = netToTensors(net);
-          folder!.writeTensors(WIDTHS_NETWORK(w), tensors, { ...metadata, lambda: String(o.lambda), objective: String(row.objective), seed: String(row.bestSeed) });
-        });
-        progress.stop();
-        const summary = { ...result, options: o, out: folder!.dir };
-        folder!.writeJson('widths.json', summary);
-        folder!.writeText('widths.csv', toCsv(['width', 'objective', 'loss', 'penalty', 'trainAccuracy', 'testAccuracy', 'bestSeed', 'seedObjectives', 'seconds'], result.rows.map((r) => ({ ...r, seedObjectives: r.seedObjectives.join(' ') }))));
-        writeReportAfterRun(folder!.dir, flags.json);
-        process.stdout.write(flags.json ? JSON.stringify(summary) + '\n' : formatWidths(result, o, folder!.dir));
-      } finally {
-        progress.stop();
-      }
-    });
+    .description('width experiment: final l2-regularised objective of depth-3 ReLU nets against width, and where its plateau starts');
+  addFlags(cmd, WIDTHS_FLAGS, { defaults: WIDTHS_DEFAULTS, notes: { data: 'classification data', standardize: 'on the N training rows' } });
+  cmd.action((given: Record<string, unknown>) => {
+    const { out, json } = readFlags(given, ['out', 'json']) as { out?: string; json?: boolean };
+    const flags = { out, json };
+    const o = widthsOptions(readFlags(given, WIDTHS_FLAGS) as WidthsFlags);
+    if (flags.out !== undefined) checkOutFree(flags.out); // a taken --out fails before any work
+    const progress = new TaskProgress(!flags.json);
+    let folder: RunFolder | null = null;
+    try {
+      const result = runWidths(o, (e) => {
+        if (e.type === 'start') {
+          // the data loaded: only now is anything written
+          folder = RunFolder.create(flags.out ?? defaultRunDir(new Date(), 'runs'), { resume: false });
+          folder.writeJson(SETTINGS_FILE, { format: SETTINGS_FORMAT, command: 'widths', options: o });
+          progress.line(`regpath widths: ${e.trainRows} training rows (${e.testRows} test), widths ${e.widths.join(', ')}, ${e.seeds} seeds × ${o.steps} steps, λ ${o.lambda} → ${folder.dir}`);
+          progress.start(e.totalWork);
+        } else if (e.type === 'step') {
+          progress.update(e.work, `width ${e.width} seed ${e.seed} step ${e.step}/${e.steps}`);
+        } else {
+          progress.line(`  width ${e.width} seed ${e.seed}: objective ${e.objective.toPrecision(4)} (${progress.elapsed().toFixed(0)} s)`);
+        }
+      }, (w, net, row) => {
+        const { tensors, metadata } = netToTensors(net);
+        folder!.writeTensors(WIDTHS_NETWORK(w), tensors, { ...metadata, lambda: String(o.lambda), objective: String(row.objective), seed: String(row.bestSeed) });
+      });
+      progress.stop();
+      const summary = { ...result, options: o, out: folder!.dir };
+      folder!.writeJson('widths.json', summary);
+      folder!.writeText('widths.csv', toCsv(['width', 'objective', 'loss', 'penalty', 'trainAccuracy', 'testAccuracy', 'bestSeed', 'seedObjectives', 'seconds'], result.rows.map((r) => ({ ...r, seedObjectives: r.seedObjectives.join(' ') }))));
+      writeReportAfterRun(folder!.dir, flags.json);
+      process.stdout.write(flags.json ? JSON.stringify(summary) + '\n' : formatWidths(result, o, folder!.dir));
+    } finally {
+      progress.stop();
+    }
+  });
 }
 
 export function formatWidths(r: WidthsSummary, o: WidthsOptions, dir: string): string {

@@ -1,7 +1,7 @@
 import type { Ensemble } from './model.js';
 
 /**
- * The three kinds of connection (SCIENCE.md §6), decided on exact values, since π is clipped to
+ * The three kinds of connection (Li & Huang 2020: very important π = 0 and Ξ = 0, unimportant π = 1, variable otherwise), decided on exact values, since π is clipped to
  * [0, 1] and Ξ to ≥ 0 after each step and so reaches the bounds exactly:
  * very important: π = 0 and Ξ = 0 (always present, always the same weight m);
  * unimportant: π = 1 (never present); variable: everything else.

@@ -1,5 +1,5 @@
 /**
- * The spike-and-slab ensemble of subnetworks (Li & Huang; SCIENCE.md §6).
+ * The spike-and-slab ensemble of subnetworks (Li & Huang, Phys. Rev. Lett. 125, 178301, 2020).
  *
  * Every connection j of layer l carries (π_j, m_j, Ξ_j): the weight is 0 with probability π_j
  * (the spike) and N(m_j, Ξ_j) otherwise (the slab). Its mean and variance are

@@ -5,7 +5,7 @@
  *
  *     h = (1/√N) r·μ + ε ⊙ √((1/N) r²·var + δ),     ε ~ N(0,1) fresh per unit, example and pass,
  *
- * the central-limit form of Σ_j r_j w_j / √N over weights drawn from the ensemble (SCIENCE.md §6);
+ * the central-limit form of Σ_j r_j w_j / √N over weights drawn from the ensemble (Li & Huang 2020, the mean-field pre-activation);
  * r² is the element-wise square. Hidden layers apply ReLU, the last gives logits for softmax
  * cross-entropy. δ = 1e-8 keeps the square root differentiable when a unit's variance is exactly
  * zero (all its inputs' connections have collapsed to π = 0, Ξ = 0); it bounds the noise's standard

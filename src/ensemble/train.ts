@@ -1,13 +1,15 @@
 /**
- * Training the spike-and-slab ensemble (SCIENCE.md §6; Li & Huang's published recipe):
+ * Training the spike-and-slab ensemble of subnetworks (Li & Huang's published code; its recipes
+ * in options.ts RECIPES):
  *
- *     for each epoch e:  lr_e = lr · ½^⌊e / halveEvery⌋
+ *     for each epoch e:  lr_e = lr · ½^⌊e / halveEvery⌋  (lr with halveEvery 0)
  *       for each mini-batch:  g = ∂L/∂(π, m, Ξ) through one noisy mean-field pass (net.ts)
- *                             Adam step on (π, m, Ξ);  m, Ξ ← (1 − lr_e·decay)·(m, Ξ)  (decoupled, AdamW)
+ *                             Adam step on (π, m, Ξ);  m, Ξ ← (1 − lr_e·decay)·(m, Ξ)  (decoupled, AdamW;
+ *                             π too with decayPi)
  *                             π ← clip(π, 0, 1);  Ξ ← max(Ξ, 0)
  *
- * Adam keeps its moments across epochs, as in the published MNIST code (its Adam objects are built
- * once); adamRestart true zeroes them (and restarts the bias correction) at each epoch.
+ * Adam keeps its moments across epochs unless adamRestart, which zeroes them (and restarts the
+ * bias correction) at each epoch.
  *
  * Each epoch's shuffle and noise come from a generator seeded by (seed, epoch), so a run resumed
  * from a checkpoint repeats exactly what the uninterrupted run would have done.
@@ -102,12 +104,13 @@ export function trainEnsemble(o: ResolvedEnsembleOptions, ctx: TrainContext): Tr
   const noise = new GaussianNoise(0);
   const order = new Int32Array(n);
   const b1 = 0.9, b2 = 0.999, adamEps = 1e-8;
-  const mx = e.flat.subarray(e.size, 3 * e.size); // m and Ξ: the decayed part
+  // the decayed part: m and Ξ, or π, m and Ξ (recipe code2022)
+  const mx = e.flat.subarray(o.decayPi ? 0 : e.size, 3 * e.size);
 
   ctx.onEvent?.({ type: 'start', dataset: data.info, layers, epochs: o.epochs, resumedEpochs: startEpoch, droppedInputs: batches.droppedInputs });
   const elapsed = (): number => priorSeconds + (performance.now() - started) / 1000;
   for (let epoch = startEpoch; epoch < o.epochs; epoch++) {
-    const lr = o.learningRate * Math.pow(0.5, Math.floor(epoch / o.lrHalveEvery));
+    const lr = o.lrHalveEvery > 0 ? o.learningRate * Math.pow(0.5, Math.floor(epoch / o.lrHalveEvery)) : o.learningRate;
     const rng = new Rng(epochSeed(o.seed, epoch));
     for (let i = 0; i < n; i++) order[i] = i;
     rng.shuffle(order);

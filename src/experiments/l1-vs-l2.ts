@@ -1,5 +1,5 @@
 /**
- * l1 or l2? (SCIENCE.md §8) On one data set and architecture: the l1 path (any l1 path method, or
+ * l1 or l2? Accuracy and live neurons at matched numbers of non-zero weights. On one data set and architecture: the l1 path (any l1 path method, or
  * an existing run) and the l2 (weight-decay) path, compared at matched numbers of non-zero weights.
  *
  * For each target share f of the weights (50 %, 20 %, … 1 %), T = round(f · weights):

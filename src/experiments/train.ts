@@ -8,7 +8,7 @@ import { initParameters } from '../nn/init.js';
 import { Rng } from '../util/rng.js';
 
 /**
- * The l2-regularised objective of the width and neuron experiments (SCIENCE.md §7):
+ * The l2-regularised objective of the width and neuron experiments (Jacot, Golikov, Hongler & Gabriel, NeurIPS 2022):
  *
  *     J(θ) = L(θ) + λ Σ_ℓ ‖W_ℓ‖²_F
  *

@@ -1,5 +1,5 @@
 /**
- * The width experiment (SCIENCE.md §7): how wide must an l2-regularised ReLU network be before
+ * The width experiment (Jacot, Golikov, Hongler & Gabriel, NeurIPS 2022, figure 1): how wide must an l2-regularised ReLU network be before
  * the regularised objective stops improving? For each width w, depth-3 nets (hidden layers
  * w, w) are trained by full-batch Adam on J = CE + λ Σ‖W‖² from `seeds` initialisations; the best
  * seed's final J is reported against w. The plateau starts at the first width whose J is within

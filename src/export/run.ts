@@ -34,7 +34,7 @@ export function parsePointSpec(text: string): PointSpec {
   const t = text.trim();
   if (t === 'selected') return 'selected';
   if (/^\d+$/.test(t)) return Number(t);
-  return fail('BAD_OPTION', `--point expects a front index (0, 1, …) or "selected", got "${text}"`);
+  return fail('BAD_OPTION', `--point: expected a front index (0, 1, …) or "selected", got "${text}"`);
 }
 
 export interface RunInfo {

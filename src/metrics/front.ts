@@ -1,5 +1,5 @@
 /**
- * Measures of a loss-vs-l1 front (SCIENCE.md §5). Objectives are normalised as
+ * Measures of a loss-vs-l1 front (hypervolume with reference point (1.1, 1.1), largest gap). Objectives are normalised as
  * f1 = loss / L_null and f2 = l1 / l1_ref, and the reference point is (1.1, 1.1).
  */
 

@@ -1,5 +1,5 @@
 /**
- * How many neurons an l2-regularised ReLU network needs (SCIENCE.md §7, Jacot et al. 2022):
+ * How many neurons an l2-regularised ReLU network needs (Jacot, Golikov, Hongler & Gabriel, NeurIPS 2022: at most N(N+1) per layer):
  *
  * - dead: neurons whose ‖(in-weights, bias)‖·‖out-weights‖ is below tol × the layer's largest, or
  *   whose activation is zero on every training row (they change nothing on the training set);

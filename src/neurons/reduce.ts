@@ -1,5 +1,5 @@
 /**
- * Reduction to the few-neuron minimum (SCIENCE.md §7, issue 6 part 3). Trained wide networks keep
+ * Reduction to the few-neuron minimum (Jacot, Golikov, Hongler & Gabriel, NeurIPS 2022). Trained wide networks keep
  * almost all their neurons alive; this finds a much smaller one with about the same regularised
  * objective J = CE + λ Σ‖W‖²:
  *

@@ -2,7 +2,8 @@ import type { Kernels } from '../kernels/kernels.js';
 
 /**
  * The multiobjective proximal gradient (MPG) step for f1 = L(θ), f2 = ‖θ_pen‖₁
- * (Tanabe, Fukuda & Yamashita; as used by Amakor, Sonntag & Peitz, SCIENCE.md §2):
+ * (Tanabe, Fukuda & Yamashita, proximal gradient methods for multiobjective optimisation; as used by
+ * Amakor, Sonntag & Peitz, arXiv 2308.12044, Machine Learning with Applications 19, 2025):
  *
  *     y = argmin_y  max{ gᵀ(y-θ), ‖y_pen‖₁ - ‖θ_pen‖₁ } + ‖y-θ‖²/(2h)
  *

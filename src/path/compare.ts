@@ -10,6 +10,7 @@ import { computePath, type PathEvent } from './compute-path.js';
 import { getMethod } from './methods.js';
 import { checkPathOptions, type PathOptions, type ResolvedPathOptions } from './options.js';
 import { prepareData } from './prepare.js';
+import { datasetFromArrays, isArrayData } from '../data/arrays.js';
 import type { PathSummary } from './result.js';
 
 export const COMPARE_FORMAT = 'regpath.compare/1';
@@ -96,7 +97,7 @@ export async function comparePaths(o: CompareOptions = {}): Promise<CompareResul
 
   // refuse what a method cannot do (nsga2 on a big net) before anything runs or is written
   if (resolved.some((r) => getMethod(r.method).check)) {
-    const data = prepareData(resolved[0]!, pathOptions.testFraction !== undefined);
+    const data = prepareData(resolved[0]!, pathOptions.testFraction !== undefined, isArrayData(pathOptions.data) ? datasetFromArrays(pathOptions.data) : undefined);
     const layers = [data.info.features, ...resolved[0]!.hidden, data.info.task === 'classification' ? data.info.classes : 1];
     for (const r of resolved) getMethod(r.method).check?.(r, layers, data.info.train);
   }
@@ -110,7 +111,7 @@ export async function comparePaths(o: CompareOptions = {}): Promise<CompareResul
       ...(kernels !== undefined && { kernels }),
       ...(onProgress && { onProgress: (e: PathEvent) => onProgress({ ...e, method }) }),
     });
-    const { parameters: _p, out: _out, ...summary } = result;
+    const { parameters: _p, out: _out, predict: _pr, coefficients: _c, ...summary } = result;
     finished.push({ summary, run: runOut ?? null });
   }
 

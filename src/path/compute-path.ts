@@ -13,6 +13,8 @@ import { checkPathOptions, type PathOptions, type ResolvedPathOptions } from './
 import { prepareData, type PreparedData } from './prepare.js';
 import { CSV_COLUMNS, L2_CSV_COLUMNS, PATH_FORMAT, branchEndsOf, summarise, weightsFile, type PathSummary } from './result.js';
 import type { RawPoint } from './types.js';
+import { FrontModel, type Coefficients, type FrontPosition, type Prediction } from './front-model.js';
+import { datasetFromArrays, isArrayData } from '../data/arrays.js';
 
 export { SETTINGS_FORMAT };
 
@@ -50,6 +52,10 @@ export interface PathResult extends PathSummary {
   parameters: Float32Array[];
   /** Run folder written, if any. */
   out: string | null;
+  /** Predictions for rows of raw features at a front point, an l1 or a λ (src/path/front-model.ts). */
+  predict(x: ArrayLike<number>[] | Float32Array | Float64Array, at: FrontPosition): Prediction;
+  /** The model's parameters at a front point, an l1 or a λ: interpolated on a linear model, the nearest point of a network. */
+  coefficients(at: FrontPosition): Coefficients;
 }
 
 interface LogRecord {
@@ -86,6 +92,7 @@ function setUp(options: ComputePathOptions, held: { folder: RunFolder | null }):
   let explicitTestFraction = options.testFraction !== undefined;
   let log: LogRecord[] = [];
   let fingerprint: DataFingerprint | null = null;
+  const inMemory = isArrayData(options.data) ? datasetFromArrays(options.data) : undefined;
   // a folder stopped before its settings were written holds nothing computed: with the run's
   // options given again, resume starts it afresh
   const fresh = options.resume && options.out !== undefined && options.data !== undefined && isUnstartedRun(options.out);
@@ -97,10 +104,14 @@ function setUp(options: ComputePathOptions, held: { folder: RunFolder | null }):
     folder = held.folder = RunFolder.create(options.out, { resume: true });
     const settings = readSettings(options.out);
     if (settings.command !== 'path') fail('BAD_RUN', `${options.out} is a ${settings.command} run, not a path run`);
+    if (settings.inMemory === true && !inMemory && !options.prepared) {
+      fail('BAD_OPTION', `${options.out} was computed on data in memory; pass the same data arrays again to resume it`);
+    }
     if (settings.selection !== undefined && !options.prepared) {
       fail('BAD_RUN', `${options.out} is a run with validation or cross-validation; resume it with regpath path --out <folder> --resume (crossValidatePath)`);
     }
-    const given = Object.fromEntries(Object.entries(options).filter(([key]) => !NOT_RUN_OPTIONS.has(key)));
+    // in-memory data are not compared by value (the saved settings hold only a marker)
+    const given = Object.fromEntries(Object.entries(options).filter(([key]) => !NOT_RUN_OPTIONS.has(key) && !(key === 'data' && inMemory)));
     refuseChangedOptions(options.out, given, settings.options, (key) => (key === 'learningRate' ? '--lr' : kebabFlag(key)));
     // null marks an option left at its data-dependent default (batch, target)
     const saved = Object.fromEntries(Object.entries(settings.options).filter(([, v]) => v !== null));
@@ -111,12 +122,12 @@ function setUp(options: ComputePathOptions, held: { folder: RunFolder | null }):
   } else {
     resolved = checkPathOptions(options);
   }
-  const data = options.prepared ?? prepareData(resolved, explicitTestFraction);
+  const data = options.prepared ?? prepareData(resolved, explicitTestFraction, inMemory);
   const arch = architectureOf(resolved, data.info);
   getMethod(resolved.method).check?.(resolved, arch.layers, data.train.rows);
   checkNetworkSize(arch.layers, resolved.hidden);
   const wantsFolder = folder !== null || options.out !== undefined || options.outParent !== undefined;
-  const dataPrint = wantsFolder ? fingerprintData(resolved.data, (n) => (n === 'fashion-mnist' ? FASHION_MNIST_DIR : null)) : null;
+  const dataPrint = wantsFolder && !inMemory ? fingerprintData(resolved.data, (n) => (n === 'fashion-mnist' ? FASHION_MNIST_DIR : null)) : null;
   if (folder && fingerprint && dataPrint) {
     const change = dataChange(fingerprint, dataPrint);
     if (change) {
@@ -141,7 +152,7 @@ function setUp(options: ComputePathOptions, held: { folder: RunFolder | null }):
     // settings first: from them (and the data they fingerprint) a resume rebuilds the rest
     folder.writeJson(SETTINGS_FILE, {
       format: SETTINGS_FORMAT, command: 'path', options: resolved, explicitTestFraction,
-      ...(dataPrint && { data: dataPrint }), ...options.settingsExtra,
+      ...(dataPrint && { data: dataPrint }), ...(inMemory && { inMemory: true }), ...options.settingsExtra,
     });
     writePreprocess(folder);
   } else if (folder && !folder.has(PREPROCESS_FILE)) {
@@ -210,7 +221,16 @@ function run(
 
   const final = summary('complete');
   writeSummary(final);
-  return { ...final, parameters: final.points.map((p) => load(p.index)), out: folder?.dir ?? null };
+  const parameters = final.points.map((p) => load(p.index));
+  const model = new FrontModel({
+    points: final.points, parameters, layers: arch.layers, activation: resolved.activation, task: data.info.task,
+    classNames: data.info.classNames, standardizer: data.standardizer, penalizeBias: resolved.penalizeBias,
+  });
+  return {
+    ...final, parameters, out: folder?.dir ?? null,
+    predict: (x, at) => model.predict(x, at),
+    coefficients: (at) => model.coefficients(at),
+  };
 }
 
 /**

@@ -10,8 +10,8 @@ import type { BranchEnd, ContinuationSettings, ContinuationState, Phase, RawPoin
 import { lambdaMax } from './lambda-max.js';
 
 /**
- * The predictor-corrector continuation method (Amakor, Sonntag & Peitz, Algorithm 2;
- * SCIENCE.md §3), with the changes the issue asks for:
+ * The predictor-corrector continuation method (Amakor, Sonntag & Peitz,
+ * arXiv 2308.12044, Algorithm 2), with these changes:
  *
  *   θ ← corrector(init)                              initial point p0 on the front
  *   repeat (towards lower loss):   θ ← corrector(gradient predictor(θ, d·s))

@@ -4,11 +4,15 @@ import { getMethod } from './methods.js';
 import { parseArch } from '../nn/architecture.js';
 import type { Direction } from './types.js';
 import type { PenaltyName } from './penalty.js';
+import { isArrayData, type ArrayData } from '../data/arrays.js';
 
 /** What a path run is asked to do: the library's mirror of `regpath path`'s options. */
 export interface PathOptions {
-  /** 'mnist', 'iris', 'fashion-mnist', a .csv file or a folder of MNIST-format IDX files. @default 'mnist' */
-  data?: string;
+  /**
+   * 'mnist', 'iris', 'fashion-mnist', a .csv file, a folder of MNIST-format IDX files, or arrays
+   * in memory ({ features, target, featureNames?, task? }; nothing is read from disk). @default 'mnist'
+   */
+  data?: string | ArrayData;
   /** CSV target column. @default the last column */
   target?: string;
   /** @default 'auto' (integer labels → classification) */
@@ -118,9 +122,27 @@ export interface ResolvedPathOptions {
 
 const DIRECTIONS: Direction[] = ['both', 'denser', 'sparser'];
 
+/** The defaults checkPathOptions applies (and `regpath path --help` states). */
+export const PATH_DEFAULTS = {
+  data: 'mnist', task: 'auto', penalty: 'l1', hidden: [20, 20], activation: 'relu', points: 40, seed: 1,
+  penalizeBias: false, standardize: true, testFraction: 0.2, direction: 'both', step: 1, maxCorrectorSteps: 2000,
+  denseEpochs: 300, learningRate: 0.1, population: 100, generations: 250,
+} as const;
+
+/** Defaults that depend on other options or the data, in words (applied in checkPathOptions and the methods). */
+export const PATH_DEFAULTS_TEXT = {
+  method: 'continuation; sweep with --penalty l2',
+  batch: 'full batch up to 10,000 training rows, else 5,600',
+  tolerance: '0.01; 0.02 with --batch',
+  nlambda: 'none: the sweep sizes its λ steps for --points (glmnet\'s fixed grid of N values with --nlambda N)',
+  lambdaMinRatio: '1e-4; 1e-6 with --penalty l2',
+  fitEpochs: '1000 for a linear model, 50 for a network',
+  l1Ref: 'the largest l1 on the front',
+} as const;
+
 /** Validates every option (naming the option, the bad value and what was expected) and fills defaults. */
 export function checkPathOptions(o: PathOptions): ResolvedPathOptions {
-  const hidden = o.hidden ?? [20, 20];
+  const hidden = o.hidden ?? [...PATH_DEFAULTS.hidden];
   if (!Array.isArray(hidden) || hidden.some((w) => !Number.isInteger(w) || w < 1 || w > 100000)) {
     fail('BAD_OPTION', `hidden: expected a list of positive integer widths, got ${JSON.stringify(o.hidden)}`);
   }
@@ -131,46 +153,47 @@ export function checkPathOptions(o: PathOptions): ResolvedPathOptions {
   if (o.inputShape !== undefined && (!Array.isArray(o.inputShape) || o.inputShape.length !== 3 || o.inputShape.some((v) => !Number.isInteger(v) || v < 1))) {
     fail('BAD_OPTION', `input-shape: expected three positive integers C,H,W, got ${JSON.stringify(o.inputShape)}`);
   }
-  const activation = o.activation ?? 'relu';
+  const activation = o.activation ?? PATH_DEFAULTS.activation;
   if (!(activation in Act)) fail('BAD_OPTION', `activation: expected one of ${Object.keys(Act).join(', ')}, got "${activation}"`);
-  const task = o.task ?? 'auto';
+  const task = (isArrayData(o.data) ? o.data.task : undefined) ?? o.task ?? PATH_DEFAULTS.task;
   if (!['classify', 'regress', 'auto'].includes(task)) fail('BAD_OPTION', `task: expected classify, regress or auto, got "${task}"`);
-  const penalty = o.penalty ?? 'l1';
+  const penalty = o.penalty ?? PATH_DEFAULTS.penalty;
   if (penalty !== 'l1' && penalty !== 'l2') fail('BAD_OPTION', `penalty: expected l1 or l2, got "${String(penalty)}"`);
   const method = o.method ?? (penalty === 'l2' ? 'sweep' : 'continuation');
   getMethod(method); // fails with the list of methods
   if (penalty === 'l2' && method !== 'sweep') {
     fail('BAD_OPTION', `penalty l2: only --method sweep computes the weight-decay path, got --method ${method}`);
   }
-  const direction = o.direction ?? 'both';
+  const direction = o.direction ?? PATH_DEFAULTS.direction;
   if (!DIRECTIONS.includes(direction)) fail('BAD_OPTION', `direction: expected one of ${DIRECTIONS.join(', ')}, got "${direction}"`);
   return {
     method,
     ...(penalty === 'l2' && { penalty: 'l2' as const }),
-    data: o.data ?? 'mnist',
+    // in-memory arrays are recorded by name; computePath keeps the arrays themselves
+    data: isArrayData(o.data) ? o.data.name ?? 'arrays' : o.data ?? PATH_DEFAULTS.data,
     target: o.target ?? null,
     task,
     hidden,
     ...(o.arch !== undefined && { arch: o.arch }),
     ...(o.inputShape !== undefined && { inputShape: [...o.inputShape] }),
     activation,
-    points: integer('points', o.points ?? 40, 2, 10000),
+    points: integer('points', o.points ?? PATH_DEFAULTS.points, 2, 10000),
     batch: o.batch === undefined ? null : integer('batch', o.batch, 1, 1e9),
-    seed: integer('seed', o.seed ?? 1, 0, 2 ** 32 - 1),
-    penalizeBias: o.penalizeBias ?? false,
-    standardize: o.standardize ?? true,
-    testFraction: range('test-fraction', o.testFraction ?? 0.2, 0, 0.95),
+    seed: integer('seed', o.seed ?? PATH_DEFAULTS.seed, 0, 2 ** 32 - 1),
+    penalizeBias: o.penalizeBias ?? PATH_DEFAULTS.penalizeBias,
+    standardize: o.standardize ?? PATH_DEFAULTS.standardize,
+    testFraction: range('test-fraction', o.testFraction ?? PATH_DEFAULTS.testFraction, 0, 0.95),
     direction,
-    step: range('step', o.step ?? 1, 1e-12, 1e6),
+    step: range('step', o.step ?? PATH_DEFAULTS.step, 1e-12, 1e6),
     tolerance: range('tolerance', o.tolerance ?? (o.batch === undefined ? 0.01 : 0.02), 1e-9, 1),
-    maxCorrectorSteps: integer('max-corrector-steps', o.maxCorrectorSteps ?? 2000, 1, 1e9),
+    maxCorrectorSteps: integer('max-corrector-steps', o.maxCorrectorSteps ?? PATH_DEFAULTS.maxCorrectorSteps, 1, 1e9),
     nlambda: o.nlambda === undefined ? null : integer('nlambda', o.nlambda, 2, 100000),
     lambdaMinRatio: range('lambda-min-ratio', o.lambdaMinRatio ?? (penalty === 'l2' ? 1e-6 : 1e-4), 1e-12, 0.999),
     fitEpochs: o.fitEpochs === undefined ? null : integer('fit-epochs', o.fitEpochs, 1, 1e9),
-    denseEpochs: integer('dense-epochs', o.denseEpochs ?? 300, 0, 1e9),
-    learningRate: range('lr', o.learningRate ?? 0.1, 1e-12, 1e6),
-    population: integer('population', o.population ?? 100, 4, 100000),
-    generations: integer('generations', o.generations ?? 250, 1, 1e9),
+    denseEpochs: integer('dense-epochs', o.denseEpochs ?? PATH_DEFAULTS.denseEpochs, 0, 1e9),
+    learningRate: range('lr', o.learningRate ?? PATH_DEFAULTS.learningRate, 1e-12, 1e6),
+    population: integer('population', o.population ?? PATH_DEFAULTS.population, 4, 100000),
+    generations: integer('generations', o.generations ?? PATH_DEFAULTS.generations, 1, 1e9),
     l1Ref: o.l1Ref === undefined ? null : range('l1-ref', o.l1Ref, 1e-12, 1e300),
   };
 }

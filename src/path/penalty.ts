@@ -5,7 +5,7 @@ import type { Kernels } from '../kernels/kernels.js';
  * default) is traded against the loss.
  *
  *     l1:  P(θ) = ‖θ_pen‖₁      prox_{sλP}(z) = S_{sλ}(z), the soft-threshold (exact zeros)
- *     l2:  P(θ) = ‖θ_pen‖₂²     prox_{sλP}(z) = z / (1 + 2sλ), weight decay (SCIENCE.md §7)
+ *     l2:  P(θ) = ‖θ_pen‖₂²     prox_{sλP}(z) = z / (1 + 2sλ), weight decay
  *
  * The l2 prox is the closed form of argmin_y ‖y - z‖²/(2s) + λ‖y‖²; with it a proximal step has
  * the same fixed point as a gradient step on L + λ‖θ_pen‖² (∇L + 2λθ = 0), so the sweep's warm

@@ -33,10 +33,12 @@ export interface PreparedData {
 /**
  * Loads the data, splits it (stratified, seeded; an IDX folder's official test set when it has
  * one and no --test-fraction was chosen) and standardises with statistics of the training part.
+ * `inMemory` is the data itself (from arrays, src/data/arrays.ts) instead of loading `o.data`.
  */
-export function prepareData(o: ResolvedPathOptions, explicitTestFraction: boolean): PreparedData {
+export function prepareData(o: ResolvedPathOptions, explicitTestFraction: boolean, inMemory?: Dataset): PreparedData {
   const task = o.task === 'classify' ? 'classification' : o.task === 'regress' ? 'regression' : 'auto';
-  const ds = withInputShape(loadDataset(o.data, { ...(o.target !== null ? { target: o.target } : {}), task }), o.inputShape);
+  if (inMemory && o.target !== null) fail('BAD_OPTION', 'target: names a CSV column; in-memory data gives the target array itself');
+  const ds = withInputShape(inMemory ?? loadDataset(o.data, { ...(o.target !== null ? { target: o.target } : {}), task }), o.inputShape);
   if (ds.task === 'classification' && ds.classes < 2) fail('BAD_DATA', `${ds.name}: classification needs at least 2 classes, found ${ds.classes}`);
   let split = ds.presetTestRows && !explicitTestFraction ? splitPreset(ds) : splitDataset(ds, o.testFraction, o.seed);
   checkTrainingPart(split.train, ds.rows, ds.name);

@@ -10,6 +10,7 @@ import { architectureFromInfo } from '../path/model.js';
 import { computePath, type ComputePathOptions, type PathResult } from '../path/compute-path.js';
 import { checkPathOptions, type PathOptions, type ResolvedPathOptions } from '../path/options.js';
 import { prepareData } from '../path/prepare.js';
+import { datasetFromArrays, isArrayData } from '../data/arrays.js';
 import { CSV_COLUMNS } from '../path/result.js';
 import { HeldOutEvaluator, type HeldOutScore } from './evaluate.js';
 import { checkFolds, checkValidationFraction, foldParts, holdOut, prepareParts, stratifiedFolds } from './folds.js';
@@ -56,7 +57,7 @@ export const FOLDS_DIR = 'folds';
 const CSV_EXTRA = ['validationLoss', 'validationAccuracy'];
 
 /**
- * computePath with model selection (SCIENCE.md §5; glmnet's cv.glmnet):
+ * computePath with model selection (glmnet's cv.glmnet: Friedman, Hastie & Tibshirani, J. Stat. Softw. 33, 2010):
  *
  * - `validationFraction` f: f of the training part (stratified, seeded) is held out, the path is
  *   computed on the rest, and every front point gets its validation loss and accuracy.
@@ -81,7 +82,9 @@ export async function crossValidatePath(options: CrossValidateOptions = {}): Pro
     if (record.kind === 'fold') {
       fail('BAD_RUN', `${options.out} is fold ${record.fold} of ${record.folds} of a cross-validation run; resume the run folder it is in (${path.dirname(path.dirname(options.out!))})`);
     }
+    if (saved.inMemory === true && !isArrayData(options.data)) fail('BAD_OPTION', `${options.out} was computed on data in memory; pass the same data arrays again to resume it`);
     const { onProgress: _p, onStage: _s, kernels: _k, out: _o, outParent: _op, resume: _r, folds: _f, validationFraction: _v, ...given } = options;
+    if (isArrayData(options.data)) delete (given as { data?: unknown }).data; // in-memory data are not compared by value
     refuseChangedOptions(options.out!, given, saved.options as unknown as Record<string, unknown>, (key) => (key === 'learningRate' ? '--lr' : kebabFlag(key)));
     resolved = checkPathOptions(withoutNulls(saved.options));
     explicitTestFraction = saved.explicitTestFraction;
@@ -93,7 +96,8 @@ export async function crossValidatePath(options: CrossValidateOptions = {}): Pro
   }
 
   // the split into train and test parts exactly as computePath makes it, before standardising
-  const base = prepareData({ ...resolved, standardize: false }, explicitTestFraction);
+  const arrays = isArrayData(options.data) ? datasetFromArrays(options.data) : undefined;
+  const base = prepareData({ ...resolved, standardize: false }, explicitTestFraction, arrays);
   if (record.kind === 'cross-validation') checkFolds(base.train, record.folds);
   const k = options.kernels ?? defaultKernels();
   // testFraction only when the user chose it: computePath records that choice for --resume
@@ -110,7 +114,7 @@ export async function crossValidatePath(options: CrossValidateOptions = {}): Pro
     const { fit, validation } = holdOut(base.train, record.validationFraction, resolved.seed);
     const parts = prepareParts(base, fit, validation, resolved.standardize);
     options.onStage?.({ stage: 'fit', fold: 0, folds: 0, train: fit.rows, validation: validation.rows });
-    const r = await computePath({ ...common, ...where, prepared: parts.prepared, settingsExtra: { selection: record } });
+    const r = await computePath({ ...common, ...where, prepared: parts.prepared, settingsExtra: { selection: record, ...(arrays && { inMemory: true }) } });
     const done = validateRun(k, r, parts.validation!, record.validationFraction);
     if (r.out) writeSummary(r.out, done);
     return done;
@@ -120,7 +124,7 @@ export async function crossValidatePath(options: CrossValidateOptions = {}): Pro
   const K = record.folds;
   const full = prepareParts(base, base.train, null, resolved.standardize);
   options.onStage?.({ stage: 'full', fold: 0, folds: K, train: base.train.rows, validation: 0 });
-  const r = await computePath({ ...common, ...where, prepared: full.prepared, settingsExtra: { selection: record } });
+  const r = await computePath({ ...common, ...where, prepared: full.prepared, settingsExtra: { selection: record, ...(arrays && { inMemory: true }) } });
   // until the folds are done the run is not finished: select and resume must see that
   if (r.out) writeSummary(r.out, { ...r, status: 'running' });
 
@@ -136,7 +140,7 @@ export async function crossValidatePath(options: CrossValidateOptions = {}): Pro
     options.onStage?.({ stage: 'fold', fold: i + 1, folds: K, train: fit.rows, validation: validation.rows });
     const fr = await computePath({
       ...common, ...(out ? { out, resume: resumeFold } : {}),
-      prepared: parts.prepared, settingsExtra: { selection: { kind: 'fold', fold: i + 1, folds: K } satisfies SelectionRecord },
+      prepared: parts.prepared, settingsExtra: { selection: { kind: 'fold', fold: i + 1, folds: K } satisfies SelectionRecord, ...(arrays && { inMemory: true }) },
     });
     const fv = validateRun(k, fr, parts.validation!, null);
     if (fr.out) writeSummary(fr.out, fv);
@@ -223,9 +227,9 @@ function writeSummary(dir: string, r: SelectedPathResult | PathResult): void {
   writeFileAtomic(path.join(dir, 'path.csv'), toCsv(columns, (r.points as ValidatedPoint[]).map((p) => ({ ...p }))));
 }
 
-function savedSettings(dir: string): { options: ResolvedPathOptions; explicitTestFraction: boolean; selection?: SelectionRecord } | null {
+function savedSettings(dir: string): { options: ResolvedPathOptions; explicitTestFraction: boolean; selection?: SelectionRecord; inMemory?: boolean } | null {
   if (!fs.existsSync(path.join(dir, SETTINGS_FILE))) return null; // computePath reports the missing run
-  return readSettings(dir) as unknown as { options: ResolvedPathOptions; explicitTestFraction: boolean; selection?: SelectionRecord };
+  return readSettings(dir) as unknown as { options: ResolvedPathOptions; explicitTestFraction: boolean; selection?: SelectionRecord; inMemory?: boolean };
 }
 
 /** Options as computePath takes them: null marks a data-dependent default (batch, target). */

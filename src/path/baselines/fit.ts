@@ -160,7 +160,7 @@ export function settleIfZero(problem: Problem, penalised: number, theta: Float32
 }
 
 /**
- * λ_max, where the λ grid starts (docs/baselines.md):
+ * λ_max, where the λ grid starts (glmnet's λ_max; docs/baselines.md):
  * - linear model: glmnet's exact value, max |∂L/∂w| at w = 0 with the intercepts fitted — the
  *   smallest λ for which w = 0 is the lasso solution;
  * - network: at w = 0 every weight gradient vanishes (each layer's gradient is multiplied by the
