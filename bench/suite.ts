@@ -51,7 +51,7 @@ export async function runSuite(argv: string[], root: string): Promise<void> {
     const previous: ProblemResult | null = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as ProblemResult) : null;
     let prepared;
     try {
-      prepared = preparedFor({ ...problem.options, data: resolveData(root, problem.options.data!) });
+      prepared = preparedFor({ ...problem.options, data: resolveData(root, problem.options.data as string) });
     } catch (e) {
       log(`${problem.name}: skipped, data not available (${(e as Error).message})`);
       continue;

@@ -13,6 +13,7 @@ import { checkPathOptions, type PathOptions, type ResolvedPathOptions } from './
 import { prepareData, type PreparedData } from './prepare.js';
 import { CSV_COLUMNS, L2_CSV_COLUMNS, PATH_FORMAT, branchEndsOf, summarise, weightsFile, type PathSummary } from './result.js';
 import type { RawPoint } from './types.js';
+import type { Architecture } from '../nn/mlp.js';
 import { FrontModel, type Coefficients, type FrontPosition, type Prediction } from './front-model.js';
 import { datasetFromArrays, isArrayData } from '../data/arrays.js';
 
@@ -228,8 +229,10 @@ function run(
   });
   return {
     ...final, parameters, out: folder?.dir ?? null,
-    predict: (x, at) => model.predict(x, at),
-    coefficients: (at) => model.coefficients(at),
+    // the in-memory front model computes dense layers; a layer list with image layers is served by
+    // its run folder (regpath predict, export) instead
+    predict: (x, at) => (arch.specs ? imageLayersRefused('predict') : model.predict(x, at)),
+    coefficients: (at) => (arch.specs ? imageLayersRefused('coefficients') : model.coefficients(at)),
   };
 }
 
@@ -260,6 +263,10 @@ function checkNetworkSize(layers: number[], hidden: number[]): void {
   if (n > MAX_PARAMETERS) {
     fail('BAD_OPTION', `--hidden ${hidden.join(',')}: the network has ${n.toExponential(2)} parameters; at most ${MAX_PARAMETERS.toExponential(0)} fit in memory`);
   }
+}
+
+function imageLayersRefused(what: string): never {
+  fail('BAD_OPTION', `${what}: the result's in-memory front model covers dense networks (--hidden); for a network with --arch use its run folder with regpath predict or export`);
 }
 
 function round(x: number, digits: number): number {
