@@ -21,6 +21,7 @@ import { parseHidden, parseInputShape } from '../path/options.js';
 import { methodNames } from '../path/methods.js';
 import { parsePointSpec } from '../export/run.js';
 import { EXPORT_FORMATS } from '../export/export.js';
+import { REPORT_FORMATS } from '../report/formats.js';
 import { MAX_THREADS } from '../kernels/wasm/threads.js';
 import { parseLambda, parseWidths } from '../experiments/parse.js';
 
@@ -108,7 +109,8 @@ export const FLAGS = {
   threads: { syntax: '--threads <n>', help: `threads of the WebAssembly kernels, 1..${MAX_THREADS} `, parse: threads },
   // one point of a run
   point: { syntax: '--point <i|selected>', help: 'a front point: its index into path.json "points" (0-based, l1 ascending; not the raw "point" number of the printed table), or "selected" (RUN/selected.json)', parse: (t: string) => parsePointSpec(t) },
-  format: { syntax: '--format <format>', help: `model format: ${EXPORT_FORMATS.join(' | ')}`, parse: text },
+  // one flag, the output's format; each command checks its own set (export: the model, report: the page or a figure)
+  format: { syntax: '--format <format>', help: `output format (export: ${EXPORT_FORMATS.join(' | ')}; report: ${REPORT_FORMATS.join(' | ')})`, parse: text },
   input: { syntax: '--input <file.csv>', help: 'rows to predict: a header with the training feature names (any order; the target column may be present)', parse: text },
   rule: {
     syntax: '--rule <rule>', parse: text,

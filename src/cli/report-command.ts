@@ -1,41 +1,43 @@
 import * as path from 'node:path';
-import { Command, Option } from 'commander';
+import type { Command } from 'commander';
+import { addFlags, readFlags, type FlagName } from './flags.js';
 import { fail } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { buildReport, REPORT_FILE, writeRunReport } from '../report/build.js';
 import { frontFigure, type FigureFormat } from '../report/figure.js';
+import { REPORT_FORMATS } from '../report/formats.js';
 import type { PathEvent } from '../path/compute-path.js';
 
-// ---- options of `regpath report` (one block, for the shared flags module) ----
-interface ReportFlags { out?: string; format: 'html' | FigureFormat }
-function reportOptions(cmd: Command): Command {
-  return cmd
-    .option('--out <file>', `output file (default: RUN/${REPORT_FILE} for one run, ./${REPORT_FILE} for several; RUN/front.svg|png for a figure)`)
-    .addOption(new Option('--format <f>', 'html: the report; svg or png: the front alone, as a figure').choices(['html', 'svg', 'png']).default('html'));
-}
-// ---- end of the options of `regpath report` ----
+const REPORT_FLAGS = ['out', 'format'] as const satisfies readonly FlagName[];
+const REPORT_DEFAULTS = { format: 'html', out: `RUN/${REPORT_FILE} for one run, ./${REPORT_FILE} for several; RUN/front.svg|png for a figure` };
 
 export function reportCommand(program: Command): void {
-  reportOptions(program
+  const cmd = program
     .command('report')
     .description('write a self-contained HTML report (plots and the front explorer) of one or more run folders, or the front as an SVG/PNG figure')
-    .argument('<run...>', 'run folders (path, compare, ensemble, credit, widths, l1-vs-l2)'))
-    .action(async (runs: string[], flags: ReportFlags) => {
-      if (flags.format !== 'html') {
-        if (runs.length !== 1) fail('BAD_OPTION', `--format ${flags.format} draws one run's front; got ${runs.length} runs`);
-        const out = flags.out ?? path.join(runs[0]!, `front.${flags.format}`);
-        writeFileAtomic(out, await frontFigure(runs[0]!, flags.format));
-        process.stdout.write(`wrote ${out}\n`);
-        return;
-      }
-      if (!flags.out && runs.length === 1) {
-        process.stdout.write(`wrote ${writeRunReport(runs[0]!)}\n`);
-        return;
-      }
-      const out = flags.out ?? REPORT_FILE;
-      writeFileAtomic(out, buildReport(runs));
+    .argument('<run...>', 'run folders (path, compare, ensemble, credit, widths, l1-vs-l2)');
+  addFlags(cmd, REPORT_FLAGS, { defaults: REPORT_DEFAULTS, notes: { out: 'the report or figure file' } });
+  cmd.action(async (runs: string[], given: Record<string, unknown>) => {
+    const { out: outFlag, format = 'html' } = readFlags(given, REPORT_FLAGS) as { out?: string; format?: string };
+    if (!(REPORT_FORMATS as readonly string[]).includes(format)) {
+      fail('BAD_OPTION', `--format: expected ${REPORT_FORMATS.join(' | ')} for a report, got "${format}"`);
+    }
+    const flags = { out: outFlag, format: format as 'html' | FigureFormat };
+    if (flags.format !== 'html') {
+      if (runs.length !== 1) fail('BAD_OPTION', `--format ${flags.format} draws one run's front; got ${runs.length} runs`);
+      const out = flags.out ?? path.join(runs[0]!, `front.${flags.format}`);
+      writeFileAtomic(out, await frontFigure(runs[0]!, flags.format));
       process.stdout.write(`wrote ${out}\n`);
-    });
+      return;
+    }
+    if (!flags.out && runs.length === 1) {
+      process.stdout.write(`wrote ${writeRunReport(runs[0]!)}\n`);
+      return;
+    }
+    const out = flags.out ?? REPORT_FILE;
+    writeFileAtomic(out, buildReport(runs));
+    process.stdout.write(`wrote ${out}\n`);
+  });
 }
 
 /**
