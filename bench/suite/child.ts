@@ -12,18 +12,22 @@ export interface ChildRun {
 }
 
 /**
- * Runs `node --import hook.mjs <args>` and reads its peak RSS (process.resourceUsage().maxRSS,
- * written by the hook when the process exits, also when it is stopped with SIGTERM after
- * `maxSeconds`). stderr goes to `logFile`.
+ * Runs `node --import hook.mjs <args>` and reads its peak RSS (process.resourceUsage().maxRSS is
+ * process-wide: a worker thread started by the hook writes it every second, and the main thread
+ * once more at exit). The path computation is synchronous, so a SIGTERM handler on the main
+ * thread would never run: the child is stopped after `maxSeconds` by SIGTERM's default action,
+ * and the last sample stands. stderr goes to `logFile`.
  */
 export function runNode(dir: string, args: string[], maxSeconds: number, logFile: string): ChildRun {
   const usage = join(dir, 'usage.json');
   const hook = join(dir, 'hook.mjs');
+  const save = `writeFileSync(${JSON.stringify(usage)}, JSON.stringify(process.resourceUsage()))`;
   writeFileSync(hook, [
     `import { writeFileSync } from 'node:fs';`,
-    `const save = () => writeFileSync(${JSON.stringify(usage)}, JSON.stringify(process.resourceUsage()));`,
-    `process.on('exit', save);`,
-    `process.once('SIGTERM', () => { save(); process.exit(143); });`,
+    `import { Worker } from 'node:worker_threads';`,
+    `process.on('exit', () => ${save});`,
+    `const sampler = new Worker(${JSON.stringify(`const { writeFileSync } = require('node:fs'); const save = () => ${save}; save(); setInterval(save, 1000);`)}, { eval: true });`,
+    `sampler.unref();`,
   ].join('\n') + '\n');
   return run(process.execPath, ['--import', hook, ...args], maxSeconds, logFile, () => {
     if (!existsSync(usage)) return null;
@@ -40,6 +44,6 @@ export function run(exe: string, args: string[], maxSeconds: number, logFile: st
   });
   const seconds = (performance.now() - t0) / 1000;
   writeFileSync(logFile, r.stderr ?? '');
-  const stopped = r.signal === 'SIGTERM' || r.status === 143;
+  const stopped = r.signal !== null;
   return { seconds, peakRssMiB: rss(), status: r.status, stopped, stdout: r.stdout ?? '' };
 }
