@@ -115,3 +115,15 @@ test('--hidden "" is refused; a network too large for memory is refused before a
   assertOneLineError(cli(['path', '--data', 'iris', '--hidden', '100000,100000', '--out', 'h2']), /--hidden 100000,100000: the network has 1\.00e\+10 parameters; at most 1e\+8 fit in memory/);
   assert.equal(fs.existsSync(path.join(root, 'h2')), false);
 });
+
+test('a standardising run without its preprocess.safetensors is refused, and --resume completes it', () => {
+  const dir = crafted('nopre', () => {});
+  fs.rmSync(path.join(dir, 'preprocess.safetensors'));
+  assertOneLineError(cli(['predict', 'nopre', '--point', '1', '--input', 'rows.csv']),
+    /nopre standardises its features but has no preprocess\.safetensors; complete it with regpath path --out nopre --resume/);
+  const r = cli(['path', '--out', 'nopre', '--resume', '--json']);
+  assert.equal(r.exitCode, 0, r.stderr);
+  assert.deepEqual(fs.readFileSync(path.join(dir, 'preprocess.safetensors')), fs.readFileSync(path.join(runs.iris.dir, 'preprocess.safetensors')));
+  assert.equal(cli(['predict', 'nopre', '--point', '1', '--input', 'rows.csv']).stdout, cli(['predict', 'iris', '--point', '1', '--input', 'rows.csv']).stdout);
+  fs.rmSync(dir, { recursive: true });
+});

@@ -125,6 +125,10 @@ export function loadRunModel(run: RunInfo, position: number): RunModel {
     layers.push({ fanIn, fanOut, kernel: get(`layer${l}.kernel`, [fanIn, fanOut]), bias: get(`layer${l}.bias`, [fanOut]) });
   }
   const standardizer: Standardizer | null = readPreprocess(dir, widths[0]!);
+  if (!standardizer && run.settings.options.standardize === true) {
+    // a run killed between its settings and its standardisation (written so by older versions)
+    fail('BAD_RUN', `${dir} standardises its features but has no preprocess.safetensors; complete it with regpath path --out ${dir} --resume`);
+  }
   return { run, position, point, task: summary.dataset.task, layers, network, activation: summary.model.activation as ActName, standardizer };
 }
 
