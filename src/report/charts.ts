@@ -80,7 +80,7 @@ export function frontChart(run: PathRun, against: 'x' | 'nonzeros'): Chart {
   });
   const layers: Spec[] = [
     { data: { name: 'rows' }, transform: [{ filter: { field: 'series', oneOf: ['train (front)', 'test'] } }], mark: { type: 'line', strokeWidth: 1.5 },
-      encoding: { x: X, y: Y, color: { field: 'series', type: 'nominal', scale: series, legend: { title: 'loss on', orient: 'top-right' } }, order: { field: 'x' } } },
+      encoding: { x: X, y: Y, color: { field: 'series', type: 'nominal', scale: series, legend: { title: 'loss on', orient: 'right' } }, order: { field: 'x' } } },
     { name: 'front_points', data: { name: 'rows' }, mark: { type: 'point', filled: true, size: 36, cursor: 'pointer' },
       encoding: { x: X, y: Y, color: { field: 'series', type: 'nominal', scale: series },
         opacity: { condition: { test: "datum.series === 'dominated (train)'", value: 0.3 }, value: 1 },
@@ -254,7 +254,7 @@ export function compareCharts(run: CompareRun): Chart[] {
   const mk = (set: string): Chart => {
     const title = `Fronts of every method: ${set} loss against l1`;
     return { id: `compare-${set}`, title, role: 'front', spec: base(title, [
-      { data: { name: 'rows' }, transform: [{ filter: { field: 'set', equal: set } }], mark: { type: 'line', strokeWidth: 1.5 }, encoding: { x: X, y: Y, color: { field: 'method', type: 'nominal', legend: { title: 'method', orient: 'top-right' } }, order: { field: 'l1' } } },
+      { data: { name: 'rows' }, transform: [{ filter: { field: 'set', equal: set } }], mark: { type: 'line', strokeWidth: 1.5 }, encoding: { x: X, y: Y, color: { field: 'method', type: 'nominal', legend: { title: 'method', orient: 'right' } }, order: { field: 'l1' } } },
       { name: 'front_points', data: { name: 'rows' }, transform: [{ filter: { field: 'set', equal: set } }], mark: { type: 'point', filled: true, size: 30 },
         encoding: { x: X, y: Y, color: { field: 'method', type: 'nominal' }, shape: { field: 'method', type: 'nominal' }, tooltip: tip([['method', 'method', 'n'], ['point', 'front point'], ['l1', 'l1', '.4g'], ['loss', 'loss', '.4g']]) } },
     ], { rows }) };

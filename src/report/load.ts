@@ -196,7 +196,8 @@ function readNetwork(dir: string, p: PointRecord): LayerWeights[] | null {
   for (let i = 0; ; i++) {
     const k = tensors[`layer${i}.kernel`];
     if (!k) break;
-    if (k.shape.length !== 2) fail('BAD_FILE', `${file}: layer${i}.kernel has shape [${k.shape.join(', ')}], expected [inputs, outputs]`);
+    // a layer that is not dense (a convolution's 4-D kernel): no network drawing for this point
+    if (k.shape.length !== 2) return null;
     const b = tensors[`layer${i}.bias`];
     layers.push({ inputs: k.shape[0]!, outputs: k.shape[1]!, kernel: Float32Array.from(k.data as ArrayLike<number>), bias: b ? Float32Array.from(b.data as ArrayLike<number>) : null });
   }
