@@ -106,11 +106,15 @@ test('predict | head -1: a closed pipe ends quietly', () => {
 test("commander's option errors are one line", () => {
   const r = cli(['path', '--points', 'many']);
   assert.equal(r.exitCode, 2);
-  assert.equal(r.stderr, `error: option '--points <n>' argument 'many' is invalid. --points expects an integer, got "many" (run with --help for usage)\n`);
+  assert.equal(r.stderr, 'regpath: --points: expected an integer, got "many"\n');
+  // commander's own errors (an unknown option) keep its hint on the same line
+  const u = cli(['path', '--frobnicate', '3']);
+  assert.equal(u.exitCode, 2);
+  assert.equal(u.stderr, `error: unknown option '--frobnicate' (run with --help for usage)\n`);
 });
 
 test('--hidden "" is refused; a network too large for memory is refused before anything is written', () => {
-  assertOneLineError(cli(['path', '--data', 'iris', '--hidden', '', '--out', 'h1']), /argument '' is invalid\. empty; give widths such as 20,20, or 0 for a linear model/);
+  assertOneLineError(cli(['path', '--data', 'iris', '--hidden', '', '--out', 'h1']), /--hidden: empty; give widths such as 20,20, or 0 for a linear model/);
   assert.equal(fs.existsSync(path.join(root, 'h1')), false);
   assertOneLineError(cli(['path', '--data', 'iris', '--hidden', '100000,100000', '--out', 'h2']), /--hidden 100000,100000: the network has 1\.00e\+10 parameters; at most 1e\+8 fit in memory/);
   assert.equal(fs.existsSync(path.join(root, 'h2')), false);

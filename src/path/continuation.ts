@@ -140,7 +140,9 @@ export class Continuation {
   private measure(phase: Phase, index: number, r: CorrectorReport, seconds: number): RawPoint {
     return measurePoint(this.problem, this.theta, this.settings.penalised, {
       index, phase, lambda: finiteOrNull(tradeoff(r.alpha)), steps: r.steps, converged: r.converged, seconds,
-      alpha: r.alpha, stationarity: r.stationarity,
+      alpha: r.alpha,
+      // Infinity: no step was measured (say, a float32 gradient that overflowed on a huge target)
+      ...(Number.isFinite(r.stationarity) && { stationarity: r.stationarity }),
       ...(Number.isFinite(r.relativeStationarity) && { relativeStationarity: r.relativeStationarity }),
     });
   }
