@@ -63,7 +63,7 @@ function small(args: string[]): string[] {
     else out.push('--data', 'idx16');
   } else if (i >= 0) out[i + 1] = DATA[out[i + 1]!] ?? out[i + 1]!;
   const twoRuns = out.includes('--path') || out.includes('--resume') || out.includes('--network') || out.includes('--help');
-  if (i < 0 && flags.has('--data') && !twoRuns) out.push('--data', 'iris');
+  if (!out.includes('--data') && flags.has('--data') && !twoRuns) out.push('--data', 'iris');
   if (twoRuns) return out;
   for (const [flag, value] of Object.entries(SMALL)) {
     const j = out.indexOf(flag);
