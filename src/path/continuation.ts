@@ -4,6 +4,7 @@ import type { Problem } from '../nn/problem.js';
 import { Sgd } from '../optim/optimizer.js';
 import { tradeoff } from '../optim/mpg.js';
 import { Corrector, type CorrectorReport } from './corrector.js';
+import { StochasticCorrector, usesStochasticCorrector, type StochasticCorrectorSettings } from './stochastic-corrector.js';
 import { gradientPredictor, shrinkPredictor } from './predictors.js';
 import { measurePoint, type MethodContext, type PathMethod, type PointSink } from './method.js';
 import type { ContinuationSettings, ContinuationState, Phase, RawPoint } from './types.js';
@@ -25,7 +26,9 @@ import type { ContinuationSettings, ContinuationState, Phase, RawPoint } from '.
  * resumed from any saved point continues exactly as it would have.
  */
 export class Continuation {
-  private readonly corrector: Corrector;
+  private readonly corrector: { run(theta: Float32Array, s: StochasticCorrectorSettings): CorrectorReport };
+  /** Whether the corrector takes stochastic steps at a λ chosen here (see stochastic-corrector.ts). */
+  private readonly stochastic: boolean;
   private readonly sgd: Sgd;
   private readonly grad: Float32Array;
   private readonly backup: Float32Array;
@@ -36,7 +39,10 @@ export class Continuation {
     private readonly settings: ContinuationSettings, private readonly sink: PointSink<ContinuationState>,
   ) {
     const n = problem.mlp.layout.size;
-    this.corrector = new Corrector(k, problem, settings.penalised);
+    this.stochastic = usesStochasticCorrector(problem);
+    this.corrector = this.stochastic
+      ? new StochasticCorrector(k, problem, settings.penalised)
+      : new Corrector(k, problem, settings.penalised);
     this.sgd = new Sgd(k, n, settings.predictorLearningRate, 0.9);
     this.grad = k.alloc(n);
     this.backup = k.alloc(n);
@@ -71,7 +77,10 @@ export class Continuation {
         report = this.correct(state, spacing, s.maxInitialSteps);
       } else {
         theta.set(load(state.last));
-        if (state.phase === 'denser') {
+        if (this.stochastic) {
+          // no predictor: the last point warm-starts the fit at the next λ (stochasticLambda), as
+          // in a λ sweep; a predicted point would only have to be corrected back
+        } else if (state.phase === 'denser') {
           state.predictorLr = gradientPredictor(
             { k: this.k, problem: this.problem, penalised: s.penalised, sgd: this.sgd, grad: this.grad,
               backup: this.backup, lossScale: this.problem.nullLoss, l1Scale: state.l1Scale },
@@ -105,9 +114,27 @@ export class Continuation {
       // bounded only by the start's l1 can carry a small deep net into w = 0 (seen on the export
       // tests' regression data), so it keeps the reference rule
       restartBound: state.phase === 'initial' ? 'step' : s.restartBound,
+      ...this.stochasticLambda(state),
     });
     state.h = r.h;
     return r;
+  }
+
+  /**
+   * The stochastic corrector's trade-off: the last point's λ moved along the branch by a factor
+   * e^(±K·d·s) (smaller towards lower loss, larger towards sparser), K = LOG_LAMBDA_PER_DISTANCE,
+   * d·s the predictor's distance. The λ of a point that is not yet stationary (the predicted one)
+   * is a poor guess of the front's slope, while the last corrected point's is exact, and a
+   * geometric step in λ is scale-free (glmnet's grid); the spacing feedback that scales the
+   * predictor (s) adapts the step to the front. The initial point (and a branch that starts from
+   * λ = 0 or ∞) takes the MPG step's λ at θ.
+   */
+  private stochasticLambda(state: ContinuationState): { lambda?: number } {
+    const last = state.lastLambda;
+    if (!this.stochastic || state.phase === 'initial' || last === null || !(last > 0)) return {};
+    const spacing = this.settings.arcLength / Math.max(1, this.settings.points - 1);
+    const sign = state.phase === 'denser' ? -1 : 1;
+    return { lambda: last * Math.exp(sign * LOG_LAMBDA_PER_DISTANCE * spacing * state.scale) };
   }
 
   /**
@@ -199,6 +226,13 @@ export class Continuation {
     state.lastLambda = state.anchorLambda ?? state.lastLambda;
   }
 }
+
+/**
+ * ln λ per unit of normalised distance for the stochastic corrector's first step along a branch
+ * (afterwards the spacing feedback scales it): 6 makes the default 40 points about 0.25 apart in
+ * ln λ, the λ sweep's spacing (59 values over five decades).
+ */
+const LOG_LAMBDA_PER_DISTANCE = 6;
 
 function finiteOrNull(x: number): number | null {
   return Number.isFinite(x) ? x : null;
