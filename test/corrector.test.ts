@@ -44,7 +44,7 @@ for (const k of backends()) {
     }
     assert.ok(problem.evaluate(fit).loss < 0.01 * problem.nullLoss, 'the fit itself');
     const settings: CorrectorSettings = {
-      h: 1, maxSteps: 400, moveTolerance: 1e-4, lossScale: problem.nullLoss, l1Scale: 10,
+      h: 1, maxSteps: 400, tolerance: 1e-4, moveTolerance: 1e-4, lossScale: problem.nullLoss, l1Scale: 10,
       accelerate: true, restartBound: 'project',
     };
     const theta = k.alloc(layout.size);
@@ -117,7 +117,7 @@ for (const k of backends()) {
       shrinkPredictor(k, theta, layout.weightCount, 0.6 * l1Fit);
       const l1Before = k.l1Norm(layout.weightCount, theta);
       new Corrector(k, problem, layout.weightCount).run(theta, {
-        h: 1, maxSteps: 100, moveTolerance: 0, lossScale: problem.nullLoss, l1Scale: l1Fit, accelerate: true, restartBound,
+        h: 1, maxSteps: 100, tolerance: 1e-30, moveTolerance: 0, lossScale: problem.nullLoss, l1Scale: l1Fit, accelerate: true, restartBound,
       });
       assert.ok(k.l1Norm(layout.weightCount, theta) <= l1Before * (1 + 1e-6), `${restartBound}: no denser`);
       losses[restartBound] = problem.evaluate(theta).loss;

@@ -27,7 +27,7 @@ function lassoProblem(k: ReturnType<typeof backends>[number], batch: number): Pr
 }
 
 const settings = (lambda: number, problem: Problem): StochasticCorrectorSettings => ({
-  h: 1, maxSteps: 20000, moveTolerance: 1e-4, lossScale: problem.nullLoss, l1Scale: 1,
+  h: 1, maxSteps: 20000, tolerance: 0.01, moveTolerance: 1e-4, lossScale: problem.nullLoss, l1Scale: 1,
   accelerate: true, restartBound: 'start', lambda,
 });
 

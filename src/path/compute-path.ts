@@ -8,7 +8,7 @@ import { parametersToTensors, tensorsToParameters } from '../nn/serialize.js';
 import { getMethod } from './methods.js';
 import { checkPathOptions, type PathOptions, type ResolvedPathOptions } from './options.js';
 import { prepareData, type PreparedData } from './prepare.js';
-import { CSV_COLUMNS, L2_CSV_COLUMNS, PATH_FORMAT, summarise, weightsFile, type PathSummary } from './result.js';
+import { CSV_COLUMNS, L2_CSV_COLUMNS, PATH_FORMAT, branchEndsOf, summarise, weightsFile, type PathSummary } from './result.js';
 import type { RawPoint } from './types.js';
 
 export const SETTINGS_FORMAT = 'regpath.settings/1';
@@ -122,13 +122,14 @@ export async function computePath(options: ComputePathOptions = {}): Promise<Pat
   };
   const priorElapsed = log.length ? log[log.length - 1]!.elapsed : 0;
   const elapsed = (): number => priorElapsed + (performance.now() - started) / 1000;
+  let lastState: unknown = log.length ? log[log.length - 1]!.state : null;
   const summary = (status: PathSummary['status']): PathSummary => {
     const { points, metrics } = summarise(raw, problem.nullLoss, resolved.l1Ref, resolved.penalty ?? 'l1');
     return {
       format: PATH_FORMAT, method: resolved.method, status, seed: resolved.seed, seconds: round(elapsed(), 3),
       dataset: data.info, model: { layers: arch.layers, activation: resolved.activation },
       objective: { loss: arch.loss, penalty: resolved.penalty ?? 'l1', penalizeBias: resolved.penalizeBias },
-      metrics, points, raw,
+      metrics, points, raw, ...branchEndsOf(lastState),
     };
   };
   const writeSummary = (s: PathSummary): void => {
@@ -142,6 +143,7 @@ export async function computePath(options: ComputePathOptions = {}): Promise<Pat
     const copy = Float32Array.from(theta);
     thetas.set(point.index, copy);
     raw.push(point);
+    lastState = state;
     const running = summary('running');
     if (folder) {
       // weights first, then the log line that refers to them: a kill between the two leaves a

@@ -7,7 +7,8 @@ import { Corrector, type CorrectorReport } from './corrector.js';
 import { StochasticCorrector, usesStochasticCorrector, type StochasticCorrectorSettings } from './stochastic-corrector.js';
 import { gradientPredictor, shrinkPredictor } from './predictors.js';
 import { measurePoint, type MethodContext, type PathMethod, type PointSink } from './method.js';
-import type { ContinuationSettings, ContinuationState, Phase, RawPoint } from './types.js';
+import type { BranchEnd, ContinuationSettings, ContinuationState, Phase, RawPoint } from './types.js';
+import { lambdaMax } from './lambda-max.js';
 
 /**
  * The predictor-corrector continuation method (Amakor, Sonntag & Peitz, Algorithm 2;
@@ -65,13 +66,14 @@ export class Continuation {
   run(state: ContinuationState, load: (index: number) => Float32Array): ContinuationState {
     const s = this.settings;
     const theta = this.theta;
-    const spacing = s.arcLength / Math.max(1, s.points - 1);
     let retries = 0;
     while (state.phase !== 'done') {
+      const spacing = this.spacing(state);
       this.problem.reseed((s.seed * 1000003 + state.next) >>> 0);
       const start = performance.now();
       let report: CorrectorReport;
       if (state.phase === 'initial') {
+        state.lambdaEnd = s.lambdaMinRatio * lambdaMax(this.problem, s.penalised);
         initParameters(this.problem.mlp.layout, this.problem.arch.activation, s.seed, theta);
         state.l1Scale = this.k.l1Norm(s.penalised, theta);
         report = this.correct(state, spacing, s.maxInitialSteps);
@@ -83,7 +85,7 @@ export class Continuation {
         } else if (state.phase === 'denser') {
           state.predictorLr = gradientPredictor(
             { k: this.k, problem: this.problem, penalised: s.penalised, sgd: this.sgd, grad: this.grad,
-              backup: this.backup, lossScale: this.problem.nullLoss, l1Scale: state.l1Scale },
+              backup: this.backup, lossScale: this.problem.nullLoss, l1Scale: paceScale(state) },
             theta, spacing * state.scale, state.predictorLr, s.maxPredictorSteps);
         } else {
           shrinkPredictor(this.k, theta, s.penalised, this.l1Step(state, spacing * state.scale));
@@ -107,16 +109,30 @@ export class Continuation {
 
   private correct(state: ContinuationState, spacing: number, maxSteps: number): CorrectorReport {
     const s = this.settings;
+    const initial = state.phase === 'initial';
+    // A linear model's path starts at its unregularised end, glmnet's λ = 1e-4·λ_max, solved as
+    // the scalarised problem at that λ; the sparser branch then walks the whole path knowing its
+    // l1 range (see README, "Where the path starts and stops").
+    const atEnd = initial && (state.lambdaEnd ?? 0) > 0;
     const r = this.corrector.run(this.theta, {
-      h: state.h, maxSteps, moveTolerance: s.moveTolerance * spacing * (state.phase === 'initial' ? s.initialToleranceFactor : 1), lossScale: this.problem.nullLoss,
+      h: state.h, maxSteps, lossScale: this.problem.nullLoss,
+      tolerance: atEnd ? s.endTolerance : s.tolerance * (initial ? s.initialToleranceFactor : 1),
+      moveTolerance: s.moveTolerance * spacing * (initial ? s.initialToleranceFactor : 1),
       l1Scale: Math.max(state.l1Scale, 1e-12), accelerate: s.accelerate,
       // the initial corrector starts from a random init far from the front, where momentum
       // bounded only by the start's l1 can carry a small deep net into w = 0 (seen on the export
       // tests' regression data), so it keeps the reference rule
-      restartBound: state.phase === 'initial' ? 'step' : s.restartBound,
-      ...this.stochasticLambda(state),
+      restartBound: initial ? 'step' : s.restartBound,
+      ...(atEnd && { fixedAlpha: 1 / (1 + state.lambdaEnd!) }),
+      ...(state.phase === 'sparser' && s.keepZeros && !((state.lambdaEnd ?? 0) > 0) && { keepZeros: true }),
+      // A corrector whose predictor barely moved the point off the front (σ at its start far below
+      // other correctors') need not shrink σ by the tolerance again: near a least-squares end σ
+      // would otherwise have to go below float32's rounding of the gradient.
+      ...(!initial && { stationarityFloor: s.tolerance * s.floorShare * (state.sigmaScale ?? 0) }),
+      ...this.stochasticLambda(state, spacing),
     });
     state.h = r.h;
+    if (!initial && Number.isFinite(r.startStationarity)) state.sigmaScale = Math.max(state.sigmaScale ?? 0, r.startStationarity);
     return r;
   }
 
@@ -129,12 +145,14 @@ export class Continuation {
    * predictor (s) adapts the step to the front. The initial point (and a branch that starts from
    * λ = 0 or ∞) takes the MPG step's λ at θ.
    */
-  private stochasticLambda(state: ContinuationState): { lambda?: number } {
+  private stochasticLambda(state: ContinuationState, spacing: number): { lambda?: number } {
     const last = state.lastLambda;
     if (!this.stochastic || state.phase === 'initial' || last === null || !(last > 0)) return {};
-    const spacing = this.settings.arcLength / Math.max(1, this.settings.points - 1);
     const sign = state.phase === 'denser' ? -1 : 1;
-    return { lambda: last * Math.exp(sign * LOG_LAMBDA_PER_DISTANCE * spacing * state.scale) };
+    // at most a factor e per point: where the corrector moves the point less than the spacing
+    // (a flat stretch, or SGD at its noise floor) the feedback keeps doubling the scale, and an
+    // unbounded step would skip decades of λ at once
+    return { lambda: last * Math.exp(sign * Math.min(MAX_LOG_LAMBDA_STEP, LOG_LAMBDA_PER_DISTANCE * spacing * state.scale)) };
   }
 
   /**
@@ -152,13 +170,31 @@ export class Continuation {
     return measurePoint(this.problem, this.theta, this.settings.penalised, {
       index, phase, lambda: finiteOrNull(tradeoff(r.alpha)), steps: r.steps, converged: r.converged, seconds,
       alpha: r.alpha, stationarity: r.stationarity,
+      ...(Number.isFinite(r.relativeStationarity) && { relativeStationarity: r.relativeStationarity }),
     });
+  }
+
+  /**
+   * The target distance between neighbouring points in normalised objectives. A network's front
+   * is assumed `arcLength` long. A linear model's path is walked in one branch from its known
+   * dense end to (l1 = 0, L_null), so its length is estimated as it goes: the arc walked so far
+   * plus, for the rest, the mean of the chord and the two legs to (0, 1) (a convex front lies
+   * between them), spread over the points still to come.
+   */
+  private spacing(state: ContinuationState): number {
+    const s = this.settings;
+    const intervals = Math.max(1, s.points - 1);
+    if (!((state.lambdaEnd ?? 0) > 0) || state.phase !== 'sparser') return s.arcLength / intervals;
+    const x = state.lastL1 / Math.max(state.l1Scale, 1e-12);
+    const dy = Math.max(0, 1 - state.lastLoss / this.problem.nullLoss);
+    const rest = (Math.hypot(x, dy) + x + dy) / 2;
+    return ((state.arc ?? 0) + rest) / intervals;
   }
 
   /** True (and the predictor scale cut to fit) when p is over `maxOvershoot` spacings away. */
   private overshoot(state: ContinuationState, p: RawPoint, spacing: number): boolean {
     const L0 = this.problem.nullLoss;
-    const l1Scale = Math.max(state.l1Scale, p.l1);
+    const l1Scale = Math.max(paceScale(state), p.l1);
     const moved = Math.hypot((p.trainLoss - state.lastLoss) / L0, (p.l1 - state.lastL1) / l1Scale);
     if (moved <= this.settings.maxOvershoot * spacing || state.scale <= this.settings.minScale) return false;
     state.scale = Math.max(this.settings.minScale, state.scale * Math.max(0.1, spacing / moved));
@@ -171,8 +207,9 @@ export class Continuation {
     const L0 = this.problem.nullLoss;
     const prevLoss = state.lastLoss;
     const prevL1 = state.lastL1;
+    const prevLambda = state.lastLambda;
     state.l1Scale = Math.max(state.l1Scale, p.l1);
-    const moved = Math.hypot((p.trainLoss - prevLoss) / L0, (p.l1 - prevL1) / state.l1Scale);
+    const moved = Math.hypot((p.trainLoss - prevLoss) / L0, (p.l1 - prevL1) / paceScale(state));
     state.next = p.index + 1;
     state.lastLoss = p.trainLoss;
     state.lastL1 = p.l1;
@@ -186,28 +223,52 @@ export class Continuation {
       state.anchorLambda = p.lambda;
       state.branchPoints = 0;
       state.phase = s.direction === 'sparser' ? 'sparser' : 'denser';
+      if ((state.lambdaEnd ?? 0) > 0) {
+        // a linear model's initial point is the lower-loss end itself
+        (state.ends ??= {}).denser = 'unregularised';
+        state.phase = s.direction === 'denser' ? 'done' : 'sparser';
+      }
       return;
     }
     state.branchPoints++;
+    state.arc = (state.arc ?? 0) + moved;
     // Aim the next predictor so that the next point lands `spacing` away: scale by the ratio of
     // wanted to achieved distance, damped to at most ×2 / ÷2 per point.
     const ratio = moved > 0 ? spacing / moved : 2;
     state.scale = Math.min(s.maxScale, Math.max(s.minScale, state.scale * Math.min(2, Math.max(0.5, ratio))));
 
+    const lambdaEnd = state.lambdaEnd ?? 0;
     if (state.phase === 'denser') {
+      // Where the branch will end, in l1, so that distances along a long flat stretch are measured
+      // against the whole front and not against the l1 reached so far (which makes the steps grow
+      // geometrically: 181 points on an unscaled regression target, and an end far short of the
+      // least-squares fit). l1 is extrapolated linearly in λ (exact for least squares while the
+      // active set holds; an underestimate when more weights join, which only shortens steps).
+      if (lambdaEnd > 0 && prevLambda !== null && p.lambda !== null && prevLambda > p.lambda && p.l1 > prevL1) {
+        const slope = (p.l1 - prevL1) / (prevLambda - p.lambda);
+        state.l1Estimate = Math.max(state.l1Estimate ?? 0, p.l1 + slope * Math.max(0, p.lambda - lambdaEnd));
+      }
       const gain = (prevLoss - p.trainLoss) / L0;
       const cost = (p.l1 - prevL1) / state.l1Scale;
       // progress stalls (the corrector pulled the point back where it was) → count it
       state.stuckCount = moved < 0.1 * spacing ? state.stuckCount + 1 : 0;
-      // flat front: moving along it buys almost no loss
-      state.flatCount = cost > 0 && gain / cost < s.flatSlope ? state.flatCount + 1 : 0;
-      const unregularised = (p.alpha ?? 0) >= 1 - 1e-9 && p.converged;
-      const perfect = p.trainLoss <= s.minLossFraction * L0;
-      if (unregularised || perfect || state.flatCount >= 2 || state.stuckCount >= 3 || state.branchPoints >= s.maxBranchPoints) {
+      // a network's front turns flat: moving along it buys almost no loss
+      state.flatCount = lambdaEnd === 0 && cost > 0 && gain / cost < s.flatSlope ? state.flatCount + 1 : 0;
+      const unregularised = ((p.alpha ?? 0) >= 1 - 1e-9 && p.converged)
+        || (lambdaEnd > 0 && p.lambda !== null && p.lambda <= lambdaEnd)
+        || p.trainLoss <= s.minLossFraction * L0;
+      const flat = state.flatCount >= 2 || state.stuckCount >= 3 || (gain >= 0 && gain < s.minLossChange && p.converged);
+      const end: BranchEnd | null = unregularised ? 'unregularised' : flat ? 'flat' : state.branchPoints >= s.maxBranchPoints ? 'budget' : null;
+      if (end) {
+        (state.ends ??= {}).denser = end;
         this.switchToSparser(state);
       }
-    } else if (p.l1 === 0 || state.branchPoints >= s.maxBranchPoints) {
-      state.phase = 'done';
+    } else {
+      const end: BranchEnd | null = p.l1 === 0 ? 'all-zero' : state.branchPoints >= s.maxBranchPoints ? 'budget' : null;
+      if (end) {
+        (state.ends ??= {}).sparser = end;
+        state.phase = 'done';
+      }
     }
   }
 
@@ -218,6 +279,7 @@ export class Continuation {
     }
     state.phase = 'sparser';
     state.branchPoints = 0;
+    state.arc = 0;
     state.scale = 1;
     state.last = state.anchor;
     // the anchor's own objectives become the reference for the first sparser step
@@ -228,11 +290,22 @@ export class Continuation {
 }
 
 /**
+/**
  * ln λ per unit of normalised distance for the stochastic corrector's first step along a branch
  * (afterwards the spacing feedback scales it): 6 makes the default 40 points about 0.25 apart in
  * ln λ, the λ sweep's spacing (59 values over five decades).
  */
 const LOG_LAMBDA_PER_DISTANCE = 6;
+const MAX_LOG_LAMBDA_STEP = 1;
+
+/**
+ * The l1 scale distances are measured in: the largest l1 so far, or on the lower-loss branch of
+ * a linear model the l1 its end is expected at, when that is larger.
+ */
+function paceScale(state: ContinuationState): number {
+  const est = state.phase === 'denser' ? state.l1Estimate ?? 0 : 0;
+  return Math.max(state.l1Scale, est, 1e-12);
+}
 
 function finiteOrNull(x: number): number | null {
   return Number.isFinite(x) ? x : null;
@@ -256,7 +329,7 @@ export const continuationMethod: PathMethod = {
       restartBound: ctx.problem.fullBatch ? 'project' : 'start', initialToleranceFactor: 0.2,
       maxInitialSteps: o.maxCorrectorSteps * 5, maxCorrectorSteps: o.maxCorrectorSteps,
       maxPredictorSteps: 100, predictorLearningRate: 0.1, maxOvershoot: 2.5, maxRetries: 3,
-      moveTolerance: o.tolerance, flatSlope: 0.02, minLossFraction: 1e-3,
+      tolerance: Number(process.env.RP_TOL ?? o.tolerance), moveTolerance: o.tolerance, flatSlope: 0.02, minLossFraction: 1e-3, minLossChange: 1e-5, lambdaMinRatio: 1e-4, endTolerance: 1e-4, floorShare: 0.1, keepZeros: process.env.RP_KEEPZ !== '0',
       maxBranchPoints: o.points * 3, minScale: 0.1, maxScale: 100,
     };
     const c = new Continuation(ctx.k, ctx.problem, settings, ctx.sink as PointSink<ContinuationState>);

@@ -1,8 +1,9 @@
 import type { Kernels } from '../kernels/kernels.js';
 import type { Problem } from '../nn/problem.js';
 import type { FirstLayerPlan } from '../nn/mlp.js';
-import { MpgSolver, distanceSquared } from '../optim/mpg.js';
+import { MpgSolver, distanceSquared, type MpgStep } from '../optim/mpg.js';
 import { projectOntoL1Ball } from '../optim/l1-ball.js';
+import { StationarityTest } from './stationarity.js';
 
 /** Relative rounding noise of a float32 forward pass's loss, for the sufficient-decrease test. */
 const LOSS_NOISE = 1e-5;
@@ -13,7 +14,12 @@ export interface CorrectorReport {
   converged: boolean;
   /** α* of the last MPG step; the point's local lasso multiplier is (1-α)/α. */
   alpha: number;
+  /** σ = ‖y(α*) − z‖/h of the last accepted MPG step (see src/path/stationarity.ts). */
   stationarity: number;
+  /** σ / σ at the corrector's start (full batch; NaN on mini-batches). */
+  relativeStationarity: number;
+  /** σ at the corrector's start (NaN on mini-batches). */
+  startStationarity: number;
   /** Step size h after backtracking (carried to the next corrector). */
   h: number;
 }
@@ -23,7 +29,11 @@ export interface CorrectorSettings {
   h: number;
   /** Hard cap on MPG steps. */
   maxSteps: number;
-  /** Converged when a check interval moves the point less than this (normalised objectives). */
+  /** Full batch: converged when σ ≤ tolerance × σ at the start (see StationarityTest)… */
+  tolerance: number;
+  /** … or σ ≤ this (see StationarityTest's floor). @default 0 */
+  stationarityFloor?: number;
+  /** Mini-batch: converged when a check interval moves the point less than this (normalised objectives). */
   moveTolerance: number;
   /** Objective scales for the progress test: loss / lossScale, l1 / l1Scale. */
   lossScale: number;
@@ -49,15 +59,33 @@ export interface CorrectorSettings {
    * from the front) uses 'step'.
    */
   restartBound: 'step' | 'start' | 'project';
+  /**
+   * Solve the scalarised problem at this fixed α (λ = (1−α)/α) instead of taking MPG steps:
+   * accelerated proximal gradient on L + λ‖θ_pen‖₁ (FISTA with function-value restarts on that
+   * objective, no l1 bound). A linear model's path starts here, at glmnet's end λ = 1e-4·λ_max.
+   */
+  fixedAlpha?: number;
+  /**
+   * Keep the weights that are exactly 0 at the start at 0 (the sparser branch: its predictor's
+   * soft-threshold decided them). Without it, at MNIST's sparse end an unconverged α* let the MPG
+   * steps revive 158 weights at |w| ≈ 4e-5 between two points with 10 non-zeros.
+   */
+  keepZeros?: boolean;
 }
 
 /**
  * The corrector: accelerated multiobjective proximal gradient steps that move θ to a
- * Pareto-critical point dominating it (both objectives go down). Unlike the reference code it
- * stops on a progress test instead of after a fixed number of epochs: every check interval
- * (one epoch, at least 5 steps) it measures how far the point moved in normalised objective
- * space and stops when that, and the distance still to go extrapolated from the rate of
- * convergence, fall below `moveTolerance`.
+ * Pareto-critical point dominating it (both objectives go down).
+ *
+ * Full batch: it stops when the MPG step norm σ (src/path/stationarity.ts) has fallen to
+ * `tolerance` × its value at the corrector's start, so `converged` means the point is stationary
+ * for the scalarised problem at its own λ to that relative accuracy, on any data size or target
+ * scale. σ is read off each accepted step, i.e. at the extrapolated point z the step started
+ * from; y = prox(z − h·α∇L(z)) becomes θ, and the prox-gradient map is Lipschitz, so σ(θ) is
+ * within a constant factor of σ(z), and equal to it whenever the momentum restarts.
+ * Mini-batches: batch gradients give a noisy σ, so every check interval (one epoch, at least 5
+ * steps) it measures how far the point moved in normalised objectives and stops when that, and
+ * the distance still to go extrapolated from the rate of convergence, fall below `moveTolerance`.
  *
  * The step size is found by backtracking on the batch:
  *   L(y) ≤ L(z) + ω1 + ‖y - z‖²/(2h)
@@ -92,11 +120,17 @@ export class Corrector {
     let accepted = 0;
     let alpha = 1;
     let stationarity = Infinity;
+    const test = problem.fullBatch ? new StationarityTest(s.tolerance, s.stationarityFloor ?? 0) : null;
+    let startStationarity = NaN;
+    const fixed = s.fixedAlpha ?? null;
+    const zeros = s.keepZeros ? zeroIndices(theta, p) : null;
+    // the objective the function-value restart watches: L, or L + λ‖θ_pen‖₁ at a fixed α
+    const lambdaFixed = fixed === null ? 0 : (1 - fixed) / fixed;
     const checkEvery = Math.max(5, problem.stepsPerEpoch);
     const l1Start = k.l1Norm(p, theta);
     let lastCheck = this.objectives(theta, s, null);
     /** The loss at θ (the batch loss of its accepted step; the training loss at the start). */
-    let thetaLoss = lastCheck[0] * s.lossScale;
+    let thetaLoss = lastCheck[0] * s.lossScale + lambdaFixed * l1Start;
     let lastLoss = NaN;
     let prevMove = Infinity;
     // at least three checks: the extrapolation needs a few steps to build up speed, and the
@@ -123,7 +157,7 @@ export class Corrector {
         k.axpy(n, beta, theta, z);
         k.axpy(n, -beta, prev, z);
         const bound = s.restartBound === 'step' ? k.l1Norm(p, theta) : l1Start;
-        if (s.restartBound !== 'project' && k.l1Norm(p, z) > bound) {
+        if (fixed === null && s.restartBound !== 'project' && k.l1Norm(p, z) > bound) {
           z.set(theta);
           momentumK = 0;
         } else {
@@ -148,8 +182,15 @@ export class Corrector {
       let ok = false;
       for (let tries = 0; tries < 40; tries++) {
         // the last step's α* is a close guess of this one's (see MpgSolver.step)
-        const r = this.mpg.step(z, grad, p, h, y, undefined, step > 0 ? alpha : null);
-        if (s.restartBound === 'project' && k.l1Norm(p, y) > l1Start) {
+        const r = fixed === null ? this.mpg.step(z, grad, p, h, y, undefined, step > 0 ? alpha : null) : this.proxStep(z, grad, h, fixed, y);
+        if (zeros) {
+          // weights that were exactly 0 at the start stay 0; σ then measures the free weights
+          for (let i = 0; i < zeros.length; i++) y[zeros[i]!] = 0;
+          r.omega1 = dotDiff(grad, y, z);
+          r.stepNormSq = distanceSquared(y, z);
+          r.stationarity = Math.sqrt(r.stepNormSq) / h;
+        }
+        if (fixed === null && s.restartBound === 'project' && k.l1Norm(p, y) > l1Start) {
           // momentum carried the step past the start's l1: project it back onto that l1 ball and
           // test the projected point (the projected-gradient form of the descent test)
           projectOntoL1Ball(k, y, p, l1Start);
@@ -159,10 +200,12 @@ export class Corrector {
         const ly = problem.lossAndGradient(y, batch, null, false, slots ? { save: freeSlot(thetaSlot, prevSlot) } : null);
         // The slack is float32 rounding of the loss: without it, near convergence (where the
         // bound's terms are smaller than that noise) the test fails spuriously and h collapses.
-        if (Number.isFinite(ly) && ly <= lz + r.omega1 + r.stepNormSq / (2 * h) + LOSS_NOISE * Math.abs(lz)) {
+        // (a fixed α's step on L has length hα, hence the bound's hα)
+        if (Number.isFinite(ly) && ly <= lz + r.omega1 + r.stepNormSq / (2 * h * (fixed ?? 1)) + LOSS_NOISE * Math.abs(lz)) {
           alpha = r.alpha;
           stationarity = r.stationarity;
-          lastLoss = ly;
+          if (test && !test.started) test.begin((startStationarity = stationarity));
+          lastLoss = ly + (fixed === null ? 0 : lambdaFixed * k.l1Norm(p, y));
           ok = true;
           break;
         }
@@ -170,7 +213,7 @@ export class Corrector {
         accepted = 0;
       }
       if (!ok) break;
-      if (extrapolated && s.restartBound !== 'step' && lastLoss > thetaLoss) {
+      if (extrapolated && (s.restartBound !== 'step' || fixed !== null) && lastLoss > thetaLoss) {
         // Function-value restart (O'Donoghue & Candès): the extrapolated step raised the loss
         // above the current iterate's, so momentum carries the point the wrong way (towards the
         // all-zero network, a Pareto-critical point of every deep net). Redo the step from θ.
@@ -190,9 +233,16 @@ export class Corrector {
         h *= 1.25;
         accepted = 0;
       }
-      if ((step + 1) % checkEvery === 0) {
+      if (test) {
+        // a few steps first: the first ones after a predictor can be tiny when h is too large
+        if (step >= 2 && test.met(stationarity)) {
+          converged = true;
+          step++;
+          break;
+        }
+      } else if ((step + 1) % checkEvery === 0) {
         // full batch: the accepted loss is already the training loss at θ
-        const now = this.objectives(theta, s, problem.fullBatch ? lastLoss : null);
+        const now = this.objectives(theta, s, problem.fullBatch && fixed === null ? lastLoss : null);
         const move = Math.hypot(now[0] - lastCheck[0], now[1] - lastCheck[1]);
         lastCheck = now;
         // A small move alone can mean slow convergence, not arrival. With linear convergence at
@@ -208,13 +258,31 @@ export class Corrector {
         }
       }
     }
-    return { steps: step, converged, alpha, stationarity, h };
+    const relativeStationarity = test ? test.relative(stationarity) : NaN;
+    return { steps: step, converged, alpha, stationarity, relativeStationarity, startStationarity, h };
+  }
+
+  /** One proximal gradient step on L + λ‖θ_pen‖₁ at a fixed α, reported like an MPG step. */
+  private proxStep(z: Float32Array, g: Float32Array, h: number, alpha: number, y: Float32Array): MpgStep {
+    const { k, penalised: p } = this;
+    this.mpg.write(z, g, p, h, alpha, y);
+    const sq = distanceSquared(y, z);
+    return { alpha, omega1: dotDiff(g, y, z), omega2: k.l1Norm(p, y) - k.l1Norm(p, z), stationarity: Math.sqrt(sq) / h, stepNormSq: sq };
   }
 
   private objectives(theta: Float32Array, s: CorrectorSettings, knownLoss: number | null): [number, number] {
     const loss = knownLoss ?? this.problem.evaluate(theta).loss;
     return [loss / s.lossScale, this.k.l1Norm(this.penalised, theta) / s.l1Scale];
   }
+}
+
+/** Indices of the exact zeros among the first p entries of θ. */
+function zeroIndices(theta: Float32Array, p: number): Int32Array {
+  let n = 0;
+  for (let i = 0; i < p; i++) if (theta[i] === 0) n++;
+  const out = new Int32Array(n);
+  for (let i = 0, j = 0; i < p; i++) if (theta[i] === 0) out[j++] = i;
+  return out;
 }
 
 /** The first-layer slot (of three) that is neither a nor b (-1: unused). */

@@ -3,6 +3,7 @@ import type { Problem } from '../nn/problem.js';
 import type { ResolvedPathOptions } from './options.js';
 import type { RawPoint } from './types.js';
 import type { PenaltyName } from './penalty.js';
+import { effectiveNonzeros } from '../metrics/effective.js';
 
 /**
  * Called once per computed point, before the next one starts. The caller persists the point, its
@@ -39,7 +40,7 @@ export interface PathMethod {
 }
 
 /** The method-specific facts of a point; measurePoint adds the objectives and accuracies. */
-export type PointFacts = Omit<RawPoint, 'l1' | 'nonzeros' | 'trainLoss' | 'trainAccuracy' | 'testLoss' | 'testAccuracy'>;
+export type PointFacts = Omit<RawPoint, 'l1' | 'nonzeros' | 'effectiveNonzeros' | 'trainLoss' | 'trainAccuracy' | 'testLoss' | 'testAccuracy'>;
 
 /** Evaluates θ on the training (and test) data: l1, non-zeros, losses and accuracies. */
 export function measurePoint(problem: Problem, theta: Float32Array, penalised: number, facts: PointFacts, penalty: PenaltyName = 'l1'): RawPoint {
@@ -48,7 +49,8 @@ export function measurePoint(problem: Problem, theta: Float32Array, penalised: n
   const point: RawPoint = {
     ...facts, l1: k.l1Norm(penalised, theta),
     ...(penalty === 'l2' && { l2squared: k.dot(penalised, theta, theta) }),
-    nonzeros: k.countNonzero(penalised, theta), trainLoss: train.loss,
+    nonzeros: k.countNonzero(penalised, theta),
+    effectiveNonzeros: effectiveNonzeros(problem.mlp.layout, theta, penalised), trainLoss: train.loss,
   };
   if (train.accuracy !== undefined) point.trainAccuracy = train.accuracy;
   if (problem.test) {

@@ -13,6 +13,8 @@ export interface PathPoint {
   /** l2 paths only: ‖θ_pen‖₂², the second objective of their front. */
   l2squared?: number;
   nonzeros: number;
+  /** Non-zeros that can change the output (none into or out of dead units); absent in older runs. */
+  effectiveNonzeros?: number;
   trainLoss: number;
   testLoss?: number;
   trainAccuracy?: number;
@@ -52,6 +54,19 @@ export interface PathSummary {
   points: PathPoint[];
   /** Every computed point, dominated ones included, in the order computed. */
   raw: RawPoint[];
+  /** Continuation: why each branch ended ('unregularised', 'flat', 'all-zero' or 'budget'). */
+  branchEnds?: Record<string, string>;
+  /** What the user should know about the front, e.g. a branch cut short by its point budget. */
+  warnings?: string[];
+}
+
+/** path.json's branchEnds and warnings from a method's last saved state (only the continuation has ends). */
+export function branchEndsOf(state: unknown): Pick<PathSummary, 'branchEnds' | 'warnings'> {
+  const ends = (state as { ends?: Record<string, string> } | null)?.ends;
+  if (!ends || !Object.keys(ends).length) return {};
+  const warnings = Object.entries(ends).filter(([, why]) => why === 'budget')
+    .map(([branch]) => `the ${branch} branch stopped at its point budget (3 × points) before reaching its end: the front may be cut short`);
+  return { branchEnds: { ...ends }, ...(warnings.length && { warnings }) };
 }
 
 export function weightsFile(index: number): string {
@@ -69,7 +84,8 @@ export function summarise(
     const r = raw[i]!;
     const p: PathPoint = {
       index: r.index, l1: r.l1, ...(penalty === 'l2' && { l2squared: r.l2squared ?? 0 }),
-      nonzeros: r.nonzeros, trainLoss: r.trainLoss, lambda: r.lambda, weights: weightsFile(r.index),
+      nonzeros: r.nonzeros, ...(r.effectiveNonzeros !== undefined && { effectiveNonzeros: r.effectiveNonzeros }),
+      trainLoss: r.trainLoss, lambda: r.lambda, weights: weightsFile(r.index),
     };
     if (r.testLoss !== undefined) p.testLoss = r.testLoss;
     if (r.trainAccuracy !== undefined) p.trainAccuracy = r.trainAccuracy;
@@ -97,6 +113,6 @@ export function summarise(
   return { points, metrics };
 }
 
-export const CSV_COLUMNS = ['index', 'l1', 'nonzeros', 'trainLoss', 'testLoss', 'trainAccuracy', 'testAccuracy', 'lambda', 'weights'] as const;
+export const CSV_COLUMNS = ['index', 'l1', 'nonzeros', 'effectiveNonzeros', 'trainLoss', 'testLoss', 'trainAccuracy', 'testAccuracy', 'lambda', 'weights'] as const;
 /** path.csv of an l2 path: its objective ‖θ_pen‖² first, the l1 norm kept for comparisons. */
-export const L2_CSV_COLUMNS = ['index', 'l2squared', 'l1', 'nonzeros', 'trainLoss', 'testLoss', 'trainAccuracy', 'testAccuracy', 'lambda', 'weights'] as const;
+export const L2_CSV_COLUMNS = ['index', 'l2squared', 'l1', 'nonzeros', 'effectiveNonzeros', 'trainLoss', 'testLoss', 'trainAccuracy', 'testAccuracy', 'lambda', 'weights'] as const;

@@ -93,13 +93,14 @@ export class StochasticCorrector {
   }
 
   /**
-   * Corrects θ in place at trade-off `s.lambda` (default: the MPG step's at θ). Of the other
-   * settings it uses maxSteps, moveTolerance and lossScale.
+   * Corrects θ in place at trade-off `s.lambda` (or s.fixedAlpha's; default: the MPG step's at θ).
+   * Of the other settings it uses maxSteps, moveTolerance, lossScale, keepZeros and h (the last
+   * corrector's step).
    */
   run(theta: Float32Array, s: StochasticCorrectorSettings): CorrectorReport {
     const { k, problem, settings: c } = this;
     const h = c.lr / (1 - c.momentum);
-    let lambda = s.lambda;
+    let lambda = s.lambda ?? (s.fixedAlpha !== undefined ? tradeoff(s.fixedAlpha) : undefined);
     if (lambda === undefined) {
       fullGradient(problem, theta, this.grad);
       const start = this.mpg.step(theta, this.grad, this.penalised, h, this.y);
@@ -107,6 +108,8 @@ export class StochasticCorrector {
       lambda = start.alpha > 0 ? tradeoff(start.alpha) : Infinity;
     }
     const objectiveAt = (loss: number): number => (Number.isFinite(lambda) ? loss + lambda! * k.l1Norm(this.penalised, theta) : k.l1Norm(this.penalised, theta));
+    // keepZeros (the sparser branch): the weights that are 0 now stay 0, so non-zeros never rise
+    const zeros = s.keepZeros ? zeroIndices(theta, this.penalised) : null;
     const batch = this.batchRows();
     // a check interval: one pass over the rows, and at least MIN_CHECK_STEPS steps (on small
     // data a pass is a handful of steps, too few to say anything)
@@ -134,6 +137,7 @@ export class StochasticCorrector {
           break;
         }
         this.prox.step(theta, this.grad);
+        if (zeros) for (const i of zeros) theta[i] = 0;
       }
       // the full training objective (a forward pass): the corrector only ever accepts a pass
       // that lowered it, so its point is no worse than where it started
@@ -171,7 +175,12 @@ export class StochasticCorrector {
     const end = this.mpg.step(theta, this.grad, this.penalised, h, this.y);
     // the point solves the scalarised problem at λ: that is its trade-off (α = 1/(1+λ)), exactly,
     // where the end's own MPG α* carries the batch noise left in θ
-    return { steps, converged, alpha: Number.isFinite(lambda) ? 1 / (1 + lambda) : 0, stationarity: end.stationarity, h: lr / (1 - c.momentum) };
+    // σ at the start would cost one more pass over the data per point: not measured (NaN), as
+    // for the mini-batch MPG corrector
+    return {
+      steps, converged, alpha: Number.isFinite(lambda) ? 1 / (1 + lambda) : 0, stationarity: end.stationarity,
+      relativeStationarity: NaN, startStationarity: NaN, h: lr / (1 - c.momentum),
+    };
   }
 
   /** Rows per stochastic step (see StochasticSettings.stepsPerPass). */
@@ -179,4 +188,11 @@ export class StochasticCorrector {
     const p = this.problem;
     return Math.min(p.batchSize, Math.max(32, Math.ceil(p.train.rows / this.settings.stepsPerPass)));
   }
+}
+
+/** Indices of the exact zeros among the first `n` entries. */
+function zeroIndices(theta: Float32Array, n: number): Int32Array {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) if (theta[i] === 0) out.push(i);
+  return Int32Array.from(out);
 }

@@ -10,6 +10,8 @@ export interface RawPoint {
   /** l2 paths only (--penalty l2): ‖θ_pen‖₂², the path's second objective. */
   l2squared?: number;
   nonzeros: number;
+  /** Non-zeros that can change the output: none into or out of dead units (src/metrics/effective.ts). */
+  effectiveNonzeros?: number;
   trainLoss: number;
   trainAccuracy?: number;
   testLoss?: number;
@@ -24,6 +26,8 @@ export interface RawPoint {
   /** Continuation only: α* of the last MPG step and its stationarity ‖y-θ‖/h. */
   alpha?: number;
   stationarity?: number;
+  /** Continuation, full batch: stationarity / its value where the corrector started (converged: ≤ tolerance). */
+  relativeStationarity?: number;
 }
 
 /** Everything the continuation needs to carry on from its last point (saved with each point). */
@@ -49,7 +53,28 @@ export interface ContinuationState {
   flatCount: number;
   stuckCount: number;
   branchPoints: number;
+  /** glmnet's end of a linear model's path, 1e-4·λ_max (0 for networks: λ_max vanishes there). */
+  lambdaEnd?: number;
+  /**
+   * Lower-loss branch: the l1 the branch is expected to end at, extrapolated linearly in λ from
+   * the last two points down to lambdaEnd (exact for least squares while the active set holds).
+   */
+  l1Estimate?: number;
+  /** Normalised distance walked along the current branch. */
+  arc?: number;
+  /** Largest stationarity at a (non-initial) corrector's start so far (sets the stationarity floor). */
+  sigmaScale?: number;
+  /** Why each branch ended (see BranchEnd). */
+  ends?: Partial<Record<'denser' | 'sparser', BranchEnd>>;
 }
+
+/**
+ * Why a continuation branch stopped. 'unregularised': α* = 1 (a stationary point of the loss
+ * alone), λ ≤ 1e-4·λ_max (glmnet's end) or a loss below 1e-3·L_null; 'flat': the loss stopped
+ * falling; 'all-zero': the sparser branch reached w = 0; 'budget': the branch used its point
+ * budget before any of these (a warning: the front may be cut short).
+ */
+export type BranchEnd = 'unregularised' | 'flat' | 'all-zero' | 'budget';
 
 export interface ContinuationSettings {
   seed: number;
@@ -69,14 +94,31 @@ export interface ContinuationSettings {
    * front (its points end up dominated by later ones).
    */
   initialToleranceFactor: number;
+  /**
+   * A network's sparser branch: zeros the predictor made stay zero in its corrector, so non-zeros
+   * never rise as l1 falls. Not for linear models: a lasso path's support can grow with λ (with
+   * correlated features a variable may enter as another leaves), and their convex correctors
+   * find the exact support anyway.
+   */
+  keepZeros: boolean;
+  /** Correctors stop at σ ≤ tolerance·max(σ_start, floorShare·largest σ_start so far). */
+  floorShare: number;
+  /** Linear models: relative stationarity the solve at glmnet's end (the path's first point) reaches. */
+  endTolerance: number;
   maxInitialSteps: number;
   maxCorrectorSteps: number;
   maxPredictorSteps: number;
   predictorLearningRate: number;
-  /** Corrector converged when a check interval moves less than this fraction of the spacing. */
+  /** Full batch: corrector converged when its stationarity falls to this fraction of its start value. */
+  tolerance: number;
+  /** Mini-batch: corrector converged when a check interval moves less than this fraction of the spacing. */
   moveTolerance: number;
-  /** Lower-loss branch ends when Δ(loss/L_null) / Δ(l1/l1_scale) stays below this. */
+  /** Network's lower-loss branch ends when Δ(loss/L_null) / Δ(l1/l1_scale) stays below this. */
   flatSlope: number;
+  /** … or any branch when a point lowers the loss by less than this fraction of L_null (glmnet's 1e-5). */
+  minLossChange: number;
+  /** Linear models: the lower-loss branch ends at λ ≤ lambdaMinRatio·λ_max (glmnet: 1e-4). */
+  lambdaMinRatio: number;
   /** … or when the training loss falls below this fraction of L_null. */
   minLossFraction: number;
   maxBranchPoints: number;
