@@ -73,7 +73,7 @@ export function pathCommand(program: Command): void {
     .option('--folds <k>', 'K-fold cross-validation of the training part: mean/SE validation loss, min and 1-SE points', intArg('--folds'))
     .addOption(new Option('--direction <d>', 'branches to follow from the initial point').choices(['both', 'denser', 'sparser']).default('both'))
     .option('--step <h>', 'initial multiobjective proximal gradient step size (default: 1, adapted)', numArg('--step'))
-    .option('--tolerance <t>', 'corrector stops when its stationarity falls to t × its start value (default: 0.01; with --batch: when a check moves the point less than t × spacing, 0.02)', numArg('--tolerance'))
+    .option('--tolerance <t>', 'linear model: corrector stops when its stationarity falls to t × its start value (default 0.01); network: when a check moves the point less than t × spacing (default 0.05; 0.02 with --batch)', numArg('--tolerance'))
     .option('--max-corrector-steps <n>', 'cap on steps per corrector (default: 2000)', intArg('--max-corrector-steps'))
     .option('--nlambda <n>', 'sweep: number of λ values (default: 100)', intArg('--nlambda'))
     .option('--lambda-min-ratio <r>', 'sweep: smallest λ as a fraction of λ_max (default: 1e-4)', numArg('--lambda-min-ratio'))

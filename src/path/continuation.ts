@@ -124,6 +124,7 @@ export class Continuation {
       // tests' regression data), so it keeps the reference rule
       restartBound: initial ? 'step' : s.restartBound,
       ...(atEnd && { fixedAlpha: 1 / (1 + state.lambdaEnd!) }),
+      stop: (state.lambdaEnd ?? 0) > 0 ? 'stationarity' : s.networkStop,
       ...(state.phase === 'sparser' && s.keepZeros && !((state.lambdaEnd ?? 0) > 0) && { keepZeros: true }),
       // A corrector whose predictor barely moved the point off the front (σ at its start far below
       // other correctors') need not shrink σ by the tolerance again: near a least-squares end σ
@@ -329,7 +330,7 @@ export const continuationMethod: PathMethod = {
       restartBound: ctx.problem.fullBatch ? 'project' : 'start', initialToleranceFactor: 0.2,
       maxInitialSteps: o.maxCorrectorSteps * 5, maxCorrectorSteps: o.maxCorrectorSteps,
       maxPredictorSteps: 100, predictorLearningRate: 0.1, maxOvershoot: 2.5, maxRetries: 3,
-      tolerance: Number(process.env.RP_TOL ?? o.tolerance), moveTolerance: o.tolerance, flatSlope: 0.02, minLossFraction: 1e-3, minLossChange: 1e-5, lambdaMinRatio: 1e-4, endTolerance: 1e-4, floorShare: 0.1, keepZeros: process.env.RP_KEEPZ !== '0',
+      tolerance: o.tolerance, moveTolerance: o.tolerance, flatSlope: 0.02, minLossFraction: 1e-3, minLossChange: 1e-5, lambdaMinRatio: 1e-4, endTolerance: 1e-5, floorShare: 0.1, networkStop: 'move', keepZeros: true,
       maxBranchPoints: o.points * 3, minScale: 0.1, maxScale: 100,
     };
     const c = new Continuation(ctx.k, ctx.problem, settings, ctx.sink as PointSink<ContinuationState>);
