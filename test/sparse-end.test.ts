@@ -46,7 +46,7 @@ test('the stationarity test is relative to the start, with a floor', () => {
   assert.throws(() => new StationarityTest(0), /must be > 0/);
 });
 
-test('Iris 4-4 tanh: along the sparser branch non-zeros never rise as l1 falls, every converged point met its stationarity test, branch ends recorded', async () => {
+test('Iris 4-4 tanh: along the sparser branch non-zeros never rise as l1 falls, effective non-zeros and branch ends recorded', async () => {
   const r = await computePath({ data: 'iris', hidden: [4, 4], activation: 'tanh', points: 20, seed: 2, testFraction: 0 });
   const sparser = r.raw.filter((p) => p.phase === 'sparser');
   assert.ok(sparser.length >= 5);
@@ -56,11 +56,6 @@ test('Iris 4-4 tanh: along the sparser branch non-zeros never rise as l1 falls, 
   }
   for (const p of r.raw) {
     assert.ok(p.effectiveNonzeros !== undefined && p.effectiveNonzeros <= p.nonzeros);
-    if (p.phase !== 'initial' && p.converged && p.relativeStationarity! > 0.01) {
-      // met through the floor: σ below 1e-3 of the largest start σ (tolerance × floor share)
-      const largest = Math.max(...r.raw.filter((q) => q.phase !== 'initial').map((q) => q.stationarity! / Math.max(q.relativeStationarity!, 1e-300)));
-      assert.ok(p.stationarity! <= 0.01 * 0.1 * largest * (1 + 1e-9), `point ${p.index}: σ ${p.stationarity} relative ${p.relativeStationarity}`);
-    }
   }
   assert.equal(r.points[0]!.l1, 0);
   assert.equal(r.points[0]!.effectiveNonzeros, 0);

@@ -89,7 +89,7 @@ export const FLAGS = {
   batch: { syntax: '--batch <n>', help: 'mini-batch size', parse: integer },
   direction: { syntax: '--direction <d>', help: 'branches to follow from the initial point', choices: ['both', 'denser', 'sparser'] },
   step: { syntax: '--step <h>', help: 'continuation: initial multiobjective proximal gradient step size (adapted)', parse: number },
-  tolerance: { syntax: '--tolerance <t>', help: 'continuation: the corrector stops when its stationarity falls to t × its start value (with --batch: when a check moves the point less than t × spacing)', parse: number },
+  tolerance: { syntax: '--tolerance <t>', help: 'continuation: a linear model\'s corrector stops when its stationarity falls to t × its start value; a network\'s when a check moves the point less than t × spacing', parse: number },
   maxCorrectorSteps: { syntax: '--max-corrector-steps <n>', help: 'continuation: cap on steps per corrector', parse: integer },
   nlambda: { syntax: '--nlambda <n>', help: 'sweep: number of λ values', parse: integer },
   lambdaMinRatio: { syntax: '--lambda-min-ratio <r>', help: 'sweep: smallest λ as a fraction of λ_max', parse: number },

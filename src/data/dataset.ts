@@ -38,3 +38,23 @@ export function subsetRows(ds: Dataset, rowIndex: ArrayLike<number>, name = ds.n
     y,
   };
 }
+
+/**
+ * Rows from ..< to of `ds` as views into its buffers (no copy): for splits into contiguous,
+ * disjoint parts, which then never alias each other. presetTestRows is dropped as in subsetRows.
+ */
+export function rowRange(ds: Dataset, from: number, to: number): Dataset {
+  const f = ds.features;
+  return {
+    name: ds.name,
+    task: ds.task,
+    rows: to - from,
+    features: f,
+    classes: ds.classes,
+    featureNames: ds.featureNames.slice(),
+    classNames: ds.classNames.slice(),
+    ...(ds.targetName !== undefined && { targetName: ds.targetName }),
+    x: ds.x.subarray(from * f, to * f),
+    y: ds.y.subarray(from, to),
+  };
+}

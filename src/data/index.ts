@@ -2,7 +2,7 @@
 export type { Dataset, LoadOptions, Split, Standardizer, Task } from './types.js';
 export { loadDataset, ACCEPTED_SPECS } from './load.js';
 export { splitDataset, splitPreset } from './split.js';
-export { fitStandardizer, applyStandardizer } from './standardize.js';
+export { fitStandardizer, applyStandardizer, standardizeInPlace } from './standardize.js';
 export { subsetRows } from './dataset.js';
 export { loadMnist } from './mnist.js';
 export { loadIris } from './iris.js';

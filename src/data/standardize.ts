@@ -39,13 +39,22 @@ export function fitStandardizer(ds: Dataset): Standardizer {
 }
 
 export function applyStandardizer(ds: Dataset, s: Standardizer): Dataset {
+  const out = { ...ds, featureNames: ds.featureNames.slice(), classNames: ds.classNames.slice(), x: ds.x.slice(), y: ds.y.slice() };
+  standardizeInPlace(out, s);
+  return out;
+}
+
+/**
+ * applyStandardizer without the copy: overwrites ds.x. For data that nobody else holds (a loader's
+ * fresh output), so that large sets exist once in memory.
+ */
+export function standardizeInPlace(ds: Dataset, s: Standardizer): void {
   const f = ds.features;
   if (s.mean.length !== f || s.std.length !== f) {
     fail('BAD_DATA', `${ds.name}: has ${f} features but the standardizer was fitted on ${s.mean.length}`);
   }
-  const x = new Float32Array(ds.x.length);
+  const x = ds.x;
   for (let r = 0; r < ds.rows; r++) {
-    for (let j = 0; j < f; j++) x[r * f + j] = (ds.x[r * f + j]! - s.mean[j]!) / s.std[j]!;
+    for (let j = 0; j < f; j++) x[r * f + j] = (x[r * f + j]! - s.mean[j]!) / s.std[j]!;
   }
-  return { ...ds, featureNames: ds.featureNames.slice(), classNames: ds.classNames.slice(), x, y: ds.y.slice() };
 }

@@ -97,26 +97,30 @@ export class Problem {
     this.cursor = this.train.rows;
   }
 
-  /** The next mini-batch (the whole training set in full-batch mode). */
-  nextBatch(): Batch {
+  /**
+   * The next mini-batch (the whole training set in full-batch mode). `rows` (at most batchSize)
+   * asks for a smaller one from the same shuffled stream.
+   */
+  nextBatch(rows = this.batchSize): Batch {
     const t = this.train;
     this.steps++;
     if (!this.bx || !this.by) {
       const s = this.trainSparse;
       return { x: t.x, y: t.y, rows: t.rows, sparse: s ? { byRow: s.byRow, byColumn: s.byColumn, offset: s.offset } : null };
     }
-    if (this.cursor + this.batchSize > t.rows) {
+    const size = Math.min(rows, this.batchSize);
+    if (this.cursor + size > t.rows) {
       this.rng.shuffle(this.order);
       this.cursor = 0;
     }
     const d = t.features;
-    for (let i = 0; i < this.batchSize; i++) {
+    for (let i = 0; i < size; i++) {
       const r = this.order[this.cursor + i]!;
       this.bx.set(t.x.subarray(r * d, r * d + d), i * d);
       this.by[i] = t.y[r]!;
     }
-    this.cursor += this.batchSize;
-    return { x: this.bx, y: this.by, rows: this.batchSize };
+    this.cursor += size;
+    return { x: this.bx, y: this.by, rows: size };
   }
 
   /**

@@ -6,7 +6,7 @@ import { dataChange, fingerprintData, type DataFingerprint } from '../io/fingerp
 import { FASHION_MNIST_DIR } from '../data/fashion-mnist.js';
 import { toCsv } from '../io/csv.js';
 import { architectureOf, modelInfo } from './model.js';
-import { Problem, toDevice } from '../nn/problem.js';
+import { Problem, toDevice, type DeviceData } from '../nn/problem.js';
 import { parametersToTensors, tensorsToParameters } from '../nn/serialize.js';
 import { getMethod } from './methods.js';
 import { checkPathOptions, type PathOptions, type ResolvedPathOptions } from './options.js';
@@ -16,6 +16,7 @@ import type { RawPoint } from './types.js';
 import type { Architecture } from '../nn/mlp.js';
 import { FrontModel, type Coefficients, type FrontPosition, type Prediction } from './front-model.js';
 import { datasetFromArrays, isArrayData } from '../data/arrays.js';
+import type { Dataset } from '../data/index.js';
 
 export { SETTINGS_FORMAT };
 
@@ -123,10 +124,7 @@ function setUp(options: ComputePathOptions, held: { folder: RunFolder | null }):
   } else {
     resolved = checkPathOptions(options);
   }
-  const data = options.prepared ?? prepareData(resolved, explicitTestFraction, inMemory);
-  const arch = architectureOf(resolved, data.info);
-  getMethod(resolved.method).check?.(resolved, arch.layers, data.train.rows);
-  checkNetworkSize(arch.layers, resolved.hidden);
+  const { data, arch } = loadOnDevice(k, options, resolved, explicitTestFraction, inMemory);
   const wantsFolder = folder !== null || options.out !== undefined || options.outParent !== undefined;
   const dataPrint = wantsFolder && !inMemory ? fingerprintData(resolved.data, (n) => (n === 'fashion-mnist' ? FASHION_MNIST_DIR : null)) : null;
   if (folder && fingerprint && dataPrint) {
@@ -136,9 +134,7 @@ function setUp(options: ComputePathOptions, held: { folder: RunFolder | null }):
     }
   }
 
-  // everything that can fail on the input is done: only now is anything written
-  const train = toDevice(k, data.train.x, data.train.y, data.train.rows, data.train.features);
-  const test = data.test ? toDevice(k, data.test.x, data.test.y, data.test.rows, data.test.features) : null;
+  const { train, test } = data;
   const batch = resolved.batch ?? (train.rows <= 10000 ? train.rows : 5600);
   const problem = new Problem(k, arch, train, test, batch, resolved.seed);
   const writePreprocess = (f: RunFolder): void => {
@@ -165,7 +161,7 @@ function setUp(options: ComputePathOptions, held: { folder: RunFolder | null }):
 
 function run(
   options: ComputePathOptions, k: Kernels, started: number, folder: RunFolder | null, resolved: ResolvedPathOptions,
-  data: PreparedData, arch: Architecture, problem: Problem, log: LogRecord[],
+  data: DevicePrepared, arch: Architecture, problem: Problem, log: LogRecord[],
 ): PathResult {
   const layout = problem.mlp.layout;
   const method = getMethod(resolved.method);
@@ -267,6 +263,33 @@ function checkNetworkSize(layers: number[], hidden: number[]): void {
 
 function imageLayersRefused(what: string): never {
   fail('BAD_OPTION', `${what}: the result's in-memory front model covers dense networks (--hidden); for a network with --arch use its run folder with regpath predict or export`);
+}
+
+type DevicePrepared = Omit<PreparedData, 'train' | 'test'> & { train: DeviceData; test: DeviceData | null };
+
+/**
+ * Loads and checks the data and the network (nothing is written yet) and returns the data with its
+ * rows in kernel memory. The loader's arrays live only in this function's frame: once it returns
+ * they are garbage, so a large set (Fashion-MNIST's train part is 188 MB) is held once for the
+ * run, not twice.
+ */
+function loadOnDevice(
+  k: Kernels, options: ComputePathOptions, resolved: ResolvedPathOptions, explicitTestFraction: boolean, inMemory: Dataset | undefined,
+): { data: DevicePrepared; arch: Architecture } {
+  const prepared = options.prepared ?? prepareData(resolved, explicitTestFraction, inMemory);
+  const arch = architectureOf(resolved, prepared.info);
+  getMethod(resolved.method).check?.(resolved, arch.layers, prepared.train.rows);
+  checkNetworkSize(arch.layers, resolved.hidden);
+  return { data: onDevice(k, prepared), arch };
+}
+
+/** The prepared data with its rows copied into kernel memory. */
+function onDevice(k: Kernels, p: PreparedData): DevicePrepared {
+  return {
+    info: p.info, standardizer: p.standardizer, classNames: p.classNames, featureNames: p.featureNames,
+    train: toDevice(k, p.train.x, p.train.y, p.train.rows, p.train.features),
+    test: p.test ? toDevice(k, p.test.x, p.test.y, p.test.rows, p.test.features) : null,
+  };
 }
 
 function round(x: number, digits: number): number {

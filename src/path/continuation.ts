@@ -4,6 +4,7 @@ import type { Problem } from '../nn/problem.js';
 import { Sgd } from '../optim/optimizer.js';
 import { tradeoff } from '../optim/mpg.js';
 import { Corrector, type CorrectorReport } from './corrector.js';
+import { StochasticCorrector, usesStochasticCorrector, type StochasticCorrectorSettings } from './stochastic-corrector.js';
 import { gradientPredictor, shrinkPredictor } from './predictors.js';
 import { measurePoint, type MethodContext, type PathMethod, type PointSink } from './method.js';
 import type { BranchEnd, ContinuationSettings, ContinuationState, Phase, RawPoint } from './types.js';
@@ -26,7 +27,9 @@ import { lambdaMax } from './lambda-max.js';
  * resumed from any saved point continues exactly as it would have.
  */
 export class Continuation {
-  private readonly corrector: Corrector;
+  private readonly corrector: { run(theta: Float32Array, s: StochasticCorrectorSettings): CorrectorReport };
+  /** Whether the corrector takes stochastic steps at a λ chosen here (see stochastic-corrector.ts). */
+  private readonly stochastic: boolean;
   private readonly sgd: Sgd;
   private readonly grad: Float32Array;
   private readonly backup: Float32Array;
@@ -37,7 +40,10 @@ export class Continuation {
     private readonly settings: ContinuationSettings, private readonly sink: PointSink<ContinuationState>,
   ) {
     const n = problem.mlp.layout.size;
-    this.corrector = new Corrector(k, problem, settings.penalised);
+    this.stochastic = usesStochasticCorrector(problem);
+    this.corrector = this.stochastic
+      ? new StochasticCorrector(k, problem, settings.penalised)
+      : new Corrector(k, problem, settings.penalised);
     this.sgd = new Sgd(k, n, settings.predictorLearningRate, 0.9);
     this.grad = k.alloc(n);
     this.backup = k.alloc(n);
@@ -73,7 +79,10 @@ export class Continuation {
         report = this.correct(state, spacing, s.maxInitialSteps);
       } else {
         theta.set(load(state.last));
-        if (state.phase === 'denser') {
+        if (this.stochastic) {
+          // no predictor: the last point warm-starts the fit at the next λ (stochasticLambda), as
+          // in a λ sweep; a predicted point would only have to be corrected back
+        } else if (state.phase === 'denser') {
           state.predictorLr = gradientPredictor(
             { k: this.k, problem: this.problem, penalised: s.penalised, sgd: this.sgd, grad: this.grad,
               backup: this.backup, lossScale: this.problem.nullLoss, l1Scale: paceScale(state) },
@@ -115,15 +124,36 @@ export class Continuation {
       // tests' regression data), so it keeps the reference rule
       restartBound: initial ? 'step' : s.restartBound,
       ...(atEnd && { fixedAlpha: 1 / (1 + state.lambdaEnd!) }),
+      stop: (state.lambdaEnd ?? 0) > 0 ? 'stationarity' : s.networkStop,
       ...(state.phase === 'sparser' && s.keepZeros && !((state.lambdaEnd ?? 0) > 0) && { keepZeros: true }),
       // A corrector whose predictor barely moved the point off the front (σ at its start far below
       // other correctors') need not shrink σ by the tolerance again: near a least-squares end σ
       // would otherwise have to go below float32's rounding of the gradient.
       ...(!initial && { stationarityFloor: s.tolerance * s.floorShare * (state.sigmaScale ?? 0) }),
+      ...this.stochasticLambda(state, spacing),
     });
     state.h = r.h;
     if (!initial && Number.isFinite(r.startStationarity)) state.sigmaScale = Math.max(state.sigmaScale ?? 0, r.startStationarity);
     return r;
+  }
+
+  /**
+   * The stochastic corrector's trade-off: the last point's λ moved along the branch by a factor
+   * e^(±K·d·s) (smaller towards lower loss, larger towards sparser), K = LOG_LAMBDA_PER_DISTANCE,
+   * d·s the predictor's distance. The λ of a point that is not yet stationary (the predicted one)
+   * is a poor guess of the front's slope, while the last corrected point's is exact, and a
+   * geometric step in λ is scale-free (glmnet's grid); the spacing feedback that scales the
+   * predictor (s) adapts the step to the front. The initial point (and a branch that starts from
+   * λ = 0 or ∞) takes the MPG step's λ at θ.
+   */
+  private stochasticLambda(state: ContinuationState, spacing: number): { lambda?: number } {
+    const last = state.lastLambda;
+    if (!this.stochastic || state.phase === 'initial' || last === null || !(last > 0)) return {};
+    const sign = state.phase === 'denser' ? -1 : 1;
+    // at most a factor e per point: where the corrector moves the point less than the spacing
+    // (a flat stretch, or SGD at its noise floor) the feedback keeps doubling the scale, and an
+    // unbounded step would skip decades of λ at once
+    return { lambda: last * Math.exp(sign * Math.min(MAX_LOG_LAMBDA_STEP, LOG_LAMBDA_PER_DISTANCE * spacing * state.scale)) };
   }
 
   /**
@@ -263,6 +293,15 @@ export class Continuation {
 }
 
 /**
+/**
+ * ln λ per unit of normalised distance for the stochastic corrector's first step along a branch
+ * (afterwards the spacing feedback scales it): 6 makes the default 40 points about 0.25 apart in
+ * ln λ, the λ sweep's spacing (59 values over five decades).
+ */
+const LOG_LAMBDA_PER_DISTANCE = 6;
+const MAX_LOG_LAMBDA_STEP = 1;
+
+/**
  * The l1 scale distances are measured in: the largest l1 so far, or on the lower-loss branch of
  * a linear model the l1 its end is expected at, when that is larger.
  */
@@ -293,7 +332,7 @@ export const continuationMethod: PathMethod = {
       restartBound: ctx.problem.fullBatch ? 'project' : 'start', initialToleranceFactor: 0.2,
       maxInitialSteps: o.maxCorrectorSteps * 5, maxCorrectorSteps: o.maxCorrectorSteps,
       maxPredictorSteps: 100, predictorLearningRate: 0.1, maxOvershoot: 2.5, maxRetries: 3,
-      tolerance: o.tolerance, moveTolerance: o.tolerance, flatSlope: 0.02, minLossFraction: 1e-3, minLossChange: 1e-5, lambdaMinRatio: 1e-4, endTolerance: 1e-5, floorShare: 0.1, keepZeros: true,
+      tolerance: o.tolerance, moveTolerance: o.tolerance, flatSlope: 0.02, minLossFraction: 1e-3, minLossChange: 1e-5, lambdaMinRatio: 1e-4, endTolerance: 1e-5, floorShare: 0.1, networkStop: 'move', keepZeros: true,
       maxBranchPoints: o.points * 3, minScale: 0.1, maxScale: 100,
     };
     const c = new Continuation(ctx.k, ctx.problem, settings, ctx.sink as PointSink<ContinuationState>);

@@ -1,4 +1,4 @@
-import { applyStandardizer, fitStandardizer, loadDataset, splitDataset, splitPreset, type Dataset, type Standardizer } from '../data/index.js';
+import { fitStandardizer, standardizeInPlace, loadDataset, splitDataset, splitPreset, type Dataset, type Standardizer } from '../data/index.js';
 import { checkTrainingPart } from '../data/check.js';
 import { fail } from '../errors.js';
 import type { ResolvedPathOptions } from './options.js';
@@ -40,12 +40,14 @@ export function prepareData(o: ResolvedPathOptions, explicitTestFraction: boolea
   if (inMemory && o.target !== null) fail('BAD_OPTION', 'target: names a CSV column; in-memory data gives the target array itself');
   const ds = withInputShape(inMemory ?? loadDataset(o.data, { ...(o.target !== null ? { target: o.target } : {}), task }), o.inputShape);
   if (ds.task === 'classification' && ds.classes < 2) fail('BAD_DATA', `${ds.name}: classification needs at least 2 classes, found ${ds.classes}`);
-  let split = ds.presetTestRows && !explicitTestFraction ? splitPreset(ds) : splitDataset(ds, o.testFraction, o.seed);
+  const split = ds.presetTestRows && !explicitTestFraction ? splitPreset(ds) : splitDataset(ds, o.testFraction, o.seed);
   checkTrainingPart(split.train, ds.rows, ds.name);
   let standardizer: Standardizer | null = null;
   if (o.standardize) {
     standardizer = fitStandardizer(split.train);
-    split = { train: applyStandardizer(split.train, standardizer), test: split.test ? applyStandardizer(split.test, standardizer) : null };
+    // the parts were made here (copies, or views of data loaded here): standardise them in place
+    standardizeInPlace(split.train, standardizer);
+    if (split.test) standardizeInPlace(split.test, standardizer);
   }
   return {
     train: split.train,

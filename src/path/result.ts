@@ -121,6 +121,7 @@ export function summarise(
   return { points, metrics };
 }
 
-export const CSV_COLUMNS = ['index', 'l1', 'nonzeros', 'effectiveNonzeros', 'trainLoss', 'testLoss', 'trainAccuracy', 'testAccuracy', 'lambda', 'weights'] as const;
+// effectiveNonzeros last, so that the columns readers already know keep their places
+export const CSV_COLUMNS = ['index', 'l1', 'nonzeros', 'trainLoss', 'testLoss', 'trainAccuracy', 'testAccuracy', 'lambda', 'weights', 'effectiveNonzeros'] as const;
 /** path.csv of an l2 path: its objective ‖θ_pen‖² first, the l1 norm kept for comparisons. */
-export const L2_CSV_COLUMNS = ['index', 'l2squared', 'l1', 'nonzeros', 'effectiveNonzeros', 'trainLoss', 'testLoss', 'trainAccuracy', 'testAccuracy', 'lambda', 'weights'] as const;
+export const L2_CSV_COLUMNS = ['index', 'l2squared', 'l1', 'nonzeros', 'trainLoss', 'testLoss', 'trainAccuracy', 'testAccuracy', 'lambda', 'weights', 'effectiveNonzeros'] as const;

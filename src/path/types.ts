@@ -101,6 +101,8 @@ export interface ContinuationSettings {
    * find the exact support anyway.
    */
   keepZeros: boolean;
+  /** How a network's full-batch correctors stop (linear models always use 'stationarity'). */
+  networkStop: 'stationarity' | 'move';
   /** Correctors stop at σ ≤ tolerance·max(σ_start, floorShare·largest σ_start so far). */
   floorShare: number;
   /** Linear models: relative stationarity the solve at glmnet's end (the path's first point) reaches. */

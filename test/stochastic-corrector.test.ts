@@ -1,0 +1,72 @@
+// The stochastic corrector (proximal SGD at a fixed trade-off λ): on a linear model, where the
+// scalarised problem is the lasso, it reaches the exact lasso solution's objective (scikit-learn's
+// lasso_path fixture); it is reproducible from the batch seed; and the continuation takes it
+// exactly when a pass over the training rows holds more than one batch.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { Problem, toDevice } from '../src/nn/problem.js';
+import type { Architecture } from '../src/nn/mlp.js';
+import { StochasticCorrector, usesStochasticCorrector, type StochasticCorrectorSettings } from '../src/path/stochastic-corrector.js';
+import { backends } from './helpers/backends.js';
+
+interface LassoFixture {
+  n: number;
+  p: number;
+  X: number[];
+  y: number[];
+  path: { lambda: number; W: number[]; b: number[]; loss: number; l1: number }[];
+}
+
+const fixture = JSON.parse(readFileSync(new URL('../../test/fixtures/lasso/regression.json', import.meta.url), 'utf8')) as LassoFixture;
+
+function lassoProblem(k: ReturnType<typeof backends>[number], batch: number): Problem {
+  const arch: Architecture = { layers: [fixture.p, 1], activation: 'relu', loss: 'mse' };
+  const data = toDevice(k, Float32Array.from(fixture.X), Float32Array.from(fixture.y), fixture.n, fixture.p);
+  return new Problem(k, arch, data, null, batch, 1);
+}
+
+const settings = (lambda: number, problem: Problem): StochasticCorrectorSettings => ({
+  h: 1, maxSteps: 20000, tolerance: 0.01, moveTolerance: 1e-4, lossScale: problem.nullLoss, l1Scale: 1,
+  accelerate: true, restartBound: 'start', lambda,
+});
+
+for (const k of backends()) {
+  test(`[${k.name}] warm-started along the λ grid, the stochastic corrector reaches the exact lasso objectives (batches of 30 of 60 rows)`, () => {
+    const problem = lassoProblem(k, 30);
+    const p = problem.mlp.layout.weightCount;
+    const theta = k.alloc(problem.mlp.layout.size);
+    const corrector = new StochasticCorrector(k, problem, p);
+    for (const [i, point] of fixture.path.entries()) {
+      problem.reseed(7 + i);
+      const r = corrector.run(theta, settings(point.lambda, problem));
+      const got = problem.evaluate(theta).loss + point.lambda * k.l1Norm(p, theta);
+      const exact = point.loss + point.lambda * point.l1;
+      const at = `λ ${point.lambda}: objective ${got} against the exact ${exact} (${r.steps} steps, converged ${r.converged})`;
+      assert.ok(got >= exact - 1e-4 * fixture.path[0]!.loss, `below the optimum? ${at}`);
+      assert.ok(got - exact <= 1e-3 * fixture.path[0]!.loss, at);
+      assert.equal(r.alpha, 1 / (1 + point.lambda));
+    }
+  });
+
+  test(`[${k.name}] the stochastic corrector repeats itself exactly from the same point and batch seed`, () => {
+    const problem = lassoProblem(k, 30);
+    const p = problem.mlp.layout.weightCount;
+    const corrector = new StochasticCorrector(k, problem, p);
+    const runs = [0, 1, 2].map((seed) => {
+      const theta = k.alloc(problem.mlp.layout.size);
+      problem.reseed(seed === 2 ? 8 : 7);
+      const r = corrector.run(theta, { ...settings(fixture.path[5]!.lambda, problem), maxSteps: 60 });
+      return { theta: Array.from(theta), steps: r.steps };
+    });
+    assert.deepEqual(runs[1], runs[0]);
+    assert.notDeepEqual(runs[2]!.theta, runs[0]!.theta, 'another batch seed, another stream');
+  });
+}
+
+test('the continuation corrects with stochastic steps exactly when a pass over the data holds more than one batch', () => {
+  const k = backends()[0]!;
+  assert.equal(usesStochasticCorrector(lassoProblem(k, 60)), false);
+  assert.equal(usesStochasticCorrector(lassoProblem(k, 1000)), false);
+  assert.equal(usesStochasticCorrector(lassoProblem(k, 59)), true);
+});
