@@ -82,7 +82,7 @@ test('l2 path of a linear model: the sweep follows the closed-form ridge path (l
   assert.equal(j.objective.penalty, 'l2');
   assert.ok(j.metrics.l2Ref > 0 && j.metrics.l1Ref === undefined);
   assert.ok(j.points.every((p: { l2squared: number; l1: number; nonzeros: number }) => p.l2squared > 0 && p.l1 > 0 && p.nonzeros === 6));
-  assert.match(fs.readFileSync(path.join(out, 'path.csv'), 'utf8'), /^index,l2squared,l1,nonzeros,effectiveNonzeros,trainLoss/);
+  assert.match(fs.readFileSync(path.join(out, 'path.csv'), 'utf8'), /^index,l2squared,l1,nonzeros,trainLoss/);
   const settings = JSON.parse(fs.readFileSync(path.join(out, 'settings.json'), 'utf8'));
   assert.equal(settings.options.penalty, 'l2');
 });
