@@ -51,7 +51,7 @@ export function suiteTable(dir: string, order: string[]): string {
       ].map((c) => ` ${c} `).join('|').replace(/^/, '|').replace(/$/, '|'));
       if (m.note) notes.push(`${r.problem} ${method}: ${m.note}`);
     }
-    if (r.torch) notes.push(`${r.problem}: PyTorch ${r.torch.version}, ${r.torch.blas}`);
+    if (r.torch && r.methods.torch) notes.push(`${r.problem}: PyTorch ${r.torch.version}, ${r.torch.blas}`);
   }
   return rows.join('\n') + (notes.length ? '\n\n' + notes.map((n) => `- ${n}`).join('\n') : '') + '\n';
 }
