@@ -98,7 +98,8 @@ export interface ContinuationSettings {
    * A network's sparser branch: zeros the predictor made stay zero in its corrector, so non-zeros
    * never rise as l1 falls. Not for linear models: a lasso path's support can grow with λ (with
    * correlated features a variable may enter as another leaves), and their convex correctors
-   * find the exact support anyway.
+   * find the exact support anyway. Off by default: on the default MNIST run it turned the sparser
+   * branch into a jump to w = 0 (16 front points, hypervolume 0.69 instead of 1.12).
    */
   keepZeros: boolean;
   /** How a network's full-batch correctors stop (linear models always use 'stationarity'). */
