@@ -9,14 +9,15 @@ import { REPORT_FORMATS } from '../report/formats.js';
 import type { PathEvent } from '../path/compute-path.js';
 
 const REPORT_FLAGS = ['out', 'format'] as const satisfies readonly FlagName[];
-const REPORT_DEFAULTS = { format: 'html', out: `RUN/${REPORT_FILE} for one run, ./${REPORT_FILE} for several; RUN/front.svg|png for a figure` };
 
 export function reportCommand(program: Command): void {
   const cmd = program
     .command('report')
     .description('write a self-contained HTML report (plots and the front explorer) of one or more run folders, or the front as an SVG/PNG figure')
     .argument('<run...>', 'run folders (path, compare, ensemble, credit, widths, l1-vs-l2)');
-  addFlags(cmd, REPORT_FLAGS, { defaults: REPORT_DEFAULTS, notes: { out: 'the report or figure file' } });
+  // built here, not at module load: report/build.js imports the command modules that import this one
+  const defaults = { format: 'html', out: `RUN/${REPORT_FILE} for one run, ./${REPORT_FILE} for several; RUN/front.svg|png for a figure` };
+  addFlags(cmd, REPORT_FLAGS, { defaults, notes: { out: 'the report or figure file' } });
   cmd.action(async (runs: string[], given: Record<string, unknown>) => {
     const { out: outFlag, format = 'html' } = readFlags(given, REPORT_FLAGS) as { out?: string; format?: string };
     if (!(REPORT_FORMATS as readonly string[]).includes(format)) {
