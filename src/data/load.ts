@@ -6,7 +6,7 @@ import { statSync } from 'node:fs';
 import { fail } from '../errors.js';
 import { findCifar10Dir, loadCifar10 } from './cifar.js';
 import { loadCsv } from './csv.js';
-import { FASHION_MNIST_DIR, loadFashionMnist } from './fashion-mnist.js';
+import { loadFashionMnist } from './fashion-mnist.js';
 import { loadIdxDir } from './idx-dir.js';
 import { loadIris } from './iris.js';
 import { loadMnist } from './mnist.js';
@@ -20,11 +20,6 @@ const BUILT_IN: Record<string, () => Dataset> = {
   iris: loadIris,
   'fashion-mnist': () => loadFashionMnist(),
 };
-
-/** Where a named set that is read from disk lives (its fingerprint hashes that folder), else null. */
-export function storedDataDir(name: string): string | null {
-  return name === 'fashion-mnist' ? FASHION_MNIST_DIR : null;
-}
 
 export function loadDataset(spec: string, opts: LoadOptions = {}): Dataset {
   const task = opts.task ?? 'auto';

@@ -14,7 +14,7 @@ import { RunFolder, SETTINGS_FILE, defaultRunDir } from '../io/run-folder.js';
 import { toCsv } from '../io/csv.js';
 import { SETTINGS_FORMAT, readSettings, refuseChangedOptions } from '../io/run.js';
 import { fingerprintData, refuseChangedData, type DataFingerprint } from '../io/fingerprint.js';
-import { storedDataDir } from '../data/load.js';
+import { storedDataDir } from '../data/fashion-mnist.js';
 import type { DatasetInfo } from '../path/prepare.js';
 import { countCategories, histograms, type LayerCategories } from './categories.js';
 import { Evaluator } from './evaluate.js';

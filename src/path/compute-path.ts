@@ -3,7 +3,7 @@ import { kernels as defaultKernels, type Kernels } from '../kernels/index.js';
 import { RunFolder, defaultRunDir } from '../io/run-folder.js';
 import { LOG_FILE, PREPROCESS_FILE, SETTINGS_FILE, SETTINGS_FORMAT, isUnstartedRun, readSettings, refuseChangedOptions } from '../io/run.js';
 import { fingerprintData, refuseChangedData, type DataFingerprint } from '../io/fingerprint.js';
-import { storedDataDir } from '../data/load.js';
+import { storedDataDir } from '../data/fashion-mnist.js';
 import { toCsv } from '../io/csv.js';
 import { architectureOf, modelInfo } from './model.js';
 import { Problem, toDevice, type DeviceData } from '../nn/problem.js';
