@@ -7,7 +7,10 @@ import { once } from 'node:events';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createHash } from 'node:crypto';
 import { computePath } from '../src/path/compute-path.js';
+import { runEnsemble } from '../src/ensemble/run.js';
+import { crossValidatePath } from '../src/select/cross-validate.js';
 import { RegpathError } from '../src/errors.js';
 import { LOCK_FILE } from '../src/io/lock.js';
 import { tmp } from './helpers/export-fixtures.js';
@@ -23,6 +26,26 @@ const isError = (code: string, message: string) => (e: unknown): boolean => {
   assert.equal(e.code, code);
   return true;
 };
+
+/** Every file under dir with a hash of its bytes: a refused resume must leave this unchanged. */
+function snapshot(dir: string): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (const f of fs.readdirSync(dir, { recursive: true }) as string[]) {
+    const p = path.join(dir, f);
+    if (fs.statSync(p).isFile()) files[f] = createHash('sha256').update(fs.readFileSync(p)).digest('hex');
+  }
+  return files;
+}
+
+function cli(...args: string[]): { exitCode: number | null; stderr: string; stdout: string } {
+  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8' });
+  return { exitCode: r.status, stderr: r.stderr, stdout: r.stdout };
+}
+
+const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+const otherOptions = (out: string, diffs: string): string =>
+  `cannot resume ${out} with other options: ${diffs}; leave them out to finish the run as it was started, or start a new run`;
 
 function data(name: string, shift: number): string {
   const f = path.join(root, name);
@@ -75,4 +98,68 @@ test('a folder in use by a live process is refused; a stale lock is taken over',
   const res = await computePath({ out, resume: true });
   assert.equal(res.status, 'complete');
   assert.equal(fs.existsSync(path.join(out, LOCK_FILE)), false, 'released at the end');
+});
+
+const ensembleOptions = { hidden: [2], epochs: 2, batch: 40, samples: 2, evalEvery: 2 };
+
+test('ensemble resume refuses data that changed since the run started; a run without a fingerprint resumes as before', () => {
+  const f = data('e.csv', 0);
+  const out = path.join(root, 'ens-changed');
+  runEnsemble({ data: f, ...ensembleOptions, out });
+  const settingsFile = path.join(out, 'settings.json');
+  const settings = JSON.parse(fs.readFileSync(settingsFile, 'utf8'));
+  assert.deepEqual(settings.data, { kind: 'file', bytes: fs.statSync(f).size, sha256: createHash('sha256').update(fs.readFileSync(f)).digest('hex') });
+  fs.writeFileSync(f, fs.readFileSync(f, 'utf8').replace('0,0,0', '6,0,0'));
+  const before = snapshot(out);
+  assert.throws(() => runEnsemble({ out, resume: true }), isError('BAD_RUN',
+    `cannot resume ${out}: its data ${f} changed since the run started (its content differs (SHA-256)); resume with the original data, or start a new run`));
+  const r = cli('ensemble', '--out', out, '--resume');
+  assertOneLineError(r, new RegExp(`^regpath: cannot resume ${out}: its data ${f} changed since the run started \\(its content differs \\(SHA-256\\)\\)`));
+  assert.deepEqual(snapshot(out), before, 'nothing in the folder changed');
+  // settings from before fingerprints were saved: resumed unchecked, as then
+  delete settings.data;
+  fs.writeFileSync(settingsFile, JSON.stringify(settings));
+  assert.equal(runEnsemble({ out, resume: true }).status, 'complete');
+  assert.equal(JSON.parse(fs.readFileSync(settingsFile, 'utf8')).data, undefined);
+});
+
+test('ensemble resume refuses options that differ from the saved ones, naming each; the same ones are fine', () => {
+  const out = path.join(root, 'ens-opts');
+  runEnsemble({ data: 'iris', ...ensembleOptions, out });
+  assert.deepEqual(JSON.parse(fs.readFileSync(path.join(out, 'settings.json'), 'utf8')).data, { kind: 'built-in', name: 'iris' });
+  const before = snapshot(out);
+  const r = cli('ensemble', '--data', 'iris', '--hidden', '3', '--seed', '5', '--lr', '0.5', '--out', out, '--resume');
+  assertOneLineError(r, new RegExp(`^regpath: ${escapeRe(otherOptions(out, '--hidden 3 (the run has 2), --lr 0.5 (the run has 0.1), --seed 5 (the run has 1)'))}$`));
+  assert.throws(() => runEnsemble({ out, resume: true, recipe: 'code2022' }), isError('BAD_OPTION', otherOptions(out, '--recipe code2022 (the run has hybrid)')));
+  assert.deepEqual(snapshot(out), before, 'nothing in the folder changed');
+  const same = cli('ensemble', '--data', 'iris', '--hidden', '2', '--epochs', '2', '--out', out, '--resume', '--json');
+  assert.equal(same.exitCode, 0, same.stderr);
+});
+
+test('a cross-validation or validation run resumed with another --folds or --validation-fraction is refused, naming it', async () => {
+  const base = { data: 'iris', hidden: [], points: 2, direction: 'sparser' as const };
+  const cv = path.join(root, 'cv');
+  await crossValidatePath({ ...base, folds: 2, out: cv });
+  const cvBefore = snapshot(cv);
+  const r = cli('path', '--out', cv, '--resume', '--folds', '3');
+  assertOneLineError(r, new RegExp(`^regpath: ${escapeRe(otherOptions(cv, '--folds 3 (the run has 2)'))}$`));
+  await assert.rejects(crossValidatePath({ out: cv, resume: true, validationFraction: 0.3, hidden: [2] }), isError('BAD_OPTION',
+    otherOptions(cv, '--hidden 2 (the run has ""), --validation-fraction 0.3 (the run has the default)')));
+  assert.deepEqual(snapshot(cv), cvBefore, 'nothing in the folder changed');
+  assert.equal((await crossValidatePath({ out: cv, resume: true, folds: 2 })).status, 'complete');
+
+  const val = path.join(root, 'val');
+  await crossValidatePath({ ...base, validationFraction: 0.25, out: val });
+  const valBefore = snapshot(val);
+  await assert.rejects(crossValidatePath({ out: val, resume: true, validationFraction: 0.5 }), isError('BAD_OPTION',
+    otherOptions(val, '--validation-fraction 0.5 (the run has 0.25)')));
+  assert.deepEqual(snapshot(val), valBefore, 'nothing in the folder changed');
+
+  // a run without selection does not become one on resume
+  const plain = path.join(root, 'plain');
+  await computePath({ ...base, out: plain });
+  const plainBefore = snapshot(plain);
+  await assert.rejects(crossValidatePath({ out: plain, resume: true, folds: 2 }), isError('BAD_OPTION',
+    otherOptions(plain, '--folds 2 (the run has the default)')));
+  assert.deepEqual(snapshot(plain), plainBefore, 'nothing in the folder changed');
 });

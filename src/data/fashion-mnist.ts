@@ -10,6 +10,11 @@ import type { Dataset } from './types.js';
 
 export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
 
+/** Where a named set that is read from disk lives (its fingerprint hashes that folder), else null. */
+export function storedDataDir(name: string): string | null {
+  return name === 'fashion-mnist' ? FASHION_MNIST_DIR : null;
+}
+
 export const FASHION_MNIST_CLASSES = [
   'T-shirt/top',
   'Trouser',

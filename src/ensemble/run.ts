@@ -12,7 +12,9 @@ import { fail } from '../errors.js';
 import { kernels as defaultKernels, type Kernels } from '../kernels/index.js';
 import { RunFolder, SETTINGS_FILE, defaultRunDir } from '../io/run-folder.js';
 import { toCsv } from '../io/csv.js';
-import { SETTINGS_FORMAT, readSettings } from '../io/run.js';
+import { SETTINGS_FORMAT, readSettings, refuseChangedOptions } from '../io/run.js';
+import { fingerprintData, refuseChangedData, type DataFingerprint } from '../io/fingerprint.js';
+import { storedDataDir } from '../data/fashion-mnist.js';
 import type { DatasetInfo } from '../path/prepare.js';
 import { countCategories, histograms, type LayerCategories } from './categories.js';
 import { Evaluator } from './evaluate.js';
@@ -71,12 +73,17 @@ function runEnsembleHeld(options: RunEnsembleOptions, held: { folder: RunFolder 
   let folder: RunFolder | null = null;
   let resolved: ResolvedEnsembleOptions;
   let explicitTestFraction = options.testFraction !== undefined;
+  let fingerprint: DataFingerprint | null = null;
   if (options.perturbFractions) checkFractions(options.perturbFractions);
   if (options.resume) {
     if (!options.out) fail('BAD_OPTION', 'resume needs the run folder (--out) of the run to finish');
     folder = held.folder = RunFolder.create(options.out, { resume: true });
     const s = readSettings(options.out);
     if (s.command !== 'ensemble') fail('BAD_RUN', `cannot resume ${options.out} as an ensemble: it is a '${s.command}' run`);
+    const { out: _o, outParent: _op, resume: _r, perturbFractions: _p, kernels: _k, onEvent: _e, stopAfterEpoch: _s, ...given } = options;
+    refuseChangedOptions(options.out, given, s.options);
+    // runs from before data fingerprints were saved resume unchecked
+    fingerprint = s.data ?? null;
     const saved = Object.fromEntries(Object.entries(s.options).filter(([, v]) => v !== null));
     resolved = checkEnsembleOptions(saved as EnsembleOptions);
     explicitTestFraction = s.explicitTestFraction;
@@ -84,9 +91,12 @@ function runEnsembleHeld(options: RunEnsembleOptions, held: { folder: RunFolder 
     resolved = checkEnsembleOptions(options);
   }
   const data = prepareEnsembleData(resolved, explicitTestFraction);
-  if (!folder && (options.out || options.outParent)) {
+  const wantsFolder = folder !== null || options.out !== undefined || options.outParent !== undefined;
+  const dataPrint = wantsFolder ? fingerprintData(resolved.data, storedDataDir) : null;
+  if (folder && dataPrint) refuseChangedData(folder.dir, resolved.data, fingerprint, dataPrint);
+  if (!folder && wantsFolder) {
     folder = held.folder = RunFolder.create(options.out ?? defaultRunDir(new Date(), options.outParent), { resume: false });
-    folder.writeJson(SETTINGS_FILE, { format: SETTINGS_FORMAT, command: 'ensemble', options: resolved, explicitTestFraction });
+    folder.writeJson(SETTINGS_FILE, { format: SETTINGS_FORMAT, command: 'ensemble', options: resolved, explicitTestFraction, ...(dataPrint && { data: dataPrint }) });
     if (data.standardizer) {
       folder.writeTensors('preprocess.safetensors', {
         mean: { dtype: 'F32', shape: [data.info.features], data: data.standardizer.mean },

@@ -73,3 +73,11 @@ export function dataChange(saved: DataFingerprint, now: DataFingerprint): string
   if (saved.sha256 !== n.sha256) return 'its content differs (SHA-256)';
   return null;
 }
+
+/** With resume: refuses data that are not the ones the run in `dir` started on (saved null: a run from before fingerprints, not checked). */
+export function refuseChangedData(dir: string, spec: string, saved: DataFingerprint | null, now: DataFingerprint): void {
+  const change = saved && dataChange(saved, now);
+  if (change) {
+    fail('BAD_RUN', `cannot resume ${dir}: its data ${spec} changed since the run started (${change}); resume with the original data, or start a new run`);
+  }
+}

@@ -9,7 +9,7 @@ export {
   openPathRun, readSettings, readSummary, readPointWeights, readPreprocess, insideRun, checkFinite, refuseChangedOptions,
   type RunSettings, type RunSummary, type RunPoint, type OpenedRun,
 } from './run.js';
-export { fingerprintData, dataChange, type DataFingerprint } from './fingerprint.js';
+export { fingerprintData, dataChange, refuseChangedData, type DataFingerprint } from './fingerprint.js';
 export { lockFolder, LOCK_FILE } from './lock.js';
 export {
   decodeSafetensors,

@@ -230,7 +230,7 @@ export function readPreprocess(dir: string, features: number): { mean: Float32Ar
  * option key into its command-line name.
  */
 export function refuseChangedOptions(
-  dir: string, given: Obj, saved: Obj, flag: (key: string) => string = kebabFlag,
+  dir: string, given: Obj, saved: Obj, flag: (key: string) => string = optionFlag,
 ): void {
   const diffs: string[] = [];
   for (const [k, v] of Object.entries(given)) {
@@ -241,6 +241,11 @@ export function refuseChangedOptions(
   if (diffs.length > 0) {
     fail('BAD_OPTION', `cannot resume ${dir} with other options: ${diffs.join(', ')}; leave them out to finish the run as it was started, or start a new run`);
   }
+}
+
+/** The command-line flag of a library option key (learningRate is --lr in every command). */
+export function optionFlag(key: string): string {
+  return key === 'learningRate' ? '--lr' : kebabFlag(key);
 }
 
 export function kebabFlag(key: string): string {

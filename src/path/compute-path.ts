@@ -1,9 +1,9 @@
 import { fail } from '../errors.js';
 import { kernels as defaultKernels, type Kernels } from '../kernels/index.js';
 import { RunFolder, defaultRunDir } from '../io/run-folder.js';
-import { LOG_FILE, PREPROCESS_FILE, SETTINGS_FILE, SETTINGS_FORMAT, isUnstartedRun, kebabFlag, readSettings, refuseChangedOptions } from '../io/run.js';
-import { dataChange, fingerprintData, type DataFingerprint } from '../io/fingerprint.js';
-import { FASHION_MNIST_DIR } from '../data/fashion-mnist.js';
+import { LOG_FILE, PREPROCESS_FILE, SETTINGS_FILE, SETTINGS_FORMAT, isUnstartedRun, readSettings, refuseChangedOptions } from '../io/run.js';
+import { fingerprintData, refuseChangedData, type DataFingerprint } from '../io/fingerprint.js';
+import { storedDataDir } from '../data/fashion-mnist.js';
 import { toCsv } from '../io/csv.js';
 import { architectureOf, modelInfo } from './model.js';
 import { Problem, toDevice, type DeviceData } from '../nn/problem.js';
@@ -114,7 +114,7 @@ function setUp(options: ComputePathOptions, held: { folder: RunFolder | null }):
     }
     // in-memory data are not compared by value (the saved settings hold only a marker)
     const given = Object.fromEntries(Object.entries(options).filter(([key]) => !NOT_RUN_OPTIONS.has(key) && !(key === 'data' && inMemory)));
-    refuseChangedOptions(options.out, given, settings.options, (key) => (key === 'learningRate' ? '--lr' : kebabFlag(key)));
+    refuseChangedOptions(options.out, given, settings.options);
     // null marks an option left at its data-dependent default (batch, target)
     const saved = Object.fromEntries(Object.entries(settings.options).filter(([, v]) => v !== null));
     resolved = checkPathOptions(saved as PathOptions);
@@ -126,13 +126,8 @@ function setUp(options: ComputePathOptions, held: { folder: RunFolder | null }):
   }
   const { data, arch } = loadOnDevice(k, options, resolved, explicitTestFraction, inMemory);
   const wantsFolder = folder !== null || options.out !== undefined || options.outParent !== undefined;
-  const dataPrint = wantsFolder && !inMemory ? fingerprintData(resolved.data, (n) => (n === 'fashion-mnist' ? FASHION_MNIST_DIR : null)) : null;
-  if (folder && fingerprint && dataPrint) {
-    const change = dataChange(fingerprint, dataPrint);
-    if (change) {
-      fail('BAD_RUN', `cannot resume ${folder.dir}: its data ${resolved.data} changed since the run started (${change}); resume with the original data, or start a new run`);
-    }
-  }
+  const dataPrint = wantsFolder && !inMemory ? fingerprintData(resolved.data, storedDataDir) : null;
+  if (folder && dataPrint) refuseChangedData(folder.dir, resolved.data, fingerprint, dataPrint);
 
   const { train, test } = data;
   const batch = resolved.batch ?? (train.rows <= 10000 ? train.rows : 5600);

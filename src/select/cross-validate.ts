@@ -4,7 +4,7 @@ import { fail } from '../errors.js';
 import { kernels as defaultKernels, type Kernels } from '../kernels/index.js';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
 import { toCsv } from '../io/csv.js';
-import { SETTINGS_FILE, kebabFlag, readSettings, refuseChangedOptions } from '../io/run.js';
+import { SETTINGS_FILE, readSettings, refuseChangedOptions } from '../io/run.js';
 import type { Dataset } from '../data/index.js';
 import { architectureFromInfo } from '../path/model.js';
 import { computePath, type ComputePathOptions, type PathResult } from '../path/compute-path.js';
@@ -77,7 +77,12 @@ export async function crossValidatePath(options: CrossValidateOptions = {}): Pro
   let explicitTestFraction: boolean;
   if (options.resume) {
     const saved = options.out ? savedSettings(options.out) : null;
-    if (!saved || saved.selection === undefined) return computePath(options);
+    // --folds and --validation-fraction are saved in the selection record, not with the options
+    const selectionGiven = { folds: options.folds, validationFraction: options.validationFraction };
+    if (!saved || saved.selection === undefined) {
+      if (saved) refuseChangedOptions(options.out!, selectionGiven, {});
+      return computePath(options);
+    }
     record = saved.selection;
     if (record.kind === 'fold') {
       fail('BAD_RUN', `${options.out} is fold ${record.fold} of ${record.folds} of a cross-validation run; resume the run folder it is in (${path.dirname(path.dirname(options.out!))})`);
@@ -85,7 +90,7 @@ export async function crossValidatePath(options: CrossValidateOptions = {}): Pro
     if (saved.inMemory === true && !isArrayData(options.data)) fail('BAD_OPTION', `${options.out} was computed on data in memory; pass the same data arrays again to resume it`);
     const { onProgress: _p, onStage: _s, kernels: _k, out: _o, outParent: _op, resume: _r, folds: _f, validationFraction: _v, ...given } = options;
     if (isArrayData(options.data)) delete (given as { data?: unknown }).data; // in-memory data are not compared by value
-    refuseChangedOptions(options.out!, given, saved.options as unknown as Record<string, unknown>, (key) => (key === 'learningRate' ? '--lr' : kebabFlag(key)));
+    refuseChangedOptions(options.out!, { ...given, ...selectionGiven }, { ...saved.options, ...selectionOptions(record) });
     resolved = checkPathOptions(withoutNulls(saved.options));
     explicitTestFraction = saved.explicitTestFraction;
   } else {
@@ -162,6 +167,11 @@ export async function crossValidatePath(options: CrossValidateOptions = {}): Pro
 }
 
 /** Validates the model-selection options and says which kind of run they ask for. */
+/** A saved selection as the options that asked for it (resume compares them with the ones given). */
+function selectionOptions(r: SelectionRecord): SelectionOptions {
+  return r.kind === 'validation' ? { validationFraction: r.validationFraction } : { folds: r.folds };
+}
+
 function selectionRecord(o: SelectionOptions): SelectionRecord | null {
   const hasFolds = o.folds !== undefined;
   const hasFraction = o.validationFraction !== undefined;
