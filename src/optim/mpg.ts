@@ -1,4 +1,5 @@
 import type { Kernels } from '../kernels/kernels.js';
+import { projectOntoL1Ball } from './l1-ball.js';
 
 /**
  * The multiobjective proximal gradient (MPG) step for f1 = L(θ), f2 = ‖θ_pen‖₁
@@ -32,10 +33,10 @@ export class MpgSolver {
   /** Evaluations of the dual slope so far (each one pass over θ; for tests and profiling). */
   evaluations = 0;
 
-  constructor(private readonly k: Kernels) {}
+  constructor(protected readonly k: Kernels) {}
 
   /** ω1(α) - ω2(α), the derivative of the dual. */
-  private dualSlope(theta: Float32Array, g: Float32Array, p: number, h: number, alpha: number, l1Theta: number): [number, number] {
+  protected dualSlope(theta: Float32Array, g: Float32Array, p: number, h: number, alpha: number, l1Theta: number): [number, number] {
     const { k } = this;
     this.evaluations++;
     const n = theta.length;
@@ -114,6 +115,12 @@ export class MpgSolver {
         w = this.dualSlope(theta, g, p, h, alpha, l1Theta);
       }
     }
+    return this.finish(theta, g, p, h, alpha, w, out);
+  }
+
+  /** Writes y(α*) into out and reports the step (`w`: [ω1, ω2] at α*). */
+  protected finish(theta: Float32Array, g: Float32Array, p: number, h: number, alpha: number, w: [number, number], out: Float32Array): MpgStep {
+    const { k } = this;
     this.write(theta, g, p, h, alpha, out);
     if (alpha === 0 && p < theta.length) {
       // At α = 0 the step would leave the unpenalised parameters (biases) where they are, although
@@ -123,8 +130,18 @@ export class MpgSolver {
       k.proxGradient(n - p, theta.subarray(p), g.subarray(p), h, 0, out.subarray(p));
       w = [w[0] + k.proxLinearDecrease(n - p, theta.subarray(p), g.subarray(p), h, 0), w[1]];
     }
-    const sq = distanceSquared(out, theta);
+    const sq = this.distanceSquared(out, theta);
     return { alpha, omega1: w[0], omega2: w[1], stationarity: Math.sqrt(sq) / h, stepNormSq: sq };
+  }
+
+  /** The squared distance the step is measured in (Euclidean here; see src/path/linear-metric.ts). */
+  distanceSquared(a: Float32Array, b: Float32Array): number {
+    return distanceSquared(a, b);
+  }
+
+  /** Projects y[0 ..< p) onto the l1 ball of `radius` in the same metric, in place. */
+  projectOntoL1Ball(y: Float32Array, p: number, radius: number): void {
+    projectOntoL1Ball(this.k, y, p, radius);
   }
 
   /**

@@ -9,6 +9,7 @@ import { gradientPredictor, shrinkPredictor } from './predictors.js';
 import { measurePoint, type MethodContext, type PathMethod, type PointSink } from './method.js';
 import type { BranchEnd, ContinuationSettings, ContinuationState, Phase, RawPoint } from './types.js';
 import { lambdaMax } from './lambda-max.js';
+import { linearMetric } from './linear-metric.js';
 
 /**
  * The predictor-corrector continuation method (Amakor, Sonntag & Peitz,
@@ -43,7 +44,7 @@ export class Continuation {
     this.stochastic = usesStochasticCorrector(problem);
     this.corrector = this.stochastic
       ? new StochasticCorrector(k, problem, settings.penalised)
-      : new Corrector(k, problem, settings.penalised);
+      : new Corrector(k, problem, settings.penalised, linearMetric(problem, settings.penalised) ?? undefined);
     this.sgd = new Sgd(k, n, settings.predictorLearningRate, 0.9);
     this.grad = k.alloc(n);
     this.backup = k.alloc(n);

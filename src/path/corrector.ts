@@ -1,8 +1,7 @@
 import type { Kernels } from '../kernels/kernels.js';
 import type { Problem } from '../nn/problem.js';
 import type { FirstLayerPlan } from '../nn/mlp.js';
-import { MpgSolver, distanceSquared, type MpgStep } from '../optim/mpg.js';
-import { projectOntoL1Ball } from '../optim/l1-ball.js';
+import { MpgSolver, type MpgStep } from '../optim/mpg.js';
 import { StationarityTest } from './stationarity.js';
 
 /** Relative rounding noise of a float32 forward pass's loss, for the sufficient-decrease test. */
@@ -105,9 +104,13 @@ export class Corrector {
   private readonly prev: Float32Array;
   private readonly grad: Float32Array;
 
-  constructor(private readonly k: Kernels, private readonly problem: Problem, private readonly penalised: number) {
+  /**
+   * `mpg`: the MPG step and the metric it is measured in (a linear model's: LinearMetric,
+   * src/path/linear-metric.ts); Euclidean by default.
+   */
+  constructor(private readonly k: Kernels, private readonly problem: Problem, private readonly penalised: number, mpg?: MpgSolver) {
     const n = problem.mlp.layout.size;
-    this.mpg = new MpgSolver(k);
+    this.mpg = mpg ?? new MpgSolver(k);
     this.z = k.alloc(n);
     this.y = k.alloc(n);
     this.prev = k.alloc(n);
@@ -193,15 +196,15 @@ export class Corrector {
           // weights that were exactly 0 at the start stay 0; σ then measures the free weights
           for (let i = 0; i < zeros.length; i++) y[zeros[i]!] = 0;
           r.omega1 = dotDiff(grad, y, z);
-          r.stepNormSq = distanceSquared(y, z);
+          r.stepNormSq = this.mpg.distanceSquared(y, z);
           r.stationarity = Math.sqrt(r.stepNormSq) / h;
         }
         if (fixed === null && s.restartBound === 'project' && k.l1Norm(p, y) > l1Start) {
           // momentum carried the step past the start's l1: project it back onto that l1 ball and
           // test the projected point (the projected-gradient form of the descent test)
-          projectOntoL1Ball(k, y, p, l1Start);
+          this.mpg.projectOntoL1Ball(y, p, l1Start);
           r.omega1 = dotDiff(grad, y, z);
-          r.stepNormSq = distanceSquared(y, z);
+          r.stepNormSq = this.mpg.distanceSquared(y, z);
         }
         const ly = problem.lossAndGradient(y, batch, null, false, slots ? { save: freeSlot(thetaSlot, prevSlot) } : null);
         // The slack is float32 rounding of the loss: without it, near convergence (where the
@@ -272,7 +275,7 @@ export class Corrector {
   private proxStep(z: Float32Array, g: Float32Array, h: number, alpha: number, y: Float32Array): MpgStep {
     const { k, penalised: p } = this;
     this.mpg.write(z, g, p, h, alpha, y);
-    const sq = distanceSquared(y, z);
+    const sq = this.mpg.distanceSquared(y, z);
     return { alpha, omega1: dotDiff(g, y, z), omega2: k.l1Norm(p, y) - k.l1Norm(p, z), stationarity: Math.sqrt(sq) / h, stepNormSq: sq };
   }
 
