@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { Problem, toDevice } from '../src/nn/problem.js';
 import type { Architecture } from '../src/nn/mlp.js';
 import { Corrector, type CorrectorSettings } from '../src/path/corrector.js';
-import { LinearMetric, linearMetric } from '../src/path/linear-metric.js';
+import { LinearMetric, l1BallGap, linearMetric } from '../src/path/linear-metric.js';
+import { projectOntoL1Ball } from '../src/optim/l1-ball.js';
 import { MpgSolver } from '../src/optim/mpg.js';
 import { lambdaMax as pathLambdaMax } from '../src/path/lambda-max.js';
 import { loadDataset } from '../src/data/index.js';
@@ -80,5 +81,29 @@ for (const k of backends()) {
     // 227 (js) and 242 (wasm) steps; the Euclidean corrector on the same problem needs about 10,000
     assert.ok(pre.steps <= 500, `${pre.steps} steps in the metric`);
     assert.ok(!plain.converged && plain.steps === settings.maxSteps, `Euclidean: ${plain.steps} steps, converged ${plain.converged}`);
+  });
+
+  test(`[${k.name}] the Frank–Wolfe gap bounds the loss excess on the l1 ball and vanishes at its minimiser`, () => {
+    // L(w) = ½‖w − c‖²: its minimiser on the ball ‖w‖₁ ≤ r is the projection of c
+    const rng = new Rng(7);
+    const n = 12;
+    const c = k.alloc(n), best = k.alloc(n), z = k.alloc(n), g = k.alloc(n);
+    for (let i = 0; i < n; i++) c[i] = rng.normal();
+    const r = 0.4 * k.l1Norm(n, c);
+    best.set(c);
+    projectOntoL1Ball(k, best, n, r);
+    const loss = (w: Float32Array): number => 0.5 * w.reduce((s, x, i) => s + (x - c[i]!) ** 2, 0);
+    for (let i = 0; i < n; i++) g[i] = best[i]! - c[i]!;
+    assert.ok(Math.abs(l1BallGap(g, best, n)) < 1e-5, `gap at the minimiser ${l1BallGap(g, best, n)}`);
+    for (let t = 0; t < 20; t++) {
+      for (let i = 0; i < n; i++) z[i] = rng.normal();
+      const scale = r / k.l1Norm(n, z);
+      for (let i = 0; i < n; i++) {
+        z[i]! *= scale;
+        g[i] = z[i]! - c[i]!;
+      }
+      const excess = loss(z) - loss(best);
+      assert.ok(excess > 0 && l1BallGap(g, z, n) >= excess - 1e-5, `gap ${l1BallGap(g, z, n)} vs excess ${excess}`);
+    }
   });
 }

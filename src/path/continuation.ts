@@ -131,6 +131,7 @@ export class Continuation {
       // other correctors') need not shrink σ by the tolerance again: near a least-squares end σ
       // would otherwise have to go below float32's rounding of the gradient.
       ...(!initial && { stationarityFloor: s.tolerance * s.floorShare * (state.sigmaScale ?? 0) }),
+      ...(!initial && (state.lambdaEnd ?? 0) > 0 && { gapTolerance: s.gapShare * (this.problem.nullLoss - (state.anchorLoss ?? 0)) }),
       ...this.stochasticLambda(state, spacing),
     });
     state.h = r.h;
@@ -333,7 +334,7 @@ export const continuationMethod: PathMethod = {
       restartBound: ctx.problem.fullBatch ? 'project' : 'start', initialToleranceFactor: 0.2,
       maxInitialSteps: o.maxCorrectorSteps * 5, maxCorrectorSteps: o.maxCorrectorSteps,
       maxPredictorSteps: 100, predictorLearningRate: 0.1, maxOvershoot: 2.5, maxRetries: 3,
-      tolerance: o.tolerance, moveTolerance: o.tolerance, flatSlope: 0.02, minLossFraction: 1e-3, minLossChange: 1e-5, lambdaMinRatio: 1e-4, endTolerance: 1e-5, floorShare: 0.1, networkStop: 'move', keepZeros: false,
+      tolerance: o.tolerance, moveTolerance: o.tolerance, flatSlope: 0.02, minLossFraction: 1e-3, minLossChange: 1e-5, lambdaMinRatio: 1e-4, endTolerance: 1e-5, floorShare: 0.1, gapShare: 1e-3, networkStop: 'move', keepZeros: false,
       maxBranchPoints: o.points * 3, minScale: 0.1, maxScale: 100,
     };
     const c = new Continuation(ctx.k, ctx.problem, settings, ctx.sink as PointSink<ContinuationState>);

@@ -3,6 +3,7 @@ import type { Problem } from '../nn/problem.js';
 import type { FirstLayerPlan } from '../nn/mlp.js';
 import { MpgSolver, type MpgStep } from '../optim/mpg.js';
 import { StationarityTest } from './stationarity.js';
+import { l1BallGap } from './linear-metric.js';
 
 /** Relative rounding noise of a float32 forward pass's loss, for the sufficient-decrease test. */
 const LOSS_NOISE = 1e-5;
@@ -76,6 +77,11 @@ export interface CorrectorSettings {
    * steps revive 158 weights at |w| ≈ 4e-5 between two points with 10 non-zeros.
    */
   keepZeros?: boolean;
+  /**
+   * Full batch, stationarity stop: also require the Frank–Wolfe gap of the loss on the l1 ball
+   * through the point (src/path/linear-metric.ts, l1BallGap) to be at most this, in loss units.
+   */
+  gapTolerance?: number;
 }
 
 /**
@@ -244,7 +250,7 @@ export class Corrector {
       }
       if (test) {
         // a few steps first: the first ones after a predictor can be tiny when h is too large
-        if (step >= 2 && test.met(stationarity)) {
+        if (step >= 2 && test.met(stationarity) && !(l1BallGap(grad, z, p) > (s.gapTolerance ?? Infinity))) {
           converged = true;
           step++;
           break;

@@ -106,6 +106,12 @@ export interface ContinuationSettings {
   networkStop: 'stationarity' | 'move';
   /** Correctors stop at σ ≤ tolerance·max(σ_start, floorShare·largest σ_start so far). */
   floorShare: number;
+  /**
+   * Linear models' sparser correctors also stop only when the loss excess bound at their point
+   * (the Frank–Wolfe gap on its l1 ball, src/path/linear-metric.ts) is at most this share of the
+   * loss range L_null − L(dense end).
+   */
+  gapShare: number;
   /** Linear models: relative stationarity the solve at glmnet's end (the path's first point) reaches. */
   endTolerance: number;
   maxInitialSteps: number;
