@@ -2,7 +2,7 @@ import { Act, type ActName, type Kernels } from '../kernels/kernels.js';
 import type { ParameterLayout } from './layout.js';
 import { mlpSpecs, planModel, type LayerSpec, type PlannedLayer } from './architecture.js';
 import { flat, sizeOf, type Layer, type Shape } from './layers/layer.js';
-import { Dense, type FirstLayerPlan, type InputForm, type SparseBatch } from './layers/dense.js';
+import { Dense, FIRST_LAYER_SLOTS, type FirstLayerPlan, type InputForm, type SparseBatch } from './layers/dense.js';
 import { Flatten } from './layers/flatten.js';
 import { Conv2D } from './layers/conv2d.js';
 import { Pool2D } from './layers/pool2d.js';
@@ -34,6 +34,41 @@ export function specsOf(arch: Architecture): LayerSpec[] {
 
 export function inputShapeOf(arch: Architecture): Shape {
   return arch.inputShape ?? flat(arch.layers[0]!);
+}
+
+/**
+ * Bytes of workspace a model may hold for the rows of one call. wasm32 memory ends at 4 GiB and
+ * also holds the data (CIFAR-10's 60,000 images are 737 MB as float32) and, at times, a second
+ * model (a held-out evaluator), so one model's row buffers get an eighth of it. Larger batches are
+ * evaluated in chunks (Problem.evaluate); the seed's CIFAR CNN needs ~0.43 MB per row, so a chunk
+ * is ~1,200 images, where the whole training set at once would need 21 GB.
+ */
+export const WORKSPACE_BYTES = 512 * 2 ** 20;
+
+/**
+ * Bytes a model of `arch` holds per row of its batch (what Mlp allocates for maxRows): each
+ * layer's output, two delta buffers of the widest layer, max pooling's winners, and the input
+ * Dense layer's row buffers (its pruned sparse products and saved products). The conv scratch is
+ * sized by its block, not by the rows.
+ */
+export function workspaceBytesPerRow(arch: Architecture): number {
+  const plan = planModel(specsOf(arch), inputShapeOf(arch), arch.layers[arch.layers.length - 1]!);
+  let floats = 0;
+  let widest = 0;
+  for (const p of plan.layers) {
+    const n = sizeOf(p.outShape);
+    widest = Math.max(widest, n);
+    if (p.kind !== 'flatten') floats += n;
+    if (p.kind === 'maxpool2d') floats += n; // Int32 winners, 4 bytes each
+  }
+  const first = plan.layers[0]!;
+  if (first.kind === 'dense') floats += (2 + FIRST_LAYER_SLOTS) * sizeOf(first.outShape);
+  return 4 * (floats + 2 * widest);
+}
+
+/** The most rows (at least 1) whose workspace fits in `bytes`. */
+export function rowsWithin(arch: Architecture, bytes: number): number {
+  return Math.max(1, Math.floor(bytes / workspaceBytesPerRow(arch)));
 }
 
 /**
