@@ -7,10 +7,14 @@ import { Flatten } from './layers/flatten.js';
 import { Conv2D } from './layers/conv2d.js';
 import { Pool2D } from './layers/pool2d.js';
 import type { SparseFirstLayer } from './first-layer.js';
+import type { SparseWeights } from './csr.js';
 
 export { FIRST_LAYER_SLOTS, type FirstLayerPlan, type SparseBatch } from './layers/dense.js';
 
 export type LossName = 'cross-entropy' | 'mse';
+
+/** What Mlp.backpropagate shows of each layer with a kernel: its input and δ of the rows. */
+export type BackwardVisitor = (layer: Layer, x: Float32Array, delta: Float32Array, rows: number) => void;
 
 export interface Architecture {
   /**
@@ -153,15 +157,23 @@ export class Mlp {
   /**
    * Forward pass of `rows` examples x (rows × inputs); returns the output view (rows × outputs).
    * With `sparse` (the same rows of x in sparse form) the first layer uses it instead of x.
+   * `weights` (inference): per layer, the sparse form of its Dense kernel in θ (see csr.ts), which
+   * that layer then multiplies with instead.
    */
-  forward(theta: Float32Array, x: Float32Array, rows: number, sparse: SparseBatch | null = null, plan: FirstLayerPlan | null = null): Float32Array {
+  forward(
+    theta: Float32Array, x: Float32Array, rows: number, sparse: SparseBatch | null = null, plan: FirstLayerPlan | null = null,
+    weights: readonly (SparseWeights | null)[] | null = null,
+  ): Float32Array {
     this.checkRows(rows);
     this.lastForward = null;
     const form = this.inputForm(sparse, plan);
     let input = x;
     this.layers.forEach((layer, l) => {
       const out = this.outs[l]!;
-      input = l === 0 && form && layer instanceof Dense ? layer.forward(theta, input, rows, out, form) : layer.forward(theta, input, rows, out);
+      const csr = weights?.[l] ?? null;
+      input = layer instanceof Dense && ((l === 0 && form) || csr)
+        ? layer.forward(theta, input, rows, out, l === 0 ? form : null, csr)
+        : layer.forward(theta, input, rows, out);
       this.ys[l] = input;
     });
     return this.logits(rows);
@@ -171,6 +183,11 @@ export class Mlp {
     if (!sparse && !plan) return null;
     if (!this.inputDense) throw new Error('internal: sparse inputs or a first-layer plan need a Dense first layer');
     return { sparse, plan };
+  }
+
+  /** Layer l's output (rows × its size) as the last forward pass left it. */
+  output(l: number, rows: number): Float32Array {
+    return this.ys[l]!.subarray(0, rows * sizeOf(this.layers[l]!.outShape));
   }
 
   /** The output layer's buffer (rows × outputs) as the last forward pass left it. */
@@ -194,7 +211,7 @@ export class Mlp {
   ): { loss: number; correct: number } {
     const { k } = this;
     if (grad && sparse && !sparse.byColumn) throw new Error('internal: a gradient from sparse inputs needs their column form');
-    let delta = this.deltaA;
+    const delta = this.deltaA;
     let loss: number;
     let correct = NaN;
     const kept = reuseForward ? this.lastForward : null;
@@ -218,7 +235,26 @@ export class Mlp {
     if (!grad) return { loss, correct };
     // the backward pass overwrites the buffers the kept forward pass lives in
     this.lastForward = null;
-    const form = sparse ? this.inputForm(sparse, null) : null;
+    this.backward(theta, x, rows, grad, sparse ? this.inputForm(sparse, null) : null, null);
+    return { loss, correct };
+  }
+
+  /**
+   * Loss and gradient of the batch as lossAndGradient (dense inputs), calling `visit` with each
+   * layer that has a kernel as the backward pass leaves it: its input x and δ = ∂loss/∂(its output
+   * before the activation), rows × outputs, the per-example factors of its weight gradient (credit
+   * attribution reads them). `visit` must not write either.
+   */
+  backpropagate(theta: Float32Array, x: Float32Array, y: Float32Array, rows: number, grad: Float32Array, visit: BackwardVisitor): number {
+    const { loss } = this.lossAndGradient(theta, x, y, rows, null, null, false, null, false);
+    this.lastForward = null;
+    this.backward(theta, x, rows, grad, null, visit);
+    return loss;
+  }
+
+  /** The backward pass from the loss gradient in deltaA (the last forward pass's activations). */
+  private backward(theta: Float32Array, x: Float32Array, rows: number, grad: Float32Array, form: InputForm | null, visit: BackwardVisitor | null): void {
+    let delta = this.deltaA;
     let other = this.deltaB;
     for (let l = this.layers.length - 1; l >= 0; l--) {
       const layer = this.layers[l]!;
@@ -227,12 +263,12 @@ export class Mlp {
       const d = l === 0 && form && layer instanceof Dense
         ? layer.backward(theta, input, this.ys[l]!, delta, rows, grad, dIn, form)
         : layer.backward(theta, input, this.ys[l]!, delta, rows, grad, dIn);
+      if (visit && layer.block >= 0) visit(layer, input, delta, rows);
       if (d === other) {
         other = delta;
         delta = d;
       }
     }
-    return { loss, correct };
   }
 
   private checkRows(rows: number): void {
