@@ -2,7 +2,7 @@
 // with 0, 90, 95 and 99 % of the weights exactly zero (uniformly at random; biases dense), on dense
 // random inputs (as standardised features are). Three ways:
 //   wasm gemm  — regpath's Mlp.forward on the wasm kernels (kernels().gemm + biasActivate)
-//   js loop    — the plain dense triple loop (denseForward in src/nn/sparse.ts)
+//   js loop    — the same layers on the plain-TypeScript kernels (denseForward in src/nn/sparse.ts)
 //   csr        — SparseMlp.forward (what `regpath predict` uses)
 //
 //   npm run build && node dist/bench/sparse.js [--reps N] [--batch M]

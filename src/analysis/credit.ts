@@ -29,7 +29,9 @@ import { refuseImageLayers } from '../path/model.js';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fail } from '../errors.js';
-import { Act, type ActName, type Kernels } from '../kernels/kernels.js';
+import type { ActName, Kernels } from '../kernels/kernels.js';
+import { Mlp } from '../nn/mlp.js';
+import { sizeOf } from '../nn/layers/layer.js';
 import { readSettings as readRunSettings, readSummary, readPointWeights, type OpenedRun } from '../io/run.js';
 import { readSafetensors } from '../io/safetensors.js';
 import { toDevice, type DeviceData } from '../nn/problem.js';
@@ -169,70 +171,53 @@ function fmt(v: unknown): string {
   return typeof v === 'string' ? `"${v}"` : String(v);
 }
 
-/** Per-connection attributions a_j (see the file comment) of one network, over `data`. */
+/**
+ * Per-connection attributions a_j (see the file comment) of one network, over `data`: the model's
+ * own backward pass (../nn/mlp.ts), whose layers hand over their inputs r and errors δ, and each
+ * layer's weight-gradient product applied to |r| and |δ|. (For a Conv2D layer that is the sum over
+ * the kernel's positions of |r|·|δ|; `credit` compares against an MLP ensemble, so its runs are
+ * MLPs.)
+ */
 export class Attribution {
-  private readonly acts: Float32Array[] = [];
+  private readonly mlp: Mlp;
   private readonly absIn: Float32Array;
-  private readonly deltaA: Float32Array;
-  private readonly deltaB: Float32Array;
   private readonly absDelta: Float32Array;
+  private readonly grad: Float32Array;
+  /** Σ |r|ᵀ|δ|/n over the rows so far, per weight (the weights prefix of the layout). */
   readonly sums: Float32Array;
-  private readonly layout: ParameterLayout;
-  private readonly act: number;
 
   constructor(private readonly k: Kernels, layers: readonly number[], activation: ActName, private readonly maxRows: number) {
-    this.layout = new ParameterLayout(layers);
-    this.act = Act[activation];
-    for (let l = 0; l < this.layout.depth; l++) this.acts.push(k.alloc(maxRows * this.layout.fanOut(l)));
-    const widest = Math.max(...layers);
+    this.mlp = new Mlp(k, { layers: [...layers], activation, loss: 'cross-entropy' }, maxRows);
+    const widest = Math.max(...this.mlp.layers.map((l) => Math.max(sizeOf(l.inShape), sizeOf(l.outShape))));
     this.absIn = k.alloc(maxRows * widest);
-    this.deltaA = k.alloc(maxRows * widest);
-    this.deltaB = k.alloc(maxRows * widest);
     this.absDelta = k.alloc(maxRows * widest);
-    this.sums = k.alloc(this.layout.weightCount);
+    this.grad = k.alloc(this.mlp.layout.size);
+    this.sums = k.alloc(this.mlp.layout.weightCount);
   }
 
   /** a over all weights (layout order: layer 0's [in, out] first). theta must be in kernel memory. */
   compute(theta: Float32Array, data: DeviceData): Float64Array {
-    const { k, layout } = this;
-    this.sums.fill(0);
-    const d = data.features, classes = layout.fanOut(layout.depth - 1);
+    const { absIn, absDelta, sums } = this;
+    sums.fill(0);
+    const d = data.features;
     for (let start = 0; start < data.rows; start += this.maxRows) {
       const rows = Math.min(this.maxRows, data.rows - start);
-      const x = data.x.subarray(start * d, (start + rows) * d);
-      let input = x;
-      for (let l = 0; l < layout.depth; l++) {
-        k.gemm(rows, layout.fanOut(l), layout.fanIn(l), input, layout.weights(theta, l), this.acts[l]!, false);
-        k.biasActivate(rows, layout.fanOut(l), this.acts[l]!, layout.bias(theta, l), l === layout.depth - 1 ? Act.identity : (this.act as 0));
-        input = this.acts[l]!;
-      }
-      let delta = this.deltaA, other = this.deltaB;
-      // grad = (softmax − onehot)/rows; times rows/n it is δ_b/n, so the sums below are means over all n
-      k.softmaxCrossEntropy(rows, classes, this.acts[layout.depth - 1]!, data.y.subarray(start, start + rows), delta);
-      k.scale(rows * classes, rows / data.rows, delta);
-      for (let l = layout.depth - 1; l >= 0; l--) {
-        const fin = layout.fanIn(l), fout = layout.fanOut(l);
-        const r = l === 0 ? x : this.acts[l - 1]!;
-        absInto(r, this.absIn, rows * fin);
-        absInto(delta, this.absDelta, rows * fout);
-        k.gemmTN(fin, fout, rows, this.absIn, this.absDelta, layout.weights(this.sums, l), true);
-        if (l > 0) {
-          k.gemmNT(rows, fin, fout, delta, layout.weights(theta, l), other, false);
-          k.activationBackward(rows * fin, this.acts[l - 1]!, other, this.act as 0);
-          const t = delta;
-          delta = other;
-          other = t;
-        }
-      }
+      // the loss gradient is (softmax − onehot)/rows; times rows/n it is δ_b/n, so the sums are means over all n
+      const share = rows / data.rows;
+      this.mlp.backpropagate(theta, data.x.subarray(start * d, (start + rows) * d), data.y.subarray(start, start + rows), rows, this.grad, (layer, x, delta) => {
+        absInto(x, absIn, rows * sizeOf(layer.inShape), 1);
+        absInto(delta, absDelta, rows * sizeOf(layer.outShape), share);
+        layer.weightGradient!(absIn, absDelta, rows, sums, true);
+      });
     }
-    const a = new Float64Array(layout.weightCount);
-    for (let j = 0; j < a.length; j++) a[j] = Math.abs(theta[j]!) * this.sums[j]!;
+    const a = new Float64Array(sums.length);
+    for (let j = 0; j < a.length; j++) a[j] = Math.abs(theta[j]!) * sums[j]!;
     return a;
   }
 }
 
-function absInto(src: Float32Array, dst: Float32Array, n: number): void {
-  for (let i = 0; i < n; i++) dst[i] = Math.abs(src[i]!);
+function absInto(src: Float32Array, dst: Float32Array, n: number, scale: number): void {
+  for (let i = 0; i < n; i++) dst[i] = scale * Math.abs(src[i]!);
 }
 
 /** Top-1 %, top-10 % shares and Gini coefficients of attributions a (weights w give the non-zeros). */

@@ -12,9 +12,7 @@ import { fieldLine, readCsvText } from '../data/csv-read.js';
 import { badNumber, parseCell } from '../data/numbers.js';
 import { fail } from '../errors.js';
 import { toCsv, type CsvCell } from '../io/csv.js';
-import { SparseMlp, softmaxRows } from '../nn/sparse.js';
-import { Mlp } from '../nn/mlp.js';
-import { createJsKernels } from '../kernels/index.js';
+import { SparseMlp, inferenceForward, softmaxRows } from '../nn/sparse.js';
 import type { RunModel } from './run.js';
 import { loadRunModel, openRun, resolvePoint, runNames, type PointSpec } from './run.js';
 
@@ -120,13 +118,6 @@ function sparseForward(model: RunModel, x: Float32Array, rows: number): { out: F
 
 /** A network with image layers: the layers' own forward pass (plain TypeScript kernels), by blocks of rows. */
 function layerForward(network: NonNullable<RunModel['network']>, x: Float32Array, rows: number): { out: Float32Array; outputs: number } {
-  const block = Math.min(rows, 256);
-  const net = new Mlp(createJsKernels(), network.arch, block);
-  const d = network.arch.layers[0]!, c = net.outputs;
-  const out = new Float32Array(rows * c);
-  for (let r = 0; r < rows; r += block) {
-    const n = Math.min(block, rows - r);
-    out.set(net.forward(network.theta, x.subarray(r * d, (r + n) * d), n), r * c);
-  }
-  return { out, outputs: c };
+  const arch = network.arch;
+  return { out: inferenceForward(arch, network.theta, x, rows), outputs: arch.layers[arch.layers.length - 1]! };
 }

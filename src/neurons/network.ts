@@ -6,7 +6,9 @@
  * small next to training and want the extra digits.
  */
 import { fail } from '../errors.js';
-import type { ActName } from '../kernels/kernels.js';
+import type { ActName, Kernels } from '../kernels/kernels.js';
+import { createJsKernels } from '../kernels/index.js';
+import { Mlp } from '../nn/mlp.js';
 import { ParameterLayout } from '../nn/layout.js';
 import { parametersToTensors } from '../nn/serialize.js';
 import type { Tensors } from '../io/safetensors.js';
@@ -78,35 +80,22 @@ export function foldIntoBias(net: Net, h: number, j: number, c: number): void {
 }
 
 /**
+ * The plain-TypeScript kernels with double-precision buffers. They sum in doubles already and
+ * only index and assign their arrays, so with Float64Array storage a model's forward pass (the
+ * same layers as training's) rounds nowhere but in the float32 parameters themselves. (The kernel
+ * interface is typed for float32 buffers; these are Float64Array underneath.)
+ */
+const float64Kernels: Kernels = { ...createJsKernels(), alloc: (n) => new Float64Array(n) as unknown as Float32Array };
+
+/**
  * Forward pass in double precision over `rows` rows of x: every hidden layer's activations
  * (rows × width, after the non-linearity) and the outputs (rows × classes).
  */
 export function forward64(net: Net, x: Float32Array, rows: number): { hidden: Float64Array[]; output: Float64Array } {
-  const layout = layoutOf(net);
-  const hidden: Float64Array[] = [];
-  let input: Float32Array | Float64Array = x;
-  for (let l = 0; l < layout.depth; l++) {
-    const fanIn = layout.fanIn(l), fanOut = layout.fanOut(l);
-    const w = layout.weights(net.theta, l), b = layout.bias(net.theta, l);
-    const out = new Float64Array(rows * fanOut);
-    for (let r = 0; r < rows; r++) {
-      const o = out.subarray(r * fanOut, (r + 1) * fanOut);
-      for (let j = 0; j < fanOut; j++) o[j] = b[j]!;
-      for (let i = 0; i < fanIn; i++) {
-        const a = input[r * fanIn + i]!;
-        if (a === 0) continue;
-        const row = i * fanOut;
-        for (let j = 0; j < fanOut; j++) o[j]! += a * w[row + j]!;
-      }
-    }
-    if (l < layout.depth - 1) {
-      if (net.activation !== 'relu' && net.activation !== 'identity') fail('INTERNAL', 'forward64 handles relu and identity only');
-      if (net.activation === 'relu') for (let i = 0; i < out.length; i++) if (out[i]! < 0) out[i] = 0;
-      hidden.push(out);
-    }
-    input = out;
-  }
-  return { hidden, output: input as Float64Array };
+  const model = new Mlp(float64Kernels, { layers: net.layers, activation: net.activation, loss: 'cross-entropy' }, Math.max(1, rows));
+  model.forward(net.theta, x, rows);
+  const outputs = model.layers.map((_, l) => model.output(l, rows) as unknown as Float64Array);
+  return { hidden: outputs.slice(0, -1), output: outputs[outputs.length - 1]! };
 }
 
 /** Named tensors (layer<i>.kernel / layer<i>.bias, as every regpath weights file) and metadata. */

@@ -2,15 +2,19 @@ import { Act, type ActName, type Kernels } from '../kernels/kernels.js';
 import type { ParameterLayout } from './layout.js';
 import { mlpSpecs, planModel, type LayerSpec, type PlannedLayer } from './architecture.js';
 import { flat, sizeOf, type Layer, type Shape } from './layers/layer.js';
-import { Dense, type FirstLayerPlan, type InputForm, type SparseBatch } from './layers/dense.js';
+import { Dense, FIRST_LAYER_SLOTS, type FirstLayerPlan, type InputForm, type SparseBatch } from './layers/dense.js';
 import { Flatten } from './layers/flatten.js';
 import { Conv2D } from './layers/conv2d.js';
 import { Pool2D } from './layers/pool2d.js';
 import type { SparseFirstLayer } from './first-layer.js';
+import type { SparseWeights } from './csr.js';
 
 export { FIRST_LAYER_SLOTS, type FirstLayerPlan, type SparseBatch } from './layers/dense.js';
 
 export type LossName = 'cross-entropy' | 'mse';
+
+/** What Mlp.backpropagate shows of each layer with a kernel: its input and δ of the rows. */
+export type BackwardVisitor = (layer: Layer, x: Float32Array, delta: Float32Array, rows: number) => void;
 
 export interface Architecture {
   /**
@@ -34,6 +38,41 @@ export function specsOf(arch: Architecture): LayerSpec[] {
 
 export function inputShapeOf(arch: Architecture): Shape {
   return arch.inputShape ?? flat(arch.layers[0]!);
+}
+
+/**
+ * Bytes of workspace a model may hold for the rows of one call. wasm32 memory ends at 4 GiB and
+ * also holds the data (CIFAR-10's 60,000 images are 737 MB as float32) and, at times, a second
+ * model (a held-out evaluator), so one model's row buffers get an eighth of it. Larger batches are
+ * evaluated in chunks (Problem.evaluate); the seed's CIFAR CNN needs ~0.43 MB per row, so a chunk
+ * is ~1,200 images, where the whole training set at once would need 21 GB.
+ */
+export const WORKSPACE_BYTES = 512 * 2 ** 20;
+
+/**
+ * Bytes a model of `arch` holds per row of its batch (what Mlp allocates for maxRows): each
+ * layer's output, two delta buffers of the widest layer, max pooling's winners, and the input
+ * Dense layer's row buffers (its pruned sparse products and saved products). The conv scratch is
+ * sized by its block, not by the rows.
+ */
+export function workspaceBytesPerRow(arch: Architecture): number {
+  const plan = planModel(specsOf(arch), inputShapeOf(arch), arch.layers[arch.layers.length - 1]!);
+  let floats = 0;
+  let widest = 0;
+  for (const p of plan.layers) {
+    const n = sizeOf(p.outShape);
+    widest = Math.max(widest, n);
+    if (p.kind !== 'flatten') floats += n;
+    if (p.kind === 'maxpool2d') floats += n; // Int32 winners, 4 bytes each
+  }
+  const first = plan.layers[0]!;
+  if (first.kind === 'dense') floats += (2 + FIRST_LAYER_SLOTS) * sizeOf(first.outShape);
+  return 4 * (floats + 2 * widest);
+}
+
+/** The most rows (at least 1) whose workspace fits in `bytes`. */
+export function rowsWithin(arch: Architecture, bytes: number): number {
+  return Math.max(1, Math.floor(bytes / workspaceBytesPerRow(arch)));
 }
 
 /**
@@ -118,15 +157,23 @@ export class Mlp {
   /**
    * Forward pass of `rows` examples x (rows × inputs); returns the output view (rows × outputs).
    * With `sparse` (the same rows of x in sparse form) the first layer uses it instead of x.
+   * `weights` (inference): per layer, the sparse form of its Dense kernel in θ (see csr.ts), which
+   * that layer then multiplies with instead.
    */
-  forward(theta: Float32Array, x: Float32Array, rows: number, sparse: SparseBatch | null = null, plan: FirstLayerPlan | null = null): Float32Array {
+  forward(
+    theta: Float32Array, x: Float32Array, rows: number, sparse: SparseBatch | null = null, plan: FirstLayerPlan | null = null,
+    weights: readonly (SparseWeights | null)[] | null = null,
+  ): Float32Array {
     this.checkRows(rows);
     this.lastForward = null;
     const form = this.inputForm(sparse, plan);
     let input = x;
     this.layers.forEach((layer, l) => {
       const out = this.outs[l]!;
-      input = l === 0 && form && layer instanceof Dense ? layer.forward(theta, input, rows, out, form) : layer.forward(theta, input, rows, out);
+      const csr = weights?.[l] ?? null;
+      input = layer instanceof Dense && ((l === 0 && form) || csr)
+        ? layer.forward(theta, input, rows, out, l === 0 ? form : null, csr)
+        : layer.forward(theta, input, rows, out);
       this.ys[l] = input;
     });
     return this.logits(rows);
@@ -136,6 +183,11 @@ export class Mlp {
     if (!sparse && !plan) return null;
     if (!this.inputDense) throw new Error('internal: sparse inputs or a first-layer plan need a Dense first layer');
     return { sparse, plan };
+  }
+
+  /** Layer l's output (rows × its size) as the last forward pass left it. */
+  output(l: number, rows: number): Float32Array {
+    return this.ys[l]!.subarray(0, rows * sizeOf(this.layers[l]!.outShape));
   }
 
   /** The output layer's buffer (rows × outputs) as the last forward pass left it. */
@@ -159,7 +211,7 @@ export class Mlp {
   ): { loss: number; correct: number } {
     const { k } = this;
     if (grad && sparse && !sparse.byColumn) throw new Error('internal: a gradient from sparse inputs needs their column form');
-    let delta = this.deltaA;
+    const delta = this.deltaA;
     let loss: number;
     let correct = NaN;
     const kept = reuseForward ? this.lastForward : null;
@@ -183,7 +235,26 @@ export class Mlp {
     if (!grad) return { loss, correct };
     // the backward pass overwrites the buffers the kept forward pass lives in
     this.lastForward = null;
-    const form = sparse ? this.inputForm(sparse, null) : null;
+    this.backward(theta, x, rows, grad, sparse ? this.inputForm(sparse, null) : null, null);
+    return { loss, correct };
+  }
+
+  /**
+   * Loss and gradient of the batch as lossAndGradient (dense inputs), calling `visit` with each
+   * layer that has a kernel as the backward pass leaves it: its input x and δ = ∂loss/∂(its output
+   * before the activation), rows × outputs, the per-example factors of its weight gradient (credit
+   * attribution reads them). `visit` must not write either.
+   */
+  backpropagate(theta: Float32Array, x: Float32Array, y: Float32Array, rows: number, grad: Float32Array, visit: BackwardVisitor): number {
+    const { loss } = this.lossAndGradient(theta, x, y, rows, null, null, false, null, false);
+    this.lastForward = null;
+    this.backward(theta, x, rows, grad, null, visit);
+    return loss;
+  }
+
+  /** The backward pass from the loss gradient in deltaA (the last forward pass's activations). */
+  private backward(theta: Float32Array, x: Float32Array, rows: number, grad: Float32Array, form: InputForm | null, visit: BackwardVisitor | null): void {
+    let delta = this.deltaA;
     let other = this.deltaB;
     for (let l = this.layers.length - 1; l >= 0; l--) {
       const layer = this.layers[l]!;
@@ -192,12 +263,12 @@ export class Mlp {
       const d = l === 0 && form && layer instanceof Dense
         ? layer.backward(theta, input, this.ys[l]!, delta, rows, grad, dIn, form)
         : layer.backward(theta, input, this.ys[l]!, delta, rows, grad, dIn);
+      if (visit && layer.block >= 0) visit(layer, input, delta, rows);
       if (d === other) {
         other = delta;
         delta = d;
       }
     }
-    return { loss, correct };
   }
 
   private checkRows(rows: number): void {

@@ -1,6 +1,6 @@
 import type { Kernels } from '../kernels/kernels.js';
 import { Rng } from '../util/rng.js';
-import { Mlp, type Architecture, type FirstLayerPlan, type SparseBatch } from './mlp.js';
+import { Mlp, WORKSPACE_BYTES, rowsWithin, type Architecture, type FirstLayerPlan, type SparseBatch } from './mlp.js';
 import { sparseInput, sparseRows, type SparseInput } from './sparse-input.js';
 
 /** Rows of data copied once into kernel memory. y holds class indices or regression targets. */
@@ -53,16 +53,22 @@ export class Problem {
   /** Sparse forms of the training and test inputs (null where dense is as fast). */
   private readonly trainSparse: SparseInput | null;
   private readonly testSparse: SparseInput | null;
+  /** One chunk's gradient while a gradient is summed over chunks (allocated on first use). */
+  private part: Float32Array | null = null;
   /** Mini-batch steps taken; an epoch is ceil(rows / batch) of them. */
   steps = 0;
 
+  /**
+   * `workspaceBytes` bounds the model's row buffers (see WORKSPACE_BYTES): a batch or data set
+   * with more rows than fit is evaluated in chunks.
+   */
   constructor(
     readonly k: Kernels, readonly arch: Architecture, readonly train: DeviceData,
-    readonly test: DeviceData | null, batchSize: number, seed: number,
+    readonly test: DeviceData | null, batchSize: number, seed: number, workspaceBytes = WORKSPACE_BYTES,
   ) {
     this.batchSize = Math.min(batchSize, train.rows);
     const evalRows = Math.max(this.batchSize, Math.min(train.rows, 8192), test ? Math.min(test.rows, 8192) : 0);
-    this.mlp = new Mlp(k, arch, evalRows);
+    this.mlp = new Mlp(k, arch, Math.min(evalRows, rowsWithin(arch, workspaceBytes)));
     this.order = new Int32Array(train.rows).map((_, i) => i);
     this.cursor = train.rows;
     this.rng = new Rng(seed ^ 0x5eed);
@@ -126,28 +132,43 @@ export class Problem {
   /**
    * Loss (and gradient) on a batch; `reuseForward` as in Mlp.lossAndGradient. A first-layer
    * `plan` (see Mlp) is honoured only in full-batch mode, where every call sees the same rows,
-   * and ignored (the product is computed) when the first layer is not Dense.
+   * and ignored (the product is computed) when the first layer is not Dense. A batch with more
+   * rows than the workspace holds (a full batch of large images) is summed over chunks, without
+   * plans or a kept forward pass.
    */
   lossAndGradient(theta: Float32Array, batch: Batch, grad: Float32Array | null, reuseForward = false, plan: FirstLayerPlan | null = null): number {
     if (plan && !this.fullBatch) throw new Error('internal: first-layer plans need full batches');
+    if (batch.rows > this.mlp.maxRows) {
+      const t = this.train;
+      const data = batch.x === t.x && batch.rows === t.rows ? t : { x: batch.x, y: batch.y, rows: batch.rows, features: t.features, targets: t.targets };
+      return this.evaluate(theta, data, grad).loss;
+    }
     const p = this.mlp.readsSparseInputs ? plan : null;
     return this.mlp.lossAndGradient(theta, batch.x, batch.y, batch.rows, grad, batch.sparse ?? null, reuseForward, p, false).loss;
   }
 
-  /** Mean loss (and accuracy) over a whole data set, in chunks that fit the workspace. */
-  evaluate(theta: Float32Array, data: DeviceData = this.train): Evaluation {
+  /**
+   * Mean loss (and accuracy) over a whole data set, in chunks that fit the workspace; with `grad`
+   * also the mean gradient, each chunk's mean gradient weighted by its share of the rows (the
+   * full-batch gradient; bit for bit the one-pass gradient when the data fit in one chunk). The
+   * gradient reads the dense inputs: the sparse column form exists only for all training rows.
+   */
+  evaluate(theta: Float32Array, data: DeviceData = this.train, grad: Float32Array | null = null): Evaluation {
     const chunk = this.mlp.maxRows;
     const d = data.features;
-    const s = data === this.train ? this.trainSparse : data === this.test ? this.testSparse : null;
+    const s = grad ? null : data === this.train ? this.trainSparse : data === this.test ? this.testSparse : null;
+    const part = grad ? (this.part ??= this.k.alloc(grad.length)) : null;
+    grad?.fill(0);
     let loss = 0;
     let correct = 0;
     for (let start = 0; start < data.rows; start += chunk) {
       const rows = Math.min(chunk, data.rows - start);
       const sparse = s ? { byRow: sparseRows(s, start, rows), byColumn: null, offset: s.offset } : null;
       const r = this.mlp.lossAndGradient(
-        theta, data.x.subarray(start * d, (start + rows) * d), data.y.subarray(start, start + rows), rows, null, sparse);
+        theta, data.x.subarray(start * d, (start + rows) * d), data.y.subarray(start, start + rows), rows, part, sparse);
       loss += r.loss * rows;
       correct += r.correct;
+      if (grad) this.k.axpy(grad.length, rows / data.rows, part!, grad);
     }
     const out: Evaluation = { loss: loss / data.rows };
     if (this.arch.loss === 'cross-entropy') out.accuracy = correct / data.rows;

@@ -1,6 +1,6 @@
 import type { Dataset } from '../data/index.js';
 import type { Kernels } from '../kernels/kernels.js';
-import { Mlp, type Architecture } from '../nn/mlp.js';
+import { Mlp, WORKSPACE_BYTES, rowsWithin, type Architecture } from '../nn/mlp.js';
 
 /** A network measured on held-out rows. */
 export interface HeldOutScore {
@@ -26,7 +26,7 @@ export class HeldOutEvaluator {
   private readonly theta: Float32Array;
 
   constructor(private readonly k: Kernels, private readonly arch: Architecture, private readonly data: Dataset) {
-    this.mlp = new Mlp(k, arch, Math.max(1, Math.min(CHUNK, data.rows)));
+    this.mlp = new Mlp(k, arch, Math.max(1, Math.min(CHUNK, data.rows, rowsWithin(arch, WORKSPACE_BYTES))));
     this.x = k.alloc(data.rows * data.features);
     this.x.set(data.x.subarray(0, data.rows * data.features));
     this.theta = k.alloc(this.mlp.layout.size);

@@ -47,9 +47,13 @@ export class Conv2D implements Layer {
     const s = this.shape(rows);
     activateBackward(k, rows * this.pixels, cout, y, dOut, this.act);
     k.colSums(rows * this.pixels, cout, dOut, layout.bias(grad, block), false);
-    k.conv2dBackwardWeight(s, x, dOut, layout.weights(grad, block), this.scratch, false);
+    this.weightGradient(x, dOut, rows, grad, false);
     if (!dIn) return null;
     k.conv2dBackwardInput(s, dOut, layout.weights(theta, block), dIn, this.scratch);
     return dIn;
+  }
+
+  weightGradient(x: Float32Array, delta: Float32Array, rows: number, grad: Float32Array, accumulate: boolean): void {
+    this.k.conv2dBackwardWeight(this.shape(rows), x, delta, this.layout.weights(grad, this.block), this.scratch, accumulate);
   }
 }

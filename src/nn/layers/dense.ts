@@ -7,11 +7,13 @@
  * ../sparse-input.ts: X = S + 1·offsetᵀ, for images that are mostly one value per column):
  * X·W + b = S·W + (b + offsetᵀW) and Xᵀδ = Sᵀδ + offset·(1ᵀδ), with the products cut down to the
  * live weights (../first-layer.ts). Its product P = X·W is linear in W, so a plan may also save it
- * or build it from two saved ones (FirstLayerPlan).
+ * or build it from two saved ones (FirstLayerPlan). For inference on a sparse network, any Dense
+ * layer may multiply with its kernel in CSR form instead (../csr.ts).
  */
 import type { ActCode, CsrOperand, Kernels } from '../../kernels/kernels.js';
 import type { ParameterLayout } from '../layout.js';
 import { SparseFirstLayer } from '../first-layer.js';
+import { sparseWeightsProduct, type SparseWeights } from '../csr.js';
 import { activateBackward, activateForward } from './activation.js';
 import { flat, sizeOf, type Layer, type Shape } from './layer.js';
 
@@ -88,9 +90,14 @@ export class Dense implements Layer {
     this.input = readsInputs ? new InputReader(k, this.fanIn, this.fanOut, maxRows) : null;
   }
 
-  forward(theta: Float32Array, x: Float32Array, rows: number, out: Float32Array, form: InputForm | null = null): Float32Array {
+  /** `csr`: this layer's kernel in θ in sparse form (inference), multiplied with instead of W. */
+  forward(theta: Float32Array, x: Float32Array, rows: number, out: Float32Array, form: InputForm | null = null, csr: SparseWeights | null = null): Float32Array {
     const { k, layout, block } = this;
-    if (form && (form.sparse || form.plan)) {
+    if (csr) {
+      if (csr.csr.rows !== this.fanOut || csr.csr.cols !== this.fanIn) throw new Error(`internal: sparse kernel ${csr.csr.cols} × ${csr.csr.rows} for dense block ${block}`);
+      sparseWeightsProduct(csr, x, rows, out);
+      activateForward(k, rows, this.fanOut, out, layout.bias(theta, block), this.act);
+    } else if (form && (form.sparse || form.plan)) {
       this.inputProduct(theta, x, rows, form, out);
       activateForward(k, rows, this.fanOut, out, this.inputBias(theta, form.sparse), this.act);
     } else {
@@ -115,11 +122,15 @@ export class Dense implements Layer {
       this.input.sparse.weightGradient(rows, sparse.byColumn, dOut, next, layout.weights(grad, block));
       k.gemm(fanIn, fanOut, 1, sparse.offset, layout.bias(grad, block), layout.weights(grad, block), true);
     } else {
-      k.gemmTN(fanIn, fanOut, rows, x, dOut, layout.weights(grad, block), false);
+      this.weightGradient(x, dOut, rows, grad, false);
     }
     if (!dIn) return null;
     k.gemmNT(rows, fanIn, fanOut, dOut, layout.weights(theta, block), dIn, false);
     return dIn;
+  }
+
+  weightGradient(x: Float32Array, delta: Float32Array, rows: number, grad: Float32Array, accumulate: boolean): void {
+    this.k.gemmTN(this.fanIn, this.fanOut, rows, x, delta, this.layout.weights(grad, this.block), accumulate);
   }
 
   /** out = X·W (S·W with sparse inputs), or the combination of saved products the plan asks for. */

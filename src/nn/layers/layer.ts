@@ -36,4 +36,10 @@ export interface Layer {
    * the forward pass of the same rows.
    */
   backward(theta: Float32Array, x: Float32Array, y: Float32Array, dOut: Float32Array, rows: number, grad: Float32Array, dIn: Float32Array | null): Float32Array | null;
+  /**
+   * Layers with a kernel: its gradient (into grad's block, or added to it) from the input x and δ,
+   * the gradient before the activation, of the same rows, as backward computes it (xᵀδ for Dense,
+   * im2col(x)ᵀδ for Conv2D). Credit attribution calls it with |x| and |δ|.
+   */
+  weightGradient?(x: Float32Array, delta: Float32Array, rows: number, grad: Float32Array, accumulate: boolean): void;
 }

@@ -112,21 +112,7 @@ export class ProxFitter {
 
 /** Full-batch training loss and its gradient, over the training set in workspace-sized chunks. */
 export function fullGradient(problem: Problem, theta: Float32Array, grad: Float32Array): number {
-  const k = problem.k;
-  const data = problem.train;
-  const chunk = problem.mlp.maxRows;
-  const d = data.features;
-  const part = k.alloc(grad.length);
-  grad.fill(0);
-  let loss = 0;
-  for (let start = 0; start < data.rows; start += chunk) {
-    const rows = Math.min(chunk, data.rows - start);
-    const r = problem.mlp.lossAndGradient(theta, data.x.subarray(start * d, (start + rows) * d), data.y.subarray(start, start + rows), rows, part);
-    loss += r.loss * rows;
-    k.axpy(grad.length, rows / data.rows, part, grad);
-  }
-  k.free(part);
-  return loss / data.rows;
+  return problem.evaluate(theta, problem.train, grad).loss;
 }
 
 /**
