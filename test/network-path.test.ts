@@ -9,7 +9,7 @@ import { computePath } from '../src/path/compute-path.js';
  */
 const CASES = [
   { name: 'Iris 4-4 tanh, 40 points', options: { data: 'iris', hidden: [4, 4], activation: 'tanh' as const, points: 40 } },
-  { name: 'wine 8 relu, 20 points', options: { data: 'bench/data/wine.csv', hidden: [8], points: 20 } },
+  { name: 'wine 8 relu, 40 points', options: { data: 'bench/data/wine.csv', hidden: [8], points: 40 } },
 ];
 
 for (const c of CASES) {
@@ -36,10 +36,11 @@ for (const c of CASES) {
       assert.ok(sparser[i]!.l1 <= sparser[i - 1]!.l1, `point ${sparser[i]!.index}: l1 rose`);
       assert.ok(sparser[i]!.nonzeros <= sparser[i - 1]!.nonzeros, `point ${sparser[i]!.index}: ${sparser[i - 1]!.nonzeros} → ${sparser[i]!.nonzeros} non-zeros`);
     }
-    // converged ⇔ σ met the tolerance relative to its reference (the corrector's start or the path's floor)
+    // converged ⇔ σ met a fifth of the tolerance relative to its reference (the corrector's start
+    // or the path's floor)
     for (const p of r.raw.filter((q) => q.phase !== 'initial')) {
       assert.ok(Number.isFinite(p.relativeStationarity), `point ${p.index}: no relative stationarity`);
-      assert.equal(p.converged, p.relativeStationarity! <= tolerance, `point ${p.index}: converged ${p.converged}, σ/σ_ref ${p.relativeStationarity}`);
+      assert.equal(p.converged, p.relativeStationarity! <= tolerance / 5, `point ${p.index}: converged ${p.converged}, σ/σ_ref ${p.relativeStationarity}`);
     }
     assert.ok(r.raw.some((p) => p.converged), 'no converged point');
   });

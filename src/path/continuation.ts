@@ -146,7 +146,7 @@ export class Continuation {
     const atEnd = initial && (state.lambdaEnd ?? 0) > 0;
     const r = this.corrector.run(this.theta, {
       h: state.h, maxSteps, lossScale: this.problem.nullLoss,
-      tolerance: atEnd ? s.endTolerance : s.tolerance * (initial ? s.initialToleranceFactor : 1),
+      tolerance: atEnd ? s.endTolerance : s.tolerance * (initial ? s.initialToleranceFactor : 1) * ((state.lambdaEnd ?? 0) > 0 ? 1 : s.networkStationarityShare),
       // against the fixed spacing arcLength / (points - 1), not the estimated one: a longer step
       // must not loosen the corrector (MNIST's estimated spacing is about 1.6× the fixed one)
       moveTolerance: s.moveTolerance * Math.min(spacing, s.arcLength / Math.max(1, s.points - 1)) * (initial ? s.initialToleranceFactor : 1),
@@ -409,7 +409,7 @@ export const continuationMethod: PathMethod = {
       restartBound: ctx.problem.fullBatch ? 'project' : 'start', initialToleranceFactor: 0.2,
       maxInitialSteps: o.maxCorrectorSteps * 5, maxCorrectorSteps: o.maxCorrectorSteps,
       maxPredictorSteps: 100, predictorLearningRate: 0.1, maxOvershoot: 2.5, maxRetries: 3,
-      tolerance: o.tolerance, moveTolerance: o.tolerance, flatSlope: 0.02, minLossFraction: 1e-3, minLossChange: 1e-5, lambdaMinRatio: 1e-4, endTolerance: 1e-5, floorShare: 0.1, networkStop: 'either', keepZeros: false,
+      tolerance: o.tolerance, moveTolerance: o.tolerance, flatSlope: 0.02, minLossFraction: 1e-3, minLossChange: 1e-5, lambdaMinRatio: 1e-4, endTolerance: 1e-5, floorShare: 0.1, networkStop: 'either', networkStationarityShare: 0.2, keepZeros: false,
       maxBranchPoints: o.points * 3, minScale: 0.1, maxScale: 100,
     };
     const c = new Continuation(ctx.k, ctx.problem, settings, ctx.sink as PointSink<ContinuationState>);
