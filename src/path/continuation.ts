@@ -156,7 +156,11 @@ export class Continuation {
       // tests' regression data), so it keeps the reference rule
       restartBound: initial ? 'step' : s.restartBound,
       ...(atEnd && { fixedAlpha: 1 / (1 + state.lambdaEnd!) }),
-      stop: (state.lambdaEnd ?? 0) > 0 ? 'stationarity' : s.networkStop,
+      // A network's lower-loss correctors stop on progress alone (σ measured): a deep net's w = 0
+      // is exactly stationary, and a corrector that starts near it (a small net on a regression
+      // target in the hundreds) would otherwise meet σ there and end the branch at w = 0.
+      stop: (state.lambdaEnd ?? 0) > 0 ? 'stationarity' : state.phase === 'sparser' ? s.networkStop : 'move',
+      measureStationarity: true,
       ...(state.phase === 'sparser' && s.keepZeros && !((state.lambdaEnd ?? 0) > 0) && { keepZeros: true }),
       ...(keepZeros && { keepZerosOf: this.lastPoint }),
       // A corrector whose predictor barely moved the point off the front (σ at its start far below
@@ -250,7 +254,8 @@ export class Continuation {
     }
     const from = state.phase === 'sparser' ? [state.lastL1, state.lastLoss] : [state.anchorL1 ?? state.lastL1, state.anchorLoss ?? state.lastLoss];
     const rest = this.restToZero(from[0]!, from[1]!, scale);
-    const mean = (walked + rest) / intervals;
+    // at least 1: the front spans l1 from 0 to l1_scale (an initial point at w = 0 has no rest)
+    const mean = Math.max(1, walked + rest) / intervals;
     if (state.phase !== 'sparser') return mean;
     const missing = Math.max(1, intervals + 1 - front.length);
     return Math.min(1.5 * mean, Math.max(0.5 * mean, rest / missing));

@@ -36,6 +36,11 @@ export interface CorrectorSettings {
    * of the progress test: near the dense end σ falls by a factor 3 in 700 steps (see README).
    */
   stop?: 'stationarity' | 'move' | 'either';
+  /**
+   * With stop 'move' on a full batch: still measure σ against `tolerance`, and report `converged`
+   * as whether it was met when the progress test stopped.
+   */
+  measureStationarity?: boolean;
   /** Full batch: converged when σ ≤ tolerance × σ at the start (see StationarityTest)… */
   tolerance: number;
   /** … or σ ≤ this (see StationarityTest's floor). @default 0 */
@@ -130,9 +135,10 @@ export class Corrector {
     let alpha = 1;
     let stationarity = Infinity;
     const stop = s.stop ?? 'stationarity';
-    const test = problem.fullBatch && stop !== 'move' ? new StationarityTest(s.tolerance, s.stationarityFloor ?? 0) : null;
+    const test = problem.fullBatch && (stop !== 'move' || s.measureStationarity) ? new StationarityTest(s.tolerance, s.stationarityFloor ?? 0) : null;
     // 'either': the progress test ends a corrector that stalls before σ is met (not converged)
-    const progress = !test || stop === 'either';
+    const progress = stop !== 'stationarity' || !test;
+    const stopOnSigma = test !== null && stop !== 'move';
     let startStationarity = NaN;
     const fixed = s.fixedAlpha ?? null;
     const zeros = s.keepZerosOf ? zeroIndices(s.keepZerosOf, p) : s.keepZeros ? zeroIndices(theta, p) : null;
@@ -244,7 +250,7 @@ export class Corrector {
         accepted = 0;
       }
       // a few steps first: the first ones after a predictor can be tiny when h is too large
-      if (test && step >= 2 && test.met(stationarity)) {
+      if (stopOnSigma && step >= 2 && test.met(stationarity)) {
         converged = true;
         step++;
         break;
@@ -261,7 +267,7 @@ export class Corrector {
         const remaining = Number.isFinite(prevMove) && r < 1 ? (move * r) / (1 - r) : Infinity;
         prevMove = move;
         if (++checks >= 3 && move < s.moveTolerance && remaining < s.moveTolerance) {
-          converged = !test;
+          converged = test ? test.met(stationarity) : true;
           step++;
           break;
         }
