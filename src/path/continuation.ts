@@ -10,6 +10,7 @@ import { measurePoint, type MethodContext, type PathMethod, type PointSink } fro
 import type { BranchEnd, ContinuationSettings, ContinuationState, Phase, RawPoint } from './types.js';
 import { lambdaMax } from './lambda-max.js';
 import { linearMetric } from './linear-metric.js';
+import { nonDominated, type FrontPoint } from '../metrics/front.js';
 
 /**
  * The predictor-corrector continuation method (Amakor, Sonntag & Peitz,
@@ -21,8 +22,9 @@ import { linearMetric } from './linear-metric.js';
  *   repeat (towards sparser):      θ ← corrector(shrink predictor(θ, Δl1 for d·s))
  *
  * d is the target spacing in normalised objectives (loss/L_null, l1/l1_scale), so `points`
- * sets the density of the front rather than fixed step counts; s adapts after every point to
- * the distance the point really moved. Correctors stop on a progress test. The lower-loss branch
+ * sets the density of the front rather than fixed step counts (see spacing()); s adapts after
+ * every point to the distance the point really moved. Full-batch correctors stop on stationarity
+ * (a network's also when they stall, then not converged). The lower-loss branch
  * stops where the front goes flat (the unregularised end); the sparser branch ends at the
  * all-zero network. Every segment reseeds the batch sampler from (seed, point index), so a run
  * resumed from any saved point continues exactly as it would have.
@@ -34,6 +36,8 @@ export class Continuation {
   private readonly sgd: Sgd;
   private readonly grad: Float32Array;
   private readonly backup: Float32Array;
+  /** The point the current step started from (its zeros bound a redone sparser step's support). */
+  private readonly lastPoint: Float32Array;
   readonly theta: Float32Array;
 
   constructor(
@@ -48,6 +52,7 @@ export class Continuation {
     this.sgd = new Sgd(k, n, settings.predictorLearningRate, 0.9);
     this.grad = k.alloc(n);
     this.backup = k.alloc(n);
+    this.lastPoint = k.alloc(n);
     this.theta = k.alloc(n);
   }
 
@@ -68,6 +73,10 @@ export class Continuation {
     const s = this.settings;
     const theta = this.theta;
     let retries = 0;
+    // a network's sparser step whose corrector revived weights the last point had at 0 is redone
+    // keeping the predictor's zeros (see sparserRevived)
+    let keepZeros = false;
+    let nonzerosBefore = Infinity;
     while (state.phase !== 'done') {
       const spacing = this.spacing(state);
       this.problem.reseed((s.seed * 1000003 + state.next) >>> 0);
@@ -80,6 +89,8 @@ export class Continuation {
         report = this.correct(state, spacing, s.maxInitialSteps);
       } else {
         theta.set(load(state.last));
+        this.lastPoint.set(theta);
+        nonzerosBefore = this.k.countNonzero(s.penalised, theta);
         if (this.stochastic) {
           // no predictor: the last point warm-starts the fit at the next λ (stochasticLambda), as
           // in a λ sweep; a predicted point would only have to be corrected back
@@ -91,9 +102,13 @@ export class Continuation {
         } else {
           shrinkPredictor(this.k, theta, s.penalised, this.l1Step(state, spacing * state.scale));
         }
-        report = this.correct(state, spacing, s.maxCorrectorSteps);
+        report = this.correct(state, spacing, s.maxCorrectorSteps, keepZeros);
       }
       const point = this.measure(state.phase, state.next, report, (performance.now() - start) / 1000);
+      if (!keepZeros && this.sparserRevived(state, point, nonzerosBefore)) {
+        keepZeros = true;
+        continue;
+      }
       if (state.phase !== 'initial' && retries < s.maxRetries && this.overshoot(state, point, spacing)) {
         // The point landed far beyond the target spacing (the front bends harder than the tangent
         // said): shorten the predictor and redo the step from the same point, so the front keeps
@@ -102,13 +117,28 @@ export class Continuation {
         continue;
       }
       retries = 0;
+      keepZeros = false;
       this.advance(state, point, spacing);
       this.sink(point, theta, state);
     }
     return state;
   }
 
-  private correct(state: ContinuationState, spacing: number, maxSteps: number): CorrectorReport {
+  /**
+   * The sparse-end rule for full-batch networks: along the sparser branch non-zeros never rise as
+   * l1 falls. The predictor's soft-threshold only adds zeros, but the MPG corrector may revive
+   * weights the last point had at 0 (on the default MNIST run: 168 non-zeros with median |w| 4e-5
+   * at l1 1.2, between points with 10 and 0). Such a step is redone with a corrector that keeps
+   * the last point's zeros (not the predictor's: weights the soft-threshold cut may come back),
+   * so its point has at most the last point's non-zeros.
+   * Linear models are exempt (a lasso path's support can grow as λ rises when features are
+   * correlated), and mini-batch runs keep their own rule (stochastic-corrector.ts).
+   */
+  private sparserRevived(state: ContinuationState, p: RawPoint, nonzerosBefore: number): boolean {
+    return state.phase === 'sparser' && !this.stochastic && !((state.lambdaEnd ?? 0) > 0) && p.nonzeros > nonzerosBefore;
+  }
+
+  private correct(state: ContinuationState, spacing: number, maxSteps: number, keepZeros = false): CorrectorReport {
     const s = this.settings;
     const initial = state.phase === 'initial';
     // A linear model's path starts at its unregularised end, glmnet's λ = 1e-4·λ_max, solved as
@@ -117,16 +147,23 @@ export class Continuation {
     const atEnd = initial && (state.lambdaEnd ?? 0) > 0;
     const r = this.corrector.run(this.theta, {
       h: state.h, maxSteps, lossScale: this.problem.nullLoss,
-      tolerance: atEnd ? s.endTolerance : s.tolerance * (initial ? s.initialToleranceFactor : 1),
-      moveTolerance: s.moveTolerance * spacing * (initial ? s.initialToleranceFactor : 1),
+      tolerance: atEnd ? s.endTolerance : s.tolerance * (initial ? s.initialToleranceFactor : 1) * ((state.lambdaEnd ?? 0) > 0 ? 1 : s.networkStationarityShare),
+      // against the fixed spacing arcLength / (points - 1), not the estimated one: a longer step
+      // must not loosen the corrector (MNIST's estimated spacing is about 1.6× the fixed one)
+      moveTolerance: s.moveTolerance * Math.min(spacing, s.arcLength / Math.max(1, s.points - 1)) * (initial ? s.initialToleranceFactor : 1),
       l1Scale: Math.max(state.l1Scale, 1e-12), accelerate: s.accelerate,
       // the initial corrector starts from a random init far from the front, where momentum
       // bounded only by the start's l1 can carry a small deep net into w = 0 (seen on the export
       // tests' regression data), so it keeps the reference rule
       restartBound: initial ? 'step' : s.restartBound,
       ...(atEnd && { fixedAlpha: 1 / (1 + state.lambdaEnd!) }),
-      stop: (state.lambdaEnd ?? 0) > 0 ? 'stationarity' : s.networkStop,
+      // A network's lower-loss correctors stop on progress alone (σ measured): a deep net's w = 0
+      // is exactly stationary, and a corrector that starts near it (a small net on a regression
+      // target in the hundreds) would otherwise meet σ there and end the branch at w = 0.
+      stop: (state.lambdaEnd ?? 0) > 0 ? 'stationarity' : state.phase === 'sparser' ? s.networkStop : 'move',
+      measureStationarity: true,
       ...(state.phase === 'sparser' && s.keepZeros && !((state.lambdaEnd ?? 0) > 0) && { keepZeros: true }),
+      ...(keepZeros && { keepZerosOf: this.lastPoint }),
       // A corrector whose predictor barely moved the point off the front (σ at its start far below
       // other correctors') need not shrink σ by the tolerance again: near a least-squares end σ
       // would otherwise have to go below float32's rounding of the gradient.
@@ -192,11 +229,48 @@ export class Continuation {
   private spacing(state: ContinuationState): number {
     const s = this.settings;
     const intervals = Math.max(1, s.points - 1);
-    if (!((state.lambdaEnd ?? 0) > 0) || state.phase !== 'sparser') return s.arcLength / intervals;
-    const x = state.lastL1 / Math.max(state.l1Scale, 1e-12);
-    const dy = Math.max(0, 1 - state.lastLoss / this.problem.nullLoss);
-    const rest = (Math.hypot(x, dy) + x + dy) / 2;
-    return ((state.arc ?? 0) + rest) / intervals;
+    if ((state.lambdaEnd ?? 0) > 0) {
+      if (state.phase !== 'sparser') return s.arcLength / intervals;
+      return ((state.arc ?? 0) + this.restToZero(state.lastL1, state.lastLoss, state.l1Scale)) / intervals;
+    }
+    if (this.stochastic || !state.trail || state.phase === 'initial') return s.arcLength / intervals;
+    return this.networkSpacing(state, intervals);
+  }
+
+  /**
+   * A full-batch network's spacing. Its front runs from an initial point somewhere in the middle
+   * to two ends of unknown position, so the length is estimated from what has been computed: the
+   * length of the front so far (its non-dominated points, l1 over the largest l1 so far) plus the
+   * rest to (l1 = 0, L_null) as for a linear model, from the anchor on the lower-loss branch and
+   * from the last point on the sparser one. The lower-loss branch spaces its points by that
+   * estimate / (points - 1); it underestimates the front while the branch is still growing, which
+   * only shortens the steps. The sparser branch then spreads the points still missing from the
+   * target over the rest, (rest) / (points - front points so far), which also makes up for
+   * points a later neighbour dominated; kept within [0.5, 1.5]× the mean spacing so that a
+   * dense or sparse lower-loss branch cannot leave gaps or crowd the sparse end.
+   */
+  private networkSpacing(state: ContinuationState, intervals: number): number {
+    const trail = state.trail!;
+    const scale = paceScale(state);
+    const front = frontOf(trail);
+    let walked = 0;
+    for (let i = 1; i < front.length; i++) {
+      walked += Math.hypot((front[i]![0] - front[i - 1]![0]) / scale, (front[i]![1] - front[i - 1]![1]) / this.problem.nullLoss);
+    }
+    const from = state.phase === 'sparser' ? [state.lastL1, state.lastLoss] : [state.anchorL1 ?? state.lastL1, state.anchorLoss ?? state.lastLoss];
+    const rest = this.restToZero(from[0]!, from[1]!, scale);
+    // at least 1: the front spans l1 from 0 to l1_scale (an initial point at w = 0 has no rest)
+    const mean = Math.max(1, walked + rest) / intervals;
+    if (state.phase !== 'sparser') return mean;
+    const missing = Math.max(1, intervals + 1 - front.length);
+    return Math.min(1.5 * mean, Math.max(0.5 * mean, rest / missing));
+  }
+
+  /** Estimated normalised length of a convex front from (l1, loss) to (0, L_null): mean of chord and legs. */
+  private restToZero(l1: number, loss: number, l1Scale: number): number {
+    const x = l1 / Math.max(l1Scale, 1e-12);
+    const dy = Math.max(0, 1 - loss / this.problem.nullLoss);
+    return (Math.hypot(x, dy) + x + dy) / 2;
   }
 
   /** True (and the predictor scale cut to fit) when p is over `maxOvershoot` spacings away. */
@@ -223,6 +297,7 @@ export class Continuation {
     state.lastL1 = p.l1;
     state.lastLambda = p.lambda;
     state.last = p.index;
+    if (!this.stochastic && !((state.lambdaEnd ?? 0) > 0)) (state.trail ??= []).push(p.l1, p.trainLoss);
 
     if (state.phase === 'initial') {
       state.anchor = p.index;
@@ -315,6 +390,13 @@ function paceScale(state: ContinuationState): number {
   return Math.max(state.l1Scale, est, 1e-12);
 }
 
+/** The non-dominated (l1, loss) pairs of a flat [l1, loss, l1, loss, …] list, by l1 ascending. */
+function frontOf(trail: number[]): Array<[number, number]> {
+  const pts: FrontPoint[] = [];
+  for (let i = 0; i < trail.length; i += 2) pts.push({ l1: trail[i]!, loss: trail[i + 1]! });
+  return nonDominated(pts).map((i) => [pts[i]!.l1, pts[i]!.loss]);
+}
+
 function finiteOrNull(x: number): number | null {
   return Number.isFinite(x) ? x : null;
 }
@@ -337,7 +419,7 @@ export const continuationMethod: PathMethod = {
       restartBound: ctx.problem.fullBatch ? 'project' : 'start', initialToleranceFactor: 0.2,
       maxInitialSteps: o.maxCorrectorSteps * 5, maxCorrectorSteps: o.maxCorrectorSteps,
       maxPredictorSteps: 100, predictorLearningRate: 0.1, maxOvershoot: 2.5, maxRetries: 3,
-      tolerance: o.tolerance, moveTolerance: o.tolerance, flatSlope: 0.02, minLossFraction: 1e-3, minLossChange: 1e-5, lambdaMinRatio: 1e-4, endTolerance: 1e-5, floorShare: 0.1, gapShare: 1e-3, networkStop: 'move', keepZeros: false,
+      tolerance: o.tolerance, moveTolerance: o.tolerance, flatSlope: 0.02, minLossFraction: 1e-3, minLossChange: 1e-5, lambdaMinRatio: 1e-4, endTolerance: 1e-5, floorShare: 0.1, gapShare: 1e-3, networkStop: 'either', networkStationarityShare: 0.2, keepZeros: false,
       maxBranchPoints: o.points * 3, minScale: 0.1, maxScale: 100,
     };
     const c = new Continuation(ctx.k, ctx.problem, settings, ctx.sink as PointSink<ContinuationState>);

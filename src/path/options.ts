@@ -54,7 +54,9 @@ export interface PathOptions {
   /**
    * Corrector convergence. Linear models: the corrector stops when the stationarity of its point
    * (the MPG step norm, src/path/stationarity.ts) has fallen to this fraction of its value where
-   * the corrector started. Networks: movement per check below this fraction of the spacing.
+   * the corrector started. Full-batch networks: the same at a fifth of this (converged), or
+   * a stall, movement per check below this fraction of the spacing (not converged).
+   * Mini-batches: the stall test alone.
    * @default 0.01 for a linear model; 0.05 for a network, 0.02 when `batch` is given
    */
   tolerance?: number;

@@ -52,9 +52,13 @@ export class StationarityTest {
     return Number.isFinite(this.reference);
   }
 
-  /** σ / σ_start (0 when the start itself was stationary). */
+  /**
+   * σ over the σ the tolerance applies to: σ_start, or floor / tolerance when that is larger (0
+   * when both are 0 and σ is too). So met(σ) ⇔ relative(σ) ≤ tolerance.
+   */
   relative(sigma: number): number {
-    return this.reference > 0 ? sigma / this.reference : sigma > 0 ? Infinity : 0;
+    const ref = Math.max(this.reference, this.floor / this.tolerance);
+    return ref > 0 ? sigma / ref : sigma > 0 ? Infinity : 0;
   }
 
   met(sigma: number): boolean {

@@ -62,6 +62,8 @@ export interface ContinuationState {
   l1Estimate?: number;
   /** Normalised distance walked along the current branch. */
   arc?: number;
+  /** Full-batch networks: (l1, loss) of every point so far, flat (sets the spacing, see Continuation). */
+  trail?: number[];
   /** Largest stationarity at a (non-initial) corrector's start so far (sets the stationarity floor). */
   sigmaScale?: number;
   /** Why each branch ended (see BranchEnd). */
@@ -98,12 +100,21 @@ export interface ContinuationSettings {
    * A network's sparser branch: zeros the predictor made stay zero in its corrector, so non-zeros
    * never rise as l1 falls. Not for linear models: a lasso path's support can grow with λ (with
    * correlated features a variable may enter as another leaves), and their convex correctors
-   * find the exact support anyway. Off by default: on the default MNIST run it turned the sparser
-   * branch into a jump to w = 0 (16 front points, hypervolume 0.69 instead of 1.12).
+   * find the exact support anyway. Off by default: the sparser branch redoes only a step that
+   * revived weights, keeping the last point's zeros (see Continuation.sparserRevived).
    */
   keepZeros: boolean;
-  /** How a network's full-batch correctors stop (linear models always use 'stationarity'). */
-  networkStop: 'stationarity' | 'move';
+  /**
+   * How a network's full-batch correctors stop (linear models always use 'stationarity'): 'either'
+   * stops on σ or, not converged, when the progress test says the corrector stalled.
+   */
+  networkStop: 'stationarity' | 'move' | 'either';
+  /**
+   * A network's σ test is tolerance × this (its progress test keeps the tolerance): at 0.05 the
+   * σ test ended MNIST's correctors after ~30 steps at losses up to twice the progress test's
+   * (train hypervolume 1.107 instead of 1.121 at 0.01).
+   */
+  networkStationarityShare: number;
   /** Correctors stop at σ ≤ tolerance·max(σ_start, floorShare·largest σ_start so far). */
   floorShare: number;
   /**

@@ -1,0 +1,47 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { computePath } from '../src/path/compute-path.js';
+
+/**
+ * Full-batch network paths (README, "Spacing", "Corrector", "Exact zeros"): about `points` front
+ * points without holes, from the all-zero network to the unregularised end, non-zeros that never
+ * rise along the sparser branch, and `converged` meaning the stationarity test was met.
+ */
+const CASES = [
+  { name: 'Iris 4-4 tanh, 40 points', options: { data: 'iris', hidden: [4, 4], activation: 'tanh' as const, points: 40 } },
+  { name: 'wine 8 relu, 40 points', options: { data: 'bench/data/wine.csv', hidden: [8], points: 40 } },
+];
+
+for (const c of CASES) {
+  test(`${c.name}: points within ±25 %, no gap beyond 2.5 spacings, monotone sparse end, converged ⇔ stationary`, async () => {
+    const tolerance = 0.05;
+    const r = await computePath({ ...c.options, tolerance, seed: 1 });
+    const n = r.points.length;
+    const asked = c.options.points;
+    assert.ok(n >= 0.75 * asked && n <= 1.25 * asked, `${n} front points for ${asked}`);
+    let length = 0;
+    for (let i = 1; i < n; i++) {
+      length += Math.hypot((r.points[i]!.l1 - r.points[i - 1]!.l1) / r.metrics.l1Ref!, (r.points[i]!.trainLoss - r.points[i - 1]!.trainLoss) / r.metrics.nullLoss);
+    }
+    const spacing = length / (asked - 1);
+    assert.ok(r.metrics.largestGap <= 2.5 * spacing, `largest gap ${r.metrics.largestGap} vs spacing ${spacing}`);
+    // the whole path: the all-zero network to where the loss stops falling
+    assert.equal(r.points[0]!.l1, 0);
+    assert.equal(r.branchEnds?.sparser, 'all-zero');
+    assert.ok(['unregularised', 'flat'].includes(r.branchEnds?.denser ?? ''), `denser ended: ${r.branchEnds?.denser}`);
+    assert.equal(r.warnings, undefined);
+    // along the sparser branch l1 falls and non-zeros never rise
+    const sparser = r.raw.filter((p) => p.phase === 'sparser');
+    for (let i = 1; i < sparser.length; i++) {
+      assert.ok(sparser[i]!.l1 <= sparser[i - 1]!.l1, `point ${sparser[i]!.index}: l1 rose`);
+      assert.ok(sparser[i]!.nonzeros <= sparser[i - 1]!.nonzeros, `point ${sparser[i]!.index}: ${sparser[i - 1]!.nonzeros} → ${sparser[i]!.nonzeros} non-zeros`);
+    }
+    // converged ⇔ σ met a fifth of the tolerance relative to its reference (the corrector's start
+    // or the path's floor)
+    for (const p of r.raw.filter((q) => q.phase !== 'initial')) {
+      assert.ok(Number.isFinite(p.relativeStationarity), `point ${p.index}: no relative stationarity`);
+      assert.equal(p.converged, p.relativeStationarity! <= tolerance / 5, `point ${p.index}: converged ${p.converged}, σ/σ_ref ${p.relativeStationarity}`);
+    }
+    assert.ok(r.raw.some((p) => p.converged), 'no converged point');
+  });
+}
