@@ -39,6 +39,8 @@ export class Continuation {
   /** The point the current step started from (its zeros bound a redone sparser step's support). */
   private readonly lastPoint: Float32Array;
   readonly theta: Float32Array;
+  /** A linear model's path (walked from glmnet's end, state.lambdaEnd > 0): see distance(). */
+  private linear = false;
 
   constructor(
     private readonly k: Kernels, private readonly problem: Problem,
@@ -78,6 +80,7 @@ export class Continuation {
     let keepZeros = false;
     let nonzerosBefore = Infinity;
     while (state.phase !== 'done') {
+      this.linear = (state.lambdaEnd ?? 0) > 0;
       const spacing = this.spacing(state);
       this.problem.reseed((s.seed * 1000003 + state.next) >>> 0);
       const start = performance.now();
@@ -201,11 +204,11 @@ export class Continuation {
   /**
    * The l1 decrease whose step along the front's tangent has normalised length `distance`:
    * with the local slope dL/dl1 = -λ, the tangent step (λΔ/L_null, Δ/l1_scale) has length
-   * Δ·√((λ/L_null)² + 1/l1_scale²).
+   * Δ·√((λ/L_null)² + 1/l1_scale²) (in distance()'s measure: Δ·(√(λ/L_null) + √(1/l1_scale))²).
    */
   private l1Step(state: ContinuationState, distance: number): number {
     const lambda = state.lastLambda ?? 0;
-    const perUnit = Math.hypot(lambda / this.problem.nullLoss, 1 / Math.max(state.l1Scale, 1e-12));
+    const perUnit = this.distance(lambda / this.problem.nullLoss, 1 / Math.max(state.l1Scale, 1e-12));
     return distance / perUnit;
   }
 
@@ -255,7 +258,7 @@ export class Continuation {
     const front = frontOf(trail);
     let walked = 0;
     for (let i = 1; i < front.length; i++) {
-      walked += Math.hypot((front[i]![0] - front[i - 1]![0]) / scale, (front[i]![1] - front[i - 1]![1]) / this.problem.nullLoss);
+      walked += this.distance((front[i]![0] - front[i - 1]![0]) / scale, (front[i]![1] - front[i - 1]![1]) / this.problem.nullLoss);
     }
     const from = state.phase === 'sparser' ? [state.lastL1, state.lastLoss] : [state.anchorL1 ?? state.lastL1, state.anchorLoss ?? state.lastLoss];
     const rest = this.restToZero(from[0]!, from[1]!, scale);
@@ -266,10 +269,34 @@ export class Continuation {
     return Math.min(1.5 * mean, Math.max(0.5 * mean, rest / missing));
   }
 
-  /** Estimated normalised length of a convex front from (l1, loss) to (0, L_null): mean of chord and legs. */
+  /**
+   * Distance between two points of the front in normalised objectives (Δl1/l1_scale, ΔL/L_null).
+   * Networks: Euclidean. Linear models: (√|Δx| + √|Δy|)² = |Δx| + |Δy| + 2√(|Δx||Δy|). The
+   * hypervolume-optimal placement of μ points on a front y = f(x) has density ∝ √|f'| (Auger,
+   * Bader, Brockhoff & Zitzler, "Theory of the hypervolume indicator: optimal μ-distributions",
+   * FOGA 2009): it crowds the bend and leaves flat stretches empty. The √ term gives the bend that
+   * share, the Manhattan terms keep points on the flat stretches (the gap rule). Measured at 40
+   * points (train hypervolume, the benchmark suite's l1_ref; Euclidean → this metric; the sweep):
+   * raw-target diabetes 0.5711 → 0.5724 (0.5722), wine 1.1338 → 1.1351 (1.1350), breast cancer
+   * 1.1306 → 1.1317 (1.1231). On MNIST's network front it lost (1.1189 → 1.1115), so networks
+   * keep the Euclidean distance.
+   */
+  private distance(dx: number, dy: number): number {
+    if (!this.linear) return Math.hypot(dx, dy);
+    const r = Math.sqrt(Math.abs(dx)) + Math.sqrt(Math.abs(dy));
+    return r * r;
+  }
+
+  /**
+   * Estimated normalised length of a convex front from (l1, loss) to (0, L_null) in distance()'s
+   * measure: for networks the mean of chord and legs.
+   */
   private restToZero(l1: number, loss: number, l1Scale: number): number {
     const x = l1 / Math.max(l1Scale, 1e-12);
     const dy = Math.max(0, 1 - loss / this.problem.nullLoss);
+    // linear: the Manhattan legs plus the √ term's 2∫√|f'|dx, which is at most 2√(x·dy) (a straight
+    // line) and smaller the more the front bends; 0.8 of that bound
+    if (this.linear) return x + dy + 1.6 * Math.sqrt(x * dy);
     return (Math.hypot(x, dy) + x + dy) / 2;
   }
 
@@ -277,10 +304,29 @@ export class Continuation {
   private overshoot(state: ContinuationState, p: RawPoint, spacing: number): boolean {
     const L0 = this.problem.nullLoss;
     const l1Scale = Math.max(paceScale(state), p.l1);
-    const moved = Math.hypot((p.trainLoss - state.lastLoss) / L0, (p.l1 - state.lastL1) / l1Scale);
-    if (moved <= this.settings.maxOvershoot * spacing || state.scale <= this.settings.minScale) return false;
+    const edge = this.holeEdge(state, p);
+    const [l1From, lossFrom] = edge ?? [state.lastL1, state.lastLoss];
+    const moved = this.distance((p.trainLoss - lossFrom) / L0, (p.l1 - l1From) / l1Scale);
+    // a hole left by a dominated last point may be at most 1.5 spacings (a normal step is 1)
+    const bound = edge ? 1.5 : this.settings.maxOvershoot;
+    if (moved <= bound * spacing || state.scale <= this.settings.minScale) return false;
     state.scale = Math.max(this.settings.minScale, state.scale * Math.max(0.1, spacing / moved));
     return true;
+  }
+
+  /**
+   * When p dominates the last point (a full-batch network's last corrector stopped on a stall short
+   * of the front), the front's next point beyond it on the side the branch came from: the hole p
+   * leaves starts there. Measuring the overshoot from it redoes such a step shorter instead of
+   * leaving a hole of two spacings (wine, 8 ReLU: 2.6 mean spacings). Null otherwise.
+   */
+  private holeEdge(state: ContinuationState, p: RawPoint): [number, number] | null {
+    const dominates = p.trainLoss <= state.lastLoss && p.l1 <= state.lastL1 && (p.trainLoss < state.lastLoss || p.l1 < state.lastL1);
+    if (this.stochastic || this.linear || !state.trail || !dominates || state.phase === 'initial') return null;
+    const front = frontOf([...state.trail, p.l1, p.trainLoss]);
+    const at = front.findIndex(([l1, loss]) => l1 === p.l1 && loss === p.trainLoss);
+    const next = state.phase === 'sparser' ? front[at + 1] : front[at - 1];
+    return at >= 0 && next ? next : null;
   }
 
   /** Bookkeeping after a point: adapt the predictor scale, decide whether the branch ends. */
@@ -291,7 +337,7 @@ export class Continuation {
     const prevL1 = state.lastL1;
     const prevLambda = state.lastLambda;
     state.l1Scale = Math.max(state.l1Scale, p.l1);
-    const moved = Math.hypot((p.trainLoss - prevLoss) / L0, (p.l1 - prevL1) / paceScale(state));
+    const moved = this.distance((p.trainLoss - prevLoss) / L0, (p.l1 - prevL1) / paceScale(state));
     state.next = p.index + 1;
     state.lastLoss = p.trainLoss;
     state.lastL1 = p.l1;
