@@ -316,16 +316,18 @@ export class Continuation {
 
   /**
    * When p dominates the last point (a full-batch network's last corrector stopped on a stall short
-   * of the front), the front's next point beyond it on the side the branch came from: the hole p
+   * of the front), the front's next point above it in l1 (the side the sparser branch came from): the hole p
    * leaves starts there. Measuring the overshoot from it redoes such a step shorter instead of
    * leaving a hole of two spacings (wine, 8 ReLU: 2.6 mean spacings). Null otherwise.
    */
   private holeEdge(state: ContinuationState, p: RawPoint): [number, number] | null {
     const dominates = p.trainLoss <= state.lastLoss && p.l1 <= state.lastL1 && (p.trainLoss < state.lastLoss || p.l1 < state.lastL1);
-    if (this.stochastic || this.linear || !state.trail || !dominates || state.phase === 'initial') return null;
+    // the sparser branch only: on MNIST's lower-loss branch the redone steps cost 45 % more corrector
+    // time and lost hypervolume (1.125 → 1.120)
+    if (this.stochastic || this.linear || !state.trail || !dominates || state.phase !== 'sparser') return null;
     const front = frontOf([...state.trail, p.l1, p.trainLoss]);
     const at = front.findIndex(([l1, loss]) => l1 === p.l1 && loss === p.trainLoss);
-    const next = state.phase === 'sparser' ? front[at + 1] : front[at - 1];
+    const next = front[at + 1];
     return at >= 0 && next ? next : null;
   }
 
