@@ -28,12 +28,12 @@ export const FASHION_MNIST_CLASSES = [
   'Ankle boot',
 ];
 
-export function loadFashionMnist(dir = FASHION_MNIST_DIR): Dataset {
+export function loadFashionMnist(dir = FASHION_MNIST_DIR, alloc?: (n: number) => Float32Array): Dataset {
   if (!existsSync(dir)) {
     fail(
       'FILE_NOT_FOUND',
       `built-in dataset 'fashion-mnist' not found at ${dir}: install it with 'apt-get install dataset-fashion-mnist', or pass the folder holding its IDX files instead of 'fashion-mnist'`,
     );
   }
-  return loadIdxDir(dir, { name: 'fashion-mnist', classNames: FASHION_MNIST_CLASSES });
+  return loadIdxDir(dir, { name: 'fashion-mnist', classNames: FASHION_MNIST_CLASSES, ...(alloc && { alloc }) });
 }

@@ -19,6 +19,8 @@ export interface IdxDirOptions {
   name?: string;
   /** Names for label values 0, 1, … (default: '0', '1', …). */
   classNames?: string[];
+  /** Where the features go (see LoadOptions.alloc). */
+  alloc?: (n: number) => Float32Array;
 }
 
 const EXPECTED =
@@ -61,7 +63,7 @@ export function loadIdxDir(dir: string, opts: IdxDirOptions = {}): Dataset {
   const features = parts[0]!.width;
   const rows = parts.reduce((a, p) => a + p.rows, 0);
   if (rows === 0) fail('BAD_DATA', `${dir}: the IDX files hold no images`);
-  const x = new Float32Array(rows * features);
+  const x = opts.alloc ? opts.alloc(rows * features) : new Float32Array(rows * features);
   const y = new Float32Array(rows);
   // Lookup table: byte → [0,1] float, so the conversion is one load per pixel.
   const scale = new Float32Array(256).map((_, i) => i / 255);

@@ -15,10 +15,10 @@ import type { Dataset, LoadOptions } from './types.js';
 export const ACCEPTED_SPECS =
   "'mnist', 'iris', 'fashion-mnist', a folder of MNIST-format IDX files or CIFAR-10 binary batches, or a .csv file";
 
-const BUILT_IN: Record<string, () => Dataset> = {
-  mnist: loadMnist,
-  iris: loadIris,
-  'fashion-mnist': () => loadFashionMnist(),
+const BUILT_IN: Record<string, (opts: LoadOptions) => Dataset> = {
+  mnist: () => loadMnist(),
+  iris: () => loadIris(),
+  'fashion-mnist': (opts) => loadFashionMnist(undefined, opts.alloc),
 };
 
 export function loadDataset(spec: string, opts: LoadOptions = {}): Dataset {
@@ -33,7 +33,7 @@ export function loadDataset(spec: string, opts: LoadOptions = {}): Dataset {
     // The built-ins (and IDX folders) are image classification sets: a target or task
     // option is a user mistake, better reported than ignored.
     checkNotCsvOptions(spec, opts);
-    return builtIn();
+    return builtIn(opts);
   }
 
   const isCsv = /\.csv$/i.test(spec);
@@ -46,7 +46,7 @@ export function loadDataset(spec: string, opts: LoadOptions = {}): Dataset {
   }
   if (stat.isDirectory()) {
     checkNotCsvOptions(spec, opts);
-    return findCifar10Dir(spec) ? loadCifar10(spec) : loadIdxDir(spec);
+    return findCifar10Dir(spec) ? loadCifar10(spec) : loadIdxDir(spec, { ...(opts.alloc && { alloc: opts.alloc }) });
   }
   if (isCsv) return loadCsv(spec, opts);
   return fail('BAD_FILE', `${spec}: not a dataset regpath reads; expected ${ACCEPTED_SPECS}`);

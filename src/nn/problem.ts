@@ -13,9 +13,10 @@ export interface DeviceData {
   targets: number;
 }
 
-export function toDevice(k: Kernels, x: Float32Array, y: Float32Array, rows: number, features: number): DeviceData {
-  const dx = k.alloc(rows * features);
-  dx.set(x.subarray(0, rows * features));
+/** Copies rows into kernel memory; `adopt`: x is already there (a view of a k.alloc buffer), use it as is. */
+export function toDevice(k: Kernels, x: Float32Array, y: Float32Array, rows: number, features: number, adopt = false): DeviceData {
+  const dx = adopt ? x.subarray(0, rows * features) : k.alloc(rows * features);
+  if (!adopt) dx.set(x.subarray(0, rows * features));
   const dy = k.alloc(rows);
   dy.set(y.subarray(0, rows));
   return { x: dx, y: dy, rows, features, targets: 1 };

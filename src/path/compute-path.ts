@@ -271,19 +271,20 @@ type DevicePrepared = Omit<PreparedData, 'train' | 'test'> & { train: DeviceData
 function loadOnDevice(
   k: Kernels, options: ComputePathOptions, resolved: ResolvedPathOptions, explicitTestFraction: boolean, inMemory: Dataset | undefined,
 ): { data: DevicePrepared; arch: Architecture } {
-  const prepared = options.prepared ?? prepareData(resolved, explicitTestFraction, inMemory);
+  const prepared = options.prepared ?? prepareData(resolved, explicitTestFraction, inMemory, k);
   const arch = architectureOf(resolved, prepared.info);
   getMethod(resolved.method).check?.(resolved, arch.layers, prepared.train.rows);
   checkNetworkSize(arch.layers, resolved.hidden);
   return { data: onDevice(k, prepared), arch };
 }
 
-/** The prepared data with its rows copied into kernel memory. */
+/** The prepared data with its rows in kernel memory (copied there unless the loader wrote them there). */
 function onDevice(k: Kernels, p: PreparedData): DevicePrepared {
+  const adopt = p.inKernelMemory === true;
   return {
     info: p.info, standardizer: p.standardizer, classNames: p.classNames, featureNames: p.featureNames,
-    train: toDevice(k, p.train.x, p.train.y, p.train.rows, p.train.features),
-    test: p.test ? toDevice(k, p.test.x, p.test.y, p.test.rows, p.test.features) : null,
+    train: toDevice(k, p.train.x, p.train.y, p.train.rows, p.train.features, adopt),
+    test: p.test ? toDevice(k, p.test.x, p.test.y, p.test.rows, p.test.features, adopt) : null,
   };
 }
 

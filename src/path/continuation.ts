@@ -147,7 +147,8 @@ export class Continuation {
       ...(initial && this.initialLambda !== undefined && { lambda: this.initialLambda }),
     });
     state.h = r.h;
-    if (!initial && Number.isFinite(r.startStationarity)) state.sigmaScale = Math.max(state.sigmaScale ?? 0, r.startStationarity);
+    // (the stochastic corrector measures σ at the start only at the initial point, the path's reference)
+    if ((!initial || this.stochastic) && Number.isFinite(r.startStationarity)) state.sigmaScale = Math.max(state.sigmaScale ?? 0, r.startStationarity);
     return r;
   }
 
@@ -160,14 +161,16 @@ export class Continuation {
    * predictor (s) adapts the step to the front. The initial point (and a branch that starts from
    * λ = 0 or ∞) takes the MPG step's λ at θ.
    */
-  private stochasticLambda(state: ContinuationState, spacing: number): { lambda?: number } {
+  private stochasticLambda(state: ContinuationState, spacing: number): { lambda?: number; stationarityReference?: number } {
     const last = state.lastLambda;
-    if (!this.stochastic || state.phase === 'initial' || last === null || !(last > 0)) return {};
+    if (!this.stochastic) return {};
+    const reference = state.sigmaScale !== undefined ? { stationarityReference: state.sigmaScale } : {};
+    if (state.phase === 'initial' || last === null || !(last > 0)) return reference;
     const sign = state.phase === 'denser' ? -1 : 1;
     // at most a factor e per point: where the corrector moves the point less than the spacing
     // (a flat stretch, or SGD at its noise floor) the feedback keeps doubling the scale, and an
     // unbounded step would skip decades of λ at once
-    return { lambda: last * Math.exp(sign * Math.min(MAX_LOG_LAMBDA_STEP, LOG_LAMBDA_PER_DISTANCE * spacing * state.scale)) };
+    return { lambda: last * Math.exp(sign * Math.min(MAX_LOG_LAMBDA_STEP, LOG_LAMBDA_PER_DISTANCE * spacing * state.scale)), ...reference };
   }
 
   /**

@@ -28,20 +28,36 @@ export interface PreparedData {
   info: DatasetInfo;
   classNames: string[];
   featureNames: string[];
+  /** The parts' features are views of one buffer from `DataMemory.alloc` (use them in place). */
+  inKernelMemory?: boolean;
+}
+
+/** Where a loader may put the features: the kernels' memory, so a large set exists once. */
+export interface DataMemory {
+  alloc(n: number): Float32Array;
+  free(a: Float32Array): void;
 }
 
 /**
  * Loads the data, splits it (stratified, seeded; an IDX folder's official test set when it has
  * one and no --test-fraction was chosen) and standardises with statistics of the training part.
  * `inMemory` is the data itself (from arrays, src/data/arrays.ts) instead of loading `o.data`.
+ * With `memory`, an IDX loader writes the features there, and when the parts are views of them
+ * (the official split) they stay there, standardised in place (`inKernelMemory`); otherwise that
+ * buffer is given back once the parts are copied out.
  */
-export function prepareData(o: ResolvedPathOptions, explicitTestFraction: boolean, inMemory?: Dataset): PreparedData {
+export function prepareData(o: ResolvedPathOptions, explicitTestFraction: boolean, inMemory?: Dataset, memory?: DataMemory): PreparedData {
   const task = o.task === 'classify' ? 'classification' : o.task === 'regress' ? 'regression' : 'auto';
   if (inMemory && o.target !== null) fail('BAD_OPTION', 'target: names a CSV column; in-memory data gives the target array itself');
-  const ds = withInputShape(inMemory ?? loadDataset(o.data, { ...(o.target !== null ? { target: o.target } : {}), task }), o.inputShape);
+  const given: { x: Float32Array | null } = { x: null };
+  const alloc = memory && !inMemory ? { alloc: (n: number) => (given.x = memory.alloc(n)) } : {};
+  const ds = withInputShape(inMemory ?? loadDataset(o.data, { ...(o.target !== null ? { target: o.target } : {}), task, ...alloc }), o.inputShape);
   if (ds.task === 'classification' && ds.classes < 2) fail('BAD_DATA', `${ds.name}: classification needs at least 2 classes, found ${ds.classes}`);
   const split = ds.presetTestRows && !explicitTestFraction ? splitPreset(ds) : splitDataset(ds, o.testFraction, o.seed);
   checkTrainingPart(split.train, ds.rows, ds.name);
+  const loaderBuffer = given.x;
+  const inKernelMemory = loaderBuffer !== null && isViewOf(split.train.x, loaderBuffer) && (!split.test || isViewOf(split.test.x, loaderBuffer));
+  if (loaderBuffer && !inKernelMemory) memory!.free(loaderBuffer);
   let standardizer: Standardizer | null = null;
   if (o.standardize) {
     standardizer = fitStandardizer(split.train);
@@ -61,7 +77,12 @@ export function prepareData(o: ResolvedPathOptions, explicitTestFraction: boolea
     },
     classNames: ds.classNames,
     featureNames: ds.featureNames,
+    ...(inKernelMemory && { inKernelMemory }),
   };
+}
+
+function isViewOf(a: Float32Array, of: Float32Array): boolean {
+  return a.buffer === of.buffer && a.byteOffset >= of.byteOffset && a.byteOffset + a.byteLength <= of.byteOffset + of.byteLength;
 }
 
 /**
