@@ -89,6 +89,7 @@ const CONV: Conv2DShape[] = [
   { batch: 5, inH: 9, inW: 8, inC: 3, outC: 7, kH: 3, kW: 3, strideH: 1, strideW: 1, padH: 0, padW: 0 },
   { batch: 7, inH: 8, inW: 8, inC: 6, outC: 16, kH: 4, kW: 4, strideH: 2, strideW: 1, padH: 1, padW: 2 },
   { batch: 3, inH: 6, inW: 7, inC: 1, outC: 5, kH: 5, kW: 5, strideH: 1, strideW: 1, padH: 2, padW: 2 },
+  { batch: 9, inH: 12, inW: 10, inC: 1, outC: 6, kH: 5, kW: 5, strideH: 1, strideW: 1, padH: 0, padW: 0 }, // LeNet's conv1, direct kernels
 ];
 const POOL: Pool2DShape[] = [
   { batch: 9, inH: 6, inW: 7, channels: 6, kH: 2, kW: 2, strideH: 2, strideW: 2 },

@@ -116,6 +116,10 @@ const CONV_SHAPES: Conv2DShape[] = [
   { batch: 2, inH: 5, inW: 5, inC: 1, outC: 6, kH: 5, kW: 5, strideH: 1, strideW: 1, padH: 2, padW: 2 },
   { batch: 1, inH: 9, inW: 8, inC: 9, outC: 3, kH: 4, kW: 4, strideH: 3, strideW: 2, padH: 0, padW: 1 },
   { batch: 2, inH: 3, inW: 4, inC: 13, outC: 9, kH: 1, kW: 1, strideH: 1, strideW: 1, padH: 0, padW: 0 },
+  // one input channel and horizontal stride 1 take wasm's direct kernels (outC ≤ 8): rows whose
+  // width is no multiple of 4, padding on the left and right, vertical stride, outC < 4 and = 8
+  { batch: 2, inH: 9, inW: 11, inC: 1, outC: 3, kH: 3, kW: 4, strideH: 2, strideW: 1, padH: 1, padW: 2 },
+  { batch: 3, inH: 8, inW: 7, inC: 1, outC: 8, kH: 4, kW: 3, strideH: 1, strideW: 1, padH: 0, padW: 1 },
 ];
 
 const POOL_SHAPES: Pool2DShape[] = [
