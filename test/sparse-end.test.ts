@@ -30,6 +30,12 @@ test('effective non-zeros leave out weights into and out of dead units, transiti
   const t2 = new Float32Array(lin.size);
   t2[0] = 1; t2[5] = -1;
   assert.equal(effectiveNonzeros(lin, t2, lin.weightCount), 2);
+  // with a convolution (kernel [kh, kw, in, out]) every non-zero counts: its units are channels
+  // over positions, which the Dense-chain analysis cannot follow (it read 0 for 41 non-zeros)
+  const conv = new ParameterLayout([16], [[3, 3, 1, 2], [32, 3]]);
+  const t3 = new Float32Array(conv.size);
+  t3[0] = 1; t3[17] = 2; t3[18 + 5] = -1; // two conv taps, one dense weight
+  assert.equal(effectiveNonzeros(conv, t3, conv.weightCount), 3);
 });
 
 test('the stationarity test is relative to the start, with a floor', () => {

@@ -7,8 +7,17 @@ import type { ParameterLayout } from '../nn/layout.js';
  * bias), and one without out-weights is unused; both are dead, and so, in turn, may be the units
  * that only fed them. (On Iris a 4-4-4-3 point with 22 non-zeros computed a constant this way.)
  * With penalised biases, the biases of live hidden units and of the outputs count too.
+ * The analysis follows chains of Dense layers; a model with convolutions (4-d kernel blocks, whose
+ * units are channels spread over positions) gets every non-zero counted, an upper bound, rather
+ * than a unit-level count its layout cannot express (a LeNet-like net's points read 0 or more than
+ * their non-zeros that way).
  */
 export function effectiveNonzeros(layout: ParameterLayout, theta: Float32Array, penalised: number): number {
+  if (layout.kernelShapes.some((shape) => shape.length !== 2)) {
+    let count = 0;
+    for (let i = 0; i < penalised; i++) if (theta[i] !== 0) count++;
+    return count;
+  }
   const L = layout.depth;
   const widths = layout.layers;
   // forward: reached from the inputs
