@@ -39,8 +39,6 @@ export class Continuation {
   /** The point the current step started from (its zeros bound a redone sparser step's support). */
   private readonly lastPoint: Float32Array;
   readonly theta: Float32Array;
-  /** A linear model's path (walked from glmnet's end, state.lambdaEnd > 0): see distance(). */
-  private linear = false;
   /** The stochastic initial point's λ after a try that collapsed to w = 0 (see run). */
   private initialLambda: number | undefined;
 
@@ -82,7 +80,6 @@ export class Continuation {
     let keepZeros = false;
     let nonzerosBefore = Infinity;
     while (state.phase !== 'done') {
-      this.linear = (state.lambdaEnd ?? 0) > 0;
       const spacing = this.spacing(state);
       this.problem.reseed((s.seed * 1000003 + state.next) >>> 0);
       const start = performance.now();
@@ -222,7 +219,7 @@ export class Continuation {
    */
   private l1Step(state: ContinuationState, distance: number): number {
     const lambda = state.lastLambda ?? 0;
-    const perUnit = this.distance(lambda / this.problem.nullLoss, 1 / Math.max(state.l1Scale, 1e-12));
+    const perUnit = this.distance(state, lambda / this.problem.nullLoss, 1 / Math.max(state.l1Scale, 1e-12));
     return distance / perUnit;
   }
 
@@ -248,7 +245,7 @@ export class Continuation {
     const intervals = Math.max(1, s.points - 1);
     if ((state.lambdaEnd ?? 0) > 0) {
       if (state.phase !== 'sparser') return s.arcLength / intervals;
-      return ((state.arc ?? 0) + this.restToZero(state.lastL1, state.lastLoss, state.l1Scale)) / intervals;
+      return ((state.arc ?? 0) + this.restToZero(state, state.lastL1, state.lastLoss, state.l1Scale)) / intervals;
     }
     if (this.stochastic || !state.trail || state.phase === 'initial') return s.arcLength / intervals;
     return this.networkSpacing(state, intervals);
@@ -272,10 +269,10 @@ export class Continuation {
     const front = frontOf(trail);
     let walked = 0;
     for (let i = 1; i < front.length; i++) {
-      walked += this.distance((front[i]![0] - front[i - 1]![0]) / scale, (front[i]![1] - front[i - 1]![1]) / this.problem.nullLoss);
+      walked += this.distance(state, (front[i]![0] - front[i - 1]![0]) / scale, (front[i]![1] - front[i - 1]![1]) / this.problem.nullLoss);
     }
     const from = state.phase === 'sparser' ? [state.lastL1, state.lastLoss] : [state.anchorL1 ?? state.lastL1, state.anchorLoss ?? state.lastLoss];
-    const rest = this.restToZero(from[0]!, from[1]!, scale);
+    const rest = this.restToZero(state, from[0]!, from[1]!, scale);
     // at least 1: the front spans l1 from 0 to l1_scale (an initial point at w = 0 has no rest)
     const mean = Math.max(1, walked + rest) / intervals;
     if (state.phase !== 'sparser') return mean;
@@ -295,8 +292,8 @@ export class Continuation {
    * 1.1306 → 1.1317 (1.1231). On MNIST's network front it lost (1.1189 → 1.1115), so networks
    * keep the Euclidean distance.
    */
-  private distance(dx: number, dy: number): number {
-    if (!this.linear) return Math.hypot(dx, dy);
+  private distance(state: ContinuationState, dx: number, dy: number): number {
+    if (!linearPath(state)) return Math.hypot(dx, dy);
     const r = Math.sqrt(Math.abs(dx)) + Math.sqrt(Math.abs(dy));
     return r * r;
   }
@@ -305,12 +302,12 @@ export class Continuation {
    * Estimated normalised length of a convex front from (l1, loss) to (0, L_null) in distance()'s
    * measure: for networks the mean of chord and legs.
    */
-  private restToZero(l1: number, loss: number, l1Scale: number): number {
+  private restToZero(state: ContinuationState, l1: number, loss: number, l1Scale: number): number {
     const x = l1 / Math.max(l1Scale, 1e-12);
     const dy = Math.max(0, 1 - loss / this.problem.nullLoss);
     // linear: the Manhattan legs plus the √ term's 2∫√|f'|dx, which is at most 2√(x·dy) (a straight
     // line) and smaller the more the front bends; 0.8 of that bound
-    if (this.linear) return x + dy + 1.6 * Math.sqrt(x * dy);
+    if (linearPath(state)) return x + dy + 1.6 * Math.sqrt(x * dy);
     return (Math.hypot(x, dy) + x + dy) / 2;
   }
 
@@ -318,7 +315,7 @@ export class Continuation {
   private overshoot(state: ContinuationState, p: RawPoint, spacing: number): boolean {
     const L0 = this.problem.nullLoss;
     const l1Scale = Math.max(paceScale(state), p.l1);
-    const moved = this.distance((p.trainLoss - state.lastLoss) / L0, (p.l1 - state.lastL1) / l1Scale);
+    const moved = this.distance(state, (p.trainLoss - state.lastLoss) / L0, (p.l1 - state.lastL1) / l1Scale);
     if (moved <= this.settings.maxOvershoot * spacing || state.scale <= this.settings.minScale) return false;
     state.scale = Math.max(this.settings.minScale, state.scale * Math.max(0.1, spacing / moved));
     return true;
@@ -336,7 +333,7 @@ export class Continuation {
     // its front lives below 100, so every step looked < 0.1 spacings long and the lower-loss
     // branch ended as stuck after 3 points, 1 % of the way to the dense end.
     state.l1Scale = this.stochastic && state.phase === 'initial' && p.l1 > 0 ? p.l1 : Math.max(state.l1Scale, p.l1);
-    const moved = this.distance((p.trainLoss - prevLoss) / L0, (p.l1 - prevL1) / paceScale(state));
+    const moved = this.distance(state, (p.trainLoss - prevLoss) / L0, (p.l1 - prevL1) / paceScale(state));
     state.next = p.index + 1;
     state.lastLoss = p.trainLoss;
     state.lastL1 = p.l1;
@@ -442,6 +439,11 @@ function frontOf(trail: number[]): Array<[number, number]> {
   const pts: FrontPoint[] = [];
   for (let i = 0; i < trail.length; i += 2) pts.push({ l1: trail[i]!, loss: trail[i + 1]! });
   return nonDominated(pts).map((i) => [pts[i]!.l1, pts[i]!.loss]);
+}
+
+/** A linear model's path: walked from glmnet's end λ = lambdaEnd > 0 (see distance()). */
+function linearPath(state: ContinuationState): boolean {
+  return (state.lambdaEnd ?? 0) > 0;
 }
 
 function finiteOrNull(x: number): number | null {
