@@ -42,8 +42,10 @@ def step_fn(batch: int):
     return step
 
 
-def measure(fn, seconds: float, min_reps: int, max_reps: int):
-    t_end = time.perf_counter() + 0.3
+def measure(fn, seconds: float, min_reps: int, max_reps: float = float("inf"), warmup: float = 0.3):
+    """Median and min ms of fn() over max(min_reps, seconds / one call) reps (at most max_reps), the
+    rep count, and every timed call, after `warmup` seconds of untimed calls. Also used by torch_conv.py."""
+    t_end = time.perf_counter() + warmup
     while time.perf_counter() < t_end:  # warm-up
         fn()
     t0 = time.perf_counter()
@@ -55,7 +57,7 @@ def measure(fn, seconds: float, min_reps: int, max_reps: int):
         t0 = time.perf_counter()
         fn()
         ts.append((time.perf_counter() - t0) * 1e3)
-    return statistics.median(ts), min(ts), reps
+    return statistics.median(ts), min(ts), reps, ts
 
 
 def main() -> None:
@@ -70,7 +72,7 @@ def main() -> None:
     for threads in [int(t) for t in a.threads.split(",")]:
         torch.set_num_threads(threads)
         for batch in [int(b) for b in a.batches.split(",")]:
-            med, mn, reps = measure(step_fn(batch), a.seconds, a.min_reps, a.max_reps)
+            med, mn, reps, _ = measure(step_fn(batch), a.seconds, a.min_reps, a.max_reps)
             results.append({"batch": batch, "threads": threads, "median_ms": med, "min_ms": mn, "reps": reps})
     print(json.dumps({"torch": torch.__version__, "python": sys.version.split()[0], "results": results}))
 

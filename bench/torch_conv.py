@@ -18,17 +18,12 @@ Exits with status 3 (and a message on stderr) when torch cannot be imported.
 """
 import argparse
 import json
-import statistics
 import sys
-import time
 
-try:
-    import torch
-    import torch.nn as nn
-    import torch.nn.functional as F
-except Exception as e:  # noqa: BLE001 - any import failure means "no torch here"
-    print(f"torch not importable: {e}", file=sys.stderr)
-    sys.exit(3)
+# the timing loop and torch itself (exit 3 with a message when it cannot be imported)
+from torch_bench import F, measure, torch
+
+nn = torch.nn
 
 NETS = {
     "cifar": (750, (3, 32, 32), lambda: nn.Sequential(
@@ -62,22 +57,6 @@ def step_fn(net: str, channels_last: bool):
     return step
 
 
-def measure(fn, seconds: float, min_reps: int):
-    t_end = time.perf_counter() + 0.5
-    while time.perf_counter() < t_end:  # warm-up
-        fn()
-    t0 = time.perf_counter()
-    fn()
-    one = max(time.perf_counter() - t0, 1e-6)
-    reps = int(max(min_reps, seconds / one))
-    ts = []
-    for _ in range(reps):
-        t0 = time.perf_counter()
-        fn()
-        ts.append((time.perf_counter() - t0) * 1e3)
-    return statistics.median(ts), min(ts), reps, ts
-
-
 def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--nets", default="cifar,lenet")
@@ -92,7 +71,7 @@ def main() -> None:
         for threads in [int(t) for t in a.threads.split(",")]:
             torch.set_num_threads(threads)
             for cl in ([False, True] if a.channels_last else [False]):
-                med, mn, reps, ts = measure(step_fn(net, cl), a.seconds, a.min_reps)
+                med, mn, reps, ts = measure(step_fn(net, cl), a.seconds, a.min_reps, warmup=0.5)
                 row = {"net": net, "threads": threads, "layout": "NHWC" if cl else "NCHW",
                        "median_ms": med, "min_ms": mn, "reps": reps}
                 if a.samples:
