@@ -148,7 +148,7 @@ export class Continuation {
    * correlated), and mini-batch runs keep their own rule (stochastic-corrector.ts).
    */
   private sparserRevived(state: ContinuationState, p: RawPoint, nonzerosBefore: number): boolean {
-    return state.phase === 'sparser' && !this.stochastic && !((state.lambdaEnd ?? 0) > 0) && p.nonzeros > nonzerosBefore;
+    return state.phase === 'sparser' && !this.stochastic && !linearPath(state) && p.nonzeros > nonzerosBefore;
   }
 
   private correct(state: ContinuationState, spacing: number, maxSteps: number, keepZeros = false): CorrectorReport {
@@ -157,10 +157,10 @@ export class Continuation {
     // A linear model's path starts at its unregularised end, glmnet's λ = 1e-4·λ_max, solved as
     // the scalarised problem at that λ; the sparser branch then walks the whole path knowing its
     // l1 range (see README, "Where the path starts and stops").
-    const atEnd = initial && (state.lambdaEnd ?? 0) > 0;
+    const atEnd = initial && linearPath(state);
     const r = this.corrector.run(this.theta, {
       h: state.h, maxSteps, lossScale: this.problem.nullLoss,
-      tolerance: atEnd ? s.endTolerance : s.tolerance * (initial ? s.initialToleranceFactor : 1) * ((state.lambdaEnd ?? 0) > 0 ? 1 : s.networkStationarityShare),
+      tolerance: atEnd ? s.endTolerance : s.tolerance * (initial ? s.initialToleranceFactor : 1) * (linearPath(state) ? 1 : s.networkStationarityShare),
       // against the fixed spacing arcLength / (points - 1), not the estimated one: a longer step
       // must not loosen the corrector (MNIST's estimated spacing is about 1.6× the fixed one)
       moveTolerance: s.moveTolerance * Math.min(spacing, s.arcLength / Math.max(1, s.points - 1)) * (initial ? s.initialToleranceFactor : 1),
@@ -173,15 +173,15 @@ export class Continuation {
       // A network's lower-loss correctors stop on progress alone (σ measured): a deep net's w = 0
       // is exactly stationary, and a corrector that starts near it (a small net on a regression
       // target in the hundreds) would otherwise meet σ there and end the branch at w = 0.
-      stop: (state.lambdaEnd ?? 0) > 0 ? 'stationarity' : state.phase === 'sparser' ? s.networkStop : 'move',
+      stop: linearPath(state) ? 'stationarity' : state.phase === 'sparser' ? s.networkStop : 'move',
       measureStationarity: true,
-      ...(state.phase === 'sparser' && s.keepZeros && !((state.lambdaEnd ?? 0) > 0) && { keepZeros: true }),
+      ...(state.phase === 'sparser' && s.keepZeros && !linearPath(state) && { keepZeros: true }),
       ...(keepZeros && { keepZerosOf: this.lastPoint }),
       // A corrector whose predictor barely moved the point off the front (σ at its start far below
       // other correctors') need not shrink σ by the tolerance again: near a least-squares end σ
       // would otherwise have to go below float32's rounding of the gradient.
       ...(!initial && { stationarityFloor: s.tolerance * s.floorShare * (state.sigmaScale ?? 0) }),
-      ...(!initial && (state.lambdaEnd ?? 0) > 0 && { gapTolerance: s.gapShare * (this.problem.nullLoss - (state.anchorLoss ?? 0)) }),
+      ...(!initial && linearPath(state) && { gapTolerance: s.gapShare * (this.problem.nullLoss - (state.anchorLoss ?? 0)) }),
       ...this.stochasticLambda(state, spacing),
       ...(initial && this.initialLambda !== undefined && { lambda: this.initialLambda }),
     });
@@ -243,7 +243,7 @@ export class Continuation {
   private spacing(state: ContinuationState): number {
     const s = this.settings;
     const intervals = Math.max(1, s.points - 1);
-    if ((state.lambdaEnd ?? 0) > 0) {
+    if (linearPath(state)) {
       if (state.phase !== 'sparser') return s.arcLength / intervals;
       return ((state.arc ?? 0) + this.restToZero(state, state.lastL1, state.lastLoss, state.l1Scale)) / intervals;
     }
@@ -339,7 +339,7 @@ export class Continuation {
     state.lastL1 = p.l1;
     state.lastLambda = p.lambda;
     state.last = p.index;
-    if (!this.stochastic && !((state.lambdaEnd ?? 0) > 0)) (state.trail ??= []).push(p.l1, p.trainLoss);
+    if (!this.stochastic && !linearPath(state)) (state.trail ??= []).push(p.l1, p.trainLoss);
 
     if (state.phase === 'initial') {
       state.anchor = p.index;
@@ -348,7 +348,7 @@ export class Continuation {
       state.anchorLambda = p.lambda;
       state.branchPoints = 0;
       state.phase = s.direction === 'sparser' ? 'sparser' : 'denser';
-      if ((state.lambdaEnd ?? 0) > 0) {
+      if (linearPath(state)) {
         // a linear model's initial point is the lower-loss end itself
         (state.ends ??= {}).denser = 'unregularised';
         state.phase = s.direction === 'denser' ? 'done' : 'sparser';
