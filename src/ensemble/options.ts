@@ -1,4 +1,5 @@
 import { fail } from '../errors.js';
+import { integer, range } from '../util/check-option.js';
 import { checkPathOptions, type ResolvedPathOptions } from '../path/options.js';
 
 /**
@@ -144,12 +145,3 @@ export function checkFractions(fs: number[]): number[] {
 
 export const DEFAULT_FRACTIONS = Array.from({ length: 11 }, (_, i) => i / 10);
 
-function integer(name: string, v: number, lo: number, hi: number): number {
-  if (!Number.isInteger(v) || v < lo || v > hi) fail('BAD_OPTION', `${name}: expected an integer from ${lo} to ${hi}, got ${v}`);
-  return v;
-}
-
-function range(name: string, v: number, lo: number, hi: number): number {
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < lo || v > hi) fail('BAD_OPTION', `${name}: expected a number from ${lo} to ${hi}, got ${v}`);
-  return v;
-}

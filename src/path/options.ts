@@ -1,4 +1,5 @@
 import { fail } from '../errors.js';
+import { integer, range } from '../util/check-option.js';
 import { Act, type ActName } from '../kernels/kernels.js';
 import { getMethod } from './methods.js';
 import { parseArch } from '../nn/architecture.js';
@@ -199,16 +200,6 @@ export function checkPathOptions(o: PathOptions): ResolvedPathOptions {
     generations: integer('generations', o.generations ?? PATH_DEFAULTS.generations, 1, 1e9),
     l1Ref: o.l1Ref === undefined ? null : range('l1-ref', o.l1Ref, 1e-12, 1e300),
   };
-}
-
-function integer(name: string, v: number, lo: number, hi: number): number {
-  if (!Number.isInteger(v) || v < lo || v > hi) fail('BAD_OPTION', `${name}: expected an integer from ${lo} to ${hi}, got ${v}`);
-  return v;
-}
-
-function range(name: string, v: number, lo: number, hi: number): number {
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < lo || v > hi) fail('BAD_OPTION', `${name}: expected a number from ${lo} to ${hi}, got ${v}`);
-  return v;
 }
 
 /** Parses a --hidden value: "20,20", "4", or "0" for a linear model. */
