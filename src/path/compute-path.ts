@@ -186,10 +186,13 @@ function run(
       metrics, points, raw, ...branchEndsOf(lastState),
     };
   };
+  // a running run's summaries are rebuilt from the durable log and weights on resume, so they are
+  // replaced atomically but not fsynced (see AtomicWriteOptions); the final one is durable
   const writeSummary = (s: PathSummary): void => {
     if (!folder) return;
-    folder.writeJson('path.json', s);
-    folder.writeText('path.csv', toCsv([...(resolved.penalty === 'l2' ? L2_CSV_COLUMNS : CSV_COLUMNS)], s.points.map((p) => ({ ...p }))));
+    const durable = { durable: s.status !== 'running' };
+    folder.writeJson('path.json', s, durable);
+    folder.writeText('path.csv', toCsv([...(resolved.penalty === 'l2' ? L2_CSV_COLUMNS : CSV_COLUMNS)], s.points.map((p) => ({ ...p }))), durable);
   };
 
   options.onProgress?.({ type: 'start', dataset: data.info, layers: arch.layers, ...(arch.specs && { arch: resolved.arch! }), points: resolved.points, resumedPoints: raw.length, out: folder?.dir ?? null });
