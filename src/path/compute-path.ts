@@ -115,8 +115,9 @@ function setUp(options: ComputePathOptions, held: { folder: RunFolder | null }):
     // in-memory data are not compared by value (the saved settings hold only a marker)
     const given = Object.fromEntries(Object.entries(options).filter(([key]) => !NOT_RUN_OPTIONS.has(key) && !(key === 'data' && inMemory)));
     refuseChangedOptions(options.out, given, settings.options);
-    // null marks an option left at its data-dependent default (batch, target)
-    const saved = Object.fromEntries(Object.entries(settings.options).filter(([, v]) => v !== null));
+    // null marks an option left at its data-dependent default (batch, target); an --arch run's
+    // saved hidden is the unused default, which checkPathOptions would take for a given --hidden
+    const saved = Object.fromEntries(Object.entries(settings.options).filter(([key, v]) => v !== null && !(key === 'hidden' && settings.options['arch'] !== undefined)));
     resolved = checkPathOptions(saved as PathOptions);
     explicitTestFraction = settings.explicitTestFraction;
     fingerprint = settings.data ?? null;
