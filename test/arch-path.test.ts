@@ -140,3 +140,24 @@ test('--arch run without standardisation: the TF.js export (ZeroPadding2D, Conv2
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('--arch on mini-batches: a killed run resumes to the uninterrupted one', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'regpath-arch-resume-'));
+  try {
+    const csv = path.join(dir, 'images.csv');
+    writeImages(csv, 60);
+    const opts = { data: csv, arch: 'conv3k3p1,pool2,fc4', inputShape: [C, H, W], batch: 8, points: 5, maxCorrectorSteps: 300, kernels: createJsKernels() };
+    const full = await computePath({ ...opts, out: path.join(dir, 'whole') });
+    const cut = path.join(dir, 'cut');
+    let seen = 0;
+    await assert.rejects(computePath({ ...opts, out: cut, onProgress: (e) => {
+      if (e.type === 'point' && ++seen === 3) throw new Error('simulated kill');
+    } }), /simulated kill/);
+    // settings.json holds the resolved options, whose hidden is the default next to the --arch
+    const resumed = await computePath({ out: cut, resume: true, kernels: createJsKernels() });
+    assert.ok(full.raw.length > 3);
+    assert.deepEqual(resumed.raw.map((p) => [p.index, p.l1, p.trainLoss]), full.raw.map((p) => [p.index, p.l1, p.trainLoss]));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -7,8 +7,9 @@ import { encodeIdx } from '../src/data/index.js';
 import { checkPathOptions } from '../src/path/options.js';
 import { prepareData, type DataMemory } from '../src/path/prepare.js';
 
-// An IDX folder with an official split, loaded into a given memory (the kernels', in a run): the
-// features must exist once, so the parts stay views of the loader's buffer, standardised in place.
+// An IDX or CIFAR-10 folder with an official split, loaded into a given memory (the kernels', in a
+// run): the features must exist once, so the parts stay views of the loader's buffer,
+// standardised in place.
 const root = mkdtempSync(join(tmpdir(), 'regpath-memory-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 const dir = join(root, 'idx');
@@ -62,4 +63,42 @@ test('a CSV loader ignores the memory (nothing given, nothing freed)', () => {
   const p = prepareData(checkPathOptions({ data: csv }), false, undefined, memory);
   assert.equal(p.inKernelMemory, undefined);
   assert.equal(memory.given.length + memory.freed.length, 0);
+});
+
+// CIFAR-10 binary batches (1 label byte + 3,072 pixel bytes a record): 3 + 2 training images, 2 test.
+const cifar = join(root, 'cifar');
+mkdirSync(cifar);
+const records = (n: number, seed: number): Uint8Array => Uint8Array.from({ length: n * 3073 }, (_, i) => (i % 3073 === 0 ? (i / 3073 + seed) % 2 : (i * 37 + seed) % 256));
+writeFileSync(join(cifar, 'data_batch_1.bin'), records(3, 1));
+writeFileSync(join(cifar, 'data_batch_2.bin'), records(2, 5));
+writeFileSync(join(cifar, 'test_batch.bin'), records(2, 7));
+
+test('a CIFAR-10 folder with its test batch is standardised in the memory it was loaded into', () => {
+  const o = checkPathOptions({ data: cifar });
+  const memory = recording();
+  const p = prepareData(o, false, undefined, memory);
+  const plain = prepareData(o, false);
+  assert.equal(p.inKernelMemory, true);
+  assert.equal(plain.inKernelMemory, undefined);
+  assert.equal(memory.given.length, 1);
+  assert.equal(memory.given[0]!.length, 7 * 3072);
+  assert.equal(memory.freed.length, 0);
+  const buffer = memory.given[0]!;
+  assert.equal(p.train.x.buffer, buffer.buffer);
+  assert.equal(p.test!.x.buffer, buffer.buffer);
+  assert.equal(p.test!.x.byteOffset, buffer.byteOffset + 5 * 3072 * 4);
+  assert.deepEqual([...p.train.x], [...plain.train.x]);
+  assert.deepEqual([...p.test!.x], [...plain.test!.x]);
+  assert.deepEqual([...p.train.y], [...plain.train.y]);
+  assert.deepEqual(p.standardizer, plain.standardizer);
+});
+
+test('a CIFAR-10 folder split at random gives the loader\'s buffer back', () => {
+  const o = checkPathOptions({ data: cifar, testFraction: 0.3 });
+  const memory = recording();
+  const p = prepareData(o, true, undefined, memory);
+  assert.equal(p.inKernelMemory, undefined);
+  assert.equal(memory.given.length, 1);
+  assert.deepEqual(memory.freed, memory.given);
+  assert.deepEqual([...p.train.x], [...prepareData(o, true).train.x]);
 });

@@ -1,6 +1,8 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import fsDefault from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { RegpathError } from '../src/errors.js';
@@ -108,4 +110,29 @@ test('writeJsonAtomic refuses values with no JSON form', () => {
   const dir = freshDir();
   assert.throws(() => writeJsonAtomic(path.join(dir, 'u.json'), undefined), /has no JSON form/);
   assert.deepEqual(fs.readdirSync(dir), []);
+});
+
+test('durable writes fsync the file and its folder; durable: false replaces as atomically without fsync', (t) => {
+  // the ESM bindings of node:fs follow its default export after syncBuiltinESMExports
+  const calls = { n: 0 };
+  const real = fsDefault.fsyncSync;
+  t.mock.method(fsDefault, 'fsyncSync', (fd: number) => {
+    calls.n++;
+    real(fd);
+  });
+  syncBuiltinESMExports();
+  try {
+    const dir = freshDir();
+    const f = path.join(dir, 'path.json');
+    writeJsonAtomic(f, { a: 1 });
+    assert.equal(calls.n, 2, 'the file and its folder');
+    writeJsonAtomic(f, { a: 2 }, { durable: false });
+    writeFileAtomic(f, 'new', { durable: false });
+    assert.equal(calls.n, 2, 'no fsync without durable');
+    assert.equal(fs.readFileSync(f, 'utf8'), 'new');
+    assert.deepEqual(fs.readdirSync(dir), ['path.json'], 'no temp file left');
+  } finally {
+    t.mock.restoreAll();
+    syncBuiltinESMExports();
+  }
 });

@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import fsDefault from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { computePath } from '../src/path/compute-path.js';
@@ -37,6 +39,41 @@ test('an interrupted run keeps its finished points and --resume finishes it exac
   }
   fs.rmSync(whole, { recursive: true });
   fs.rmSync(cut, { recursive: true });
+});
+
+test('a running path makes its weights and log line durable per point (3 fsyncs), its summaries only at the end', async (t) => {
+  const out = tmp();
+  let fsyncs = 0;
+  const real = fsDefault.fsyncSync;
+  t.mock.method(fsDefault, 'fsyncSync', (fd: number) => {
+    fsyncs++;
+    real(fd);
+  });
+  syncBuiltinESMExports();
+  const perPoint: number[] = [];
+  let before = -1;
+  let atLastPoint = 0;
+  try {
+    await computePath({
+      ...small, out,
+      onProgress: (e) => {
+        if (e.type !== 'point') return;
+        if (before >= 0) perPoint.push(fsyncs - before);
+        before = atLastPoint = fsyncs;
+      },
+    });
+  } finally {
+    t.mock.restoreAll();
+    syncBuiltinESMExports();
+  }
+  assert.ok(perPoint.length >= 5);
+  // the weights file and its folder, the log line; path.json and path.csv are rewritten unsynced
+  assert.deepEqual([...new Set(perPoint)], [3]);
+  // the final path.json and path.csv are durable (each file and its folder)
+  assert.equal(fsyncs - atLastPoint, 4);
+  const j = JSON.parse(fs.readFileSync(path.join(out, 'path.json'), 'utf8'));
+  assert.equal(j.status, 'complete');
+  fs.rmSync(out, { recursive: true });
 });
 
 test('the run folder holds path.json, path.csv and weights that reproduce each point', async () => {

@@ -37,8 +37,10 @@ export function findCifar10Dir(dir: string): string | null {
 /**
  * Reads a CIFAR-10 binary folder (see the file comment). The training batches present are read
  * in order (data_batch_1 first), then test_batch.bin as the preset test set when present.
+ * `alloc`: where the features go (see LoadOptions.alloc); one batch file's bytes at a time are
+ * held besides them.
  */
-export function loadCifar10(folder: string): Dataset {
+export function loadCifar10(folder: string, alloc?: (n: number) => Float32Array): Dataset {
   const dir = findCifar10Dir(folder) ?? fail('BAD_DATA', `${folder}: no CIFAR-10 batch files (expected ${TRAIN_FILES.join(', ')}, ${TEST_FILE})`);
   const train = TRAIN_FILES.filter((f) => existsSync(join(dir, f)));
   if (train.length === 0) fail('BAD_DATA', `${dir}: has ${TEST_FILE} but no training batch (data_batch_1.bin … data_batch_5.bin)`);
@@ -46,7 +48,7 @@ export function loadCifar10(folder: string): Dataset {
   const files = [...train, ...(hasTest ? [TEST_FILE] : [])].map((f) => join(dir, f));
   const counts = files.map(recordCount);
   const rows = counts.reduce((a, b) => a + b, 0);
-  const x = new Float32Array(rows * PIXELS);
+  const x = alloc ? alloc(rows * PIXELS) : new Float32Array(rows * PIXELS);
   const y = new Float32Array(rows);
   const scale = new Float32Array(256).map((_, i) => i / 255);
   let r = 0;

@@ -46,7 +46,7 @@ export function loadDataset(spec: string, opts: LoadOptions = {}): Dataset {
   }
   if (stat.isDirectory()) {
     checkNotCsvOptions(spec, opts);
-    return findCifar10Dir(spec) ? loadCifar10(spec) : loadIdxDir(spec, { ...(opts.alloc && { alloc: opts.alloc }) });
+    return findCifar10Dir(spec) ? loadCifar10(spec, opts.alloc) : loadIdxDir(spec, { ...(opts.alloc && { alloc: opts.alloc }) });
   }
   if (isCsv) return loadCsv(spec, opts);
   return fail('BAD_FILE', `${spec}: not a dataset regpath reads; expected ${ACCEPTED_SPECS}`);

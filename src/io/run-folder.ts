@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fail } from '../errors.js';
-import { TEMP_FILE_PATTERN, writeFileAtomic, writeJsonAtomic } from './atomic.js';
+import { TEMP_FILE_PATTERN, writeFileAtomic, writeJsonAtomic, type AtomicWriteOptions } from './atomic.js';
 import { fsFail, isErrno } from './fs-error.js';
 import { checkFormat } from './format.js';
 import { readJsonFile } from './json.js';
@@ -80,8 +80,8 @@ export class RunFolder {
     return fs.existsSync(this.path(name));
   }
 
-  writeJson(name: string, value: unknown): void {
-    writeJsonAtomic(this.prepare(name), value);
+  writeJson(name: string, value: unknown, options: AtomicWriteOptions = {}): void {
+    writeJsonAtomic(this.prepare(name), value, options);
   }
 
   /** Parsed content; with `format` (e.g. 'regpath.path/1') also checks the file's format field. */
@@ -92,8 +92,8 @@ export class RunFolder {
     return value;
   }
 
-  writeText(name: string, text: string): void {
-    writeFileAtomic(this.prepare(name), text);
+  writeText(name: string, text: string, options: AtomicWriteOptions = {}): void {
+    writeFileAtomic(this.prepare(name), text, options);
   }
 
   appendLog(name: string, record: unknown): void {

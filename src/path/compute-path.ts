@@ -115,8 +115,9 @@ function setUp(options: ComputePathOptions, held: { folder: RunFolder | null }):
     // in-memory data are not compared by value (the saved settings hold only a marker)
     const given = Object.fromEntries(Object.entries(options).filter(([key]) => !NOT_RUN_OPTIONS.has(key) && !(key === 'data' && inMemory)));
     refuseChangedOptions(options.out, given, settings.options);
-    // null marks an option left at its data-dependent default (batch, target)
-    const saved = Object.fromEntries(Object.entries(settings.options).filter(([, v]) => v !== null));
+    // null marks an option left at its data-dependent default (batch, target); an --arch run's
+    // saved hidden is the unused default, which checkPathOptions would take for a given --hidden
+    const saved = Object.fromEntries(Object.entries(settings.options).filter(([key, v]) => v !== null && !(key === 'hidden' && settings.options['arch'] !== undefined)));
     resolved = checkPathOptions(saved as PathOptions);
     explicitTestFraction = settings.explicitTestFraction;
     fingerprint = settings.data ?? null;
@@ -186,10 +187,13 @@ function run(
       metrics, points, raw, ...branchEndsOf(lastState),
     };
   };
+  // a running run's summaries are rebuilt from the durable log and weights on resume, so they are
+  // replaced atomically but not fsynced (see AtomicWriteOptions); the final one is durable
   const writeSummary = (s: PathSummary): void => {
     if (!folder) return;
-    folder.writeJson('path.json', s);
-    folder.writeText('path.csv', toCsv([...(resolved.penalty === 'l2' ? L2_CSV_COLUMNS : CSV_COLUMNS)], s.points.map((p) => ({ ...p }))));
+    const durable = { durable: s.status !== 'running' };
+    folder.writeJson('path.json', s, durable);
+    folder.writeText('path.csv', toCsv([...(resolved.penalty === 'l2' ? L2_CSV_COLUMNS : CSV_COLUMNS)], s.points.map((p) => ({ ...p }))), durable);
   };
 
   options.onProgress?.({ type: 'start', dataset: data.info, layers: arch.layers, ...(arch.specs && { arch: resolved.arch! }), points: resolved.points, resumedPoints: raw.length, out: folder?.dir ?? null });

@@ -39,12 +39,12 @@ export interface DataMemory {
 }
 
 /**
- * Loads the data, splits it (stratified, seeded; an IDX folder's official test set when it has
- * one and no --test-fraction was chosen) and standardises with statistics of the training part.
- * `inMemory` is the data itself (from arrays, src/data/arrays.ts) instead of loading `o.data`.
- * With `memory`, an IDX loader writes the features there, and when the parts are views of them
- * (the official split) they stay there, standardised in place (`inKernelMemory`); otherwise that
- * buffer is given back once the parts are copied out.
+ * Loads the data, splits it (stratified, seeded; an IDX or CIFAR-10 folder's official test set
+ * when it has one and no --test-fraction was chosen) and standardises with statistics of the
+ * training part. `inMemory` is the data itself (from arrays, src/data/arrays.ts) instead of
+ * loading `o.data`. With `memory`, an IDX or CIFAR-10 loader writes the features there, and when
+ * the parts are views of them (the official split) they stay there, standardised in place
+ * (`inKernelMemory`); otherwise that buffer is given back once the parts are copied out.
  */
 export function prepareData(o: ResolvedPathOptions, explicitTestFraction: boolean, inMemory?: Dataset, memory?: DataMemory): PreparedData {
   const task = o.task === 'classify' ? 'classification' : o.task === 'regress' ? 'regression' : 'auto';
