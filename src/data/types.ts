@@ -36,8 +36,9 @@ export interface LoadOptions {
   /** CSV only: force the task instead of inferring it from the target column. */
   task?: Task | 'auto';
   /**
-   * IDX and CIFAR-10 folders (incl. 'fashion-mnist'): where the features are written, e.g. the kernels' alloc,
-   * so that a large set exists once, in the memory the training reads (default: a Float32Array).
+   * IDX and CIFAR-10 folders (incl. 'fashion-mnist'): where the features are written, e.g. the
+   * kernels' alloc, so that a large set exists once, in the memory the training reads (default: a
+   * Float32Array).
    */
   alloc?: (n: number) => Float32Array;
 }
