@@ -120,6 +120,10 @@ test('the stochastic (mini-batch) variant computes a front from the all-zero net
   const full = await computePath({ ...small, points: 10 });
   const sgd = await computePath({ ...small, points: 10, batch: 40 });
   assert.equal(sgd.points[0]!.l1, 0);
+  // one sparser branch from the dense end, as a linear model's path
+  assert.equal(sgd.raw[0]!.phase, 'initial');
+  assert.ok(sgd.raw.slice(1).every((p) => p.phase === 'sparser'), sgd.raw.map((p) => p.phase).join(' '));
+  assert.deepEqual(sgd.branchEnds, { denser: 'unregularised', sparser: 'all-zero' });
   assert.ok(sgd.points.length >= 5, `${sgd.points.length} points`);
   const best = sgd.points[sgd.points.length - 1]!;
   assert.ok(best.trainAccuracy! > 0.9, `dense end train accuracy ${best.trainAccuracy}`);

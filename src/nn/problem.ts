@@ -54,6 +54,8 @@ export class Problem {
   /** Sparse forms of the training and test inputs (null where dense is as fast). */
   private readonly trainSparse: SparseInput | null;
   private readonly testSparse: SparseInput | null;
+  /** The fixed training subsample (see subsample), made on first use. */
+  private sample: DeviceData | null = null;
   /** One chunk's gradient while a gradient is summed over chunks (allocated on first use). */
   private part: Float32Array | null = null;
   /** Mini-batch steps taken; an epoch is ceil(rows / batch) of them. */
@@ -146,6 +148,32 @@ export class Problem {
     }
     const p = this.mlp.readsSparseInputs ? plan : null;
     return this.mlp.lossAndGradient(theta, batch.x, batch.y, batch.rows, grad, batch.sparse ?? null, reuseForward, p, false).loss;
+  }
+
+  /**
+   * A fixed subsample of the training rows: every (rows/n)-th row, copied once into kernel memory
+   * on the first call (the training data itself when it has at most n rows). Losses of two
+   * parameter vectors on the same rows differ by nearly what their full-data losses differ by
+   * (the rows' own spread cancels in the difference), at n/rows of the cost.
+   */
+  subsample(n: number): DeviceData {
+    const t = this.train;
+    if (n >= t.rows) return t;
+    if (this.sample && this.sample.rows === n) return this.sample;
+    if (this.sample) {
+      this.k.free(this.sample.x);
+      this.k.free(this.sample.y);
+    }
+    const d = t.features;
+    const x = this.k.alloc(n * d);
+    const y = this.k.alloc(n * t.targets);
+    for (let i = 0; i < n; i++) {
+      const r = Math.floor((i * t.rows) / n);
+      x.set(t.x.subarray(r * d, (r + 1) * d), i * d);
+      y.set(t.y.subarray(r * t.targets, (r + 1) * t.targets), i * t.targets);
+    }
+    this.sample = { x, y, rows: n, features: d, targets: t.targets };
+    return this.sample;
   }
 
   /**

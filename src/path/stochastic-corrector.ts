@@ -15,18 +15,28 @@ import type { CorrectorReport, CorrectorSettings } from './corrector.js';
  * point α*∇L + (1-α*)s = 0 with s ∈ ∂‖θ_pen‖₁, so the critical points of this problem are the
  * Pareto-critical points with that trade-off: the corrector moves θ to the front at the slope the
  * predictor reached. Full-batch MPG steps make one step per pass over the data; on 60,000 rows
- * they make little progress per pass, where proximal SGD on batches of 5,600 makes about ten
- * (the λ sweep's inner solver; with λ fixed from outside this corrector *is* one warm-started
- * sweep fit, and with momentum off and one batch per pass it is the paper's corrector at fixed α).
+ * they make little progress per pass. This corrector is the λ sweep's inner solver (lr 0.1,
+ * momentum 0.9, the problem's batch: 5,600 rows beyond 10,000, so about ten steps per pass); with
+ * momentum off and one batch per pass it is the paper's corrector at fixed α.
  *
- * Full-batch passes only measure: λ at the start (when the caller gives none), the training
- * objective after every pass over the data, and at the end the stationarity of the point, σ =
- * ‖y(α*) − θ‖/h, the MPG step's norm (src/path/stationarity.ts; zero exactly at a Pareto-critical
- * point). The corrector stops when the objective settles (see `run`); it has converged when σ is
- * at most `tolerance` times a reference σ (the continuation's: the path's largest, at the
- * initial corrector's start; alone: σ at its own start). A ratio of two σ of the same problem, that test means the same on 150 rows
- * and on 60,000, in any units. σ at every pass, or at each point's own start, would cost one more
- * full-batch gradient (about a pass) each; an objective is a forward pass.
+ * Progress is judged after every pass on a fixed subsample of the training rows (SAMPLE_ROWS,
+ * Problem.subsample): the objective there, compared between two θ, changes nearly as the full
+ * one does, at a seventh of a full evaluation on 60,000 rows. Every pass is kept unless the loss
+ * diverged (then it is undone and the step halved): undoing passes that did not lower the
+ * objective stalled the lower-loss branch of Fashion-MNIST at l1 184 (an undone pass halves the
+ * step, and from a settled point a pass at the halved step rarely lowers the objective, so the
+ * steps fell to their floor; see README, "Mini-batches"). The corrector stops when the objective
+ * settles (see `run`) and returns the θ with the lowest objective at the end of a pass: at lr
+ * 0.1 a pass now and then throws the network far up (on Fashion-MNIST at λ ≈ 6e-3 the objective
+ * rose from 1.03 to 3.11 over a corrector), and the point must not be the worse for it. (Not
+ * the start: from a point annealed at a nearby λ the passes rarely beat it, and the path would
+ * repeat that point instead of moving on.)
+ *
+ * At the end one full-batch gradient gives the point's stationarity σ = ‖y(α*) − θ‖/h, the MPG
+ * step's norm (src/path/stationarity.ts; zero exactly at a Pareto-critical point). It has
+ * converged when σ is at most `tolerance` times a reference σ (the continuation's: the path's
+ * largest, at the initial corrector's start; alone: σ at its own start). A ratio of two σ of the
+ * same problem, that test means the same on 150 rows and on 60,000, in any units.
  *
  * Reproducible: the batch stream is reseeded by the caller for every segment (seed, point index)
  * and the momentum starts from zero, so a run resumed from a saved point repeats the same steps.
@@ -36,22 +46,30 @@ export interface StochasticSettings {
   lr: number;
   /** Heavy-ball momentum μ (0.9, as the sweep and the PyTorch baseline). */
   momentum: number;
-  /**
-   * Stochastic steps per pass over the training rows: the batch is rows / stepsPerPass (at least
-   * 32 rows, at most the problem's batch). A fixed number of steps per pass, not a fixed batch,
-   * keeps the progress per pass the same on any data size.
-   */
-  stepsPerPass: number;
 }
 
-export const STOCHASTIC_DEFAULTS: StochasticSettings = { lr: 0.1, momentum: 0.9, stepsPerPass: 50 };
+export const STOCHASTIC_DEFAULTS: StochasticSettings = { lr: 0.1, momentum: 0.9 };
 
-/** The corrector gives up once its learning rate has been halved this far (SGD's noise floor). */
-const MIN_LR_FRACTION = 1 / 64;
-const MIN_CHECK_STEPS = 50;
-/** Passes before the convergence test may pass: the heavy ball needs ~1/(1-μ) steps to build up speed. */
-const MIN_PASSES = 2;
-
+/** Rows of the fixed subsample the objective is judged on after every pass (see Problem.subsample). */
+export const SAMPLE_ROWS = 8192;
+/**
+ * Steps between two objective checks: a pass over the training rows, but at least this many (on
+ * small data a pass is a handful of steps, too few to say anything).
+ */
+const MIN_CHECK_STEPS = 10;
+/**
+ * Passes at one step before the objective may count as calm: the heavy ball needs ~1/(1-μ) steps
+ * to build up speed, and a decrease over two passes says little about the rate.
+ */
+const MIN_PASSES = 3;
+/**
+ * Halvings of the step once the objective is calm (each a round of at least MIN_PASSES passes):
+ * each costs passes at every point (on Fashion-MNIST about 25 passes a point without a bound,
+ * 17 with two) for losses lower by the noise of the halved step; on the lasso fixture two suffice.
+ */
+const MAX_ANNEAL = 2;
+/** Halvings of the step after divergence before the corrector gives up (as the sweep's fits). */
+const MAX_HALVINGS = 30;
 
 /**
  * Which corrector a problem gets. Full-batch MPG steps cost one pass over the training rows each;
@@ -66,6 +84,8 @@ export function usesStochasticCorrector(problem: Problem): boolean {
 /** The corrector seam's settings, and the trade-off to correct at (when the caller chooses it). */
 export type StochasticCorrectorSettings = CorrectorSettings & {
   lambda?: number;
+  /** Without `lambda`: correct at this factor times the MPG step's trade-off at θ. @default 1 */
+  lambdaFactor?: number;
   /**
    * σ the tolerance is relative to: converged when σ ≤ tolerance × this (the path's largest σ at
    * a corrector's start). Default: σ at this corrector's start, when it measures it (no λ given).
@@ -80,6 +100,7 @@ export class StochasticCorrector {
   private readonly grad: Float32Array;
   private readonly y: Float32Array;
   private readonly backup: Float32Array;
+  private readonly best: Float32Array;
 
   constructor(
     private readonly k: Kernels, private readonly problem: Problem, private readonly penalised: number,
@@ -92,12 +113,12 @@ export class StochasticCorrector {
     this.grad = k.alloc(n);
     this.y = k.alloc(n);
     this.backup = k.alloc(n);
+    this.best = k.alloc(n);
   }
 
   /**
    * Corrects θ in place at trade-off `s.lambda` (or s.fixedAlpha's; default: the MPG step's at θ).
-   * Of the other settings it uses maxSteps, moveTolerance, lossScale, keepZeros and h (the last
-   * corrector's step).
+   * Of the other settings it uses maxSteps, moveTolerance, lossScale, tolerance and keepZeros.
    */
   run(theta: Float32Array, s: StochasticCorrectorSettings): CorrectorReport {
     const { k, problem, settings: c } = this;
@@ -111,73 +132,84 @@ export class StochasticCorrector {
       const start = this.mpg.step(theta, this.grad, this.penalised, h, this.y);
       startStationarity = start.stationarity;
       // α* = 0: the point only wants to get sparser; a λ that thresholds every weight at once
-      lambda ??= start.alpha > 0 ? tradeoff(start.alpha) : Infinity;
+      lambda ??= start.alpha > 0 ? tradeoff(start.alpha) * (s.lambdaFactor ?? 1) : Infinity;
     }
     const reference = s.stationarityReference ?? startStationarity;
-    const objectiveAt = (loss: number): number => (Number.isFinite(lambda) ? loss + lambda! * k.l1Norm(this.penalised, theta) : k.l1Norm(this.penalised, theta));
+    const sample = problem.subsample(SAMPLE_ROWS);
+    const objective = (): number => {
+      const loss = problem.evaluate(theta, sample).loss;
+      return Number.isFinite(lambda) ? loss + lambda! * k.l1Norm(this.penalised, theta) : k.l1Norm(this.penalised, theta);
+    };
     // keepZeros (the sparser branch): the weights that are 0 now stay 0, so non-zeros never rise
     const zeros = s.keepZeros ? zeroIndices(theta, this.penalised) : null;
-    const batch = this.batchRows();
-    // a pass: every training row once (the stream is an epoch-wise shuffle), and at least
-    // MIN_CHECK_STEPS steps (on small data a pass is a handful of steps, too few to say anything)
-    const perPass = Math.max(MIN_CHECK_STEPS, Math.ceil(problem.train.rows / batch));
+    const perPass = Math.max(MIN_CHECK_STEPS, problem.stepsPerEpoch);
+    const step = (): boolean => {
+      const loss = problem.lossAndGradient(theta, problem.nextBatch(), this.grad);
+      if (!Number.isFinite(loss)) return false;
+      this.prox.step(theta, this.grad);
+      if (zeros) for (const i of zeros) theta[i] = 0;
+      return true;
+    };
     this.prox.lambda = Number.isFinite(lambda) ? lambda : 1e30;
     this.sgd.reset();
-    // the step the last corrector ended with (carried in s.h as the effective step lr/(1-μ)), at
-    // most the configured one, doubled: a stretch of the front that needed a short step is
-    // usually followed by another, and a long step's noise ball inflates l1 without lowering the
-    // loss (restarting every point at lr 0.1 gave 0.362 at l1 181 on Fashion-MNIST, against 0.339)
-    let lr = Math.min(c.lr, 2 * s.h * (1 - c.momentum));
+    let lr = c.lr;
     let steps = 0;
-    let passes = 0;
+    /** Passes since the step last changed. */
+    let round = 0;
+    /** Halvings after divergence, and once calm (see MAX_ANNEAL). */
+    let halvings = 0;
+    let anneals = 0;
     let settled = false;
-    let last = objectiveAt(problem.evaluate(theta).loss);
+    const first = objective();
+    let last = first;
+    let lowest = Infinity;
+    /** The lowest objective at a pass end in this round (at this step), and in the last one. */
+    let roundLowest = Infinity;
+    let lastRoundLowest = Infinity;
     let lastDecrease = Infinity;
-    let annealed = false;
-    while (!settled && steps < s.maxSteps && lr >= c.lr * MIN_LR_FRACTION) {
+    while (!settled && steps < s.maxSteps && halvings <= MAX_HALVINGS) {
       this.sgd.lr = lr;
       this.backup.set(theta);
       let finite = true;
-      for (let i = 0; i < perPass && steps < s.maxSteps; i++, steps++) {
-        const loss = problem.lossAndGradient(theta, problem.nextBatch(batch), this.grad);
-        if (!Number.isFinite(loss)) {
-          finite = false;
-          break;
-        }
-        this.prox.step(theta, this.grad);
-        if (zeros) for (const i of zeros) theta[i] = 0;
-      }
-      // the full training objective (a forward pass): the corrector only ever accepts a pass
-      // that lowered it, so its point is no worse than where it started
-      const objective = finite ? objectiveAt(problem.evaluate(theta).loss) : NaN;
-      passes++;
-      const decrease = (last - objective) / s.lossScale;
-      if (!(decrease >= 0)) {
-        // diverged, or the iterates wander in SGD's noise ball (whose size is proportional to
-        // the step) above where the pass started: go back there and halve the step
+      for (let i = 0; i < perPass && steps < s.maxSteps && finite; i++, steps++) finite = step();
+      const now = finite ? objective() : NaN;
+      if (!(now <= first + problem.nullLoss)) {
+        // diverged (or ran far above where it started): undo the pass and halve the step
         theta.set(this.backup);
         this.sgd.reset();
         lr /= 2;
+        halvings++;
         continue;
       }
-      // Settled once a pass lowers the objective by less than the tolerance (in the normalised
+      // Calm once a pass lowers the objective by less than the tolerance (in the normalised
       // units of the front's spacing), and so does all that is left of the descent: at a linear
       // rate q = decrease/last decrease that is decrease·q/(1-q). Slow progress on an
-      // ill-conditioned stretch is not arrival. At least two passes, so the momentum builds up.
+      // ill-conditioned stretch is not arrival. At least MIN_PASSES passes at each step.
+      const decrease = (last - now) / s.lossScale;
       const q = decrease / lastDecrease;
       const remaining = q < 1 ? (decrease * q) / (1 - q) : Infinity;
-      const calm = passes >= MIN_PASSES && decrease < s.moveTolerance && remaining < s.moveTolerance;
+      round++;
+      const calm = round >= MIN_PASSES && decrease < s.moveTolerance && remaining < s.moveTolerance;
       lastDecrease = decrease;
-      last = objective;
-      // A settled objective can be SGD's noise ball (an excess over the optimum proportional to
-      // the step) rather than the optimum: once settled, halve the step and settle again.
-      if (calm && annealed) settled = true;
-      else if (calm) {
-        lr /= 2;
-        annealed = true;
-        lastDecrease = Infinity;
+      last = now;
+      roundLowest = Math.min(roundLowest, now);
+      if (now < lowest) {
+        lowest = now;
+        this.best.set(theta);
       }
+      if (!calm) continue;
+      // A calm objective can be SGD's noise ball, an excess over the optimum proportional to the
+      // step: halve the step and let it calm down again, until a halving no longer lowers the
+      // lowest objective of a round by the tolerance (at most MAX_ANNEAL times).
+      settled = anneals >= MAX_ANNEAL || (lastRoundLowest - roundLowest) / s.lossScale < s.moveTolerance;
+      anneals++;
+      lastRoundLowest = roundLowest;
+      roundLowest = Infinity;
+      lr /= 2;
+      round = 0;
+      lastDecrease = Infinity;
     }
+    if (last > lowest) theta.set(this.best);
     // Converged means stationary: σ from one full-batch gradient at the point, relative to the
     // reference (see the class comment). A σ test after every pass would double the cost of a
     // pass, so the objective's progress decides when to stop and σ whether the point arrived.
@@ -195,12 +227,6 @@ export class StochasticCorrector {
   private stationarity(theta: Float32Array): MpgStep {
     fullGradient(this.problem, theta, this.grad);
     return this.mpg.step(theta, this.grad, this.penalised, this.settings.lr / (1 - this.settings.momentum), this.y);
-  }
-
-  /** Rows per stochastic step (see StochasticSettings.stepsPerPass). */
-  private batchRows(): number {
-    const p = this.problem;
-    return Math.min(p.batchSize, Math.max(32, Math.ceil(p.train.rows / this.settings.stepsPerPass)));
   }
 }
 
