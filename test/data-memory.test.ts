@@ -26,27 +26,30 @@ function recording(): DataMemory & { given: Float32Array[]; freed: Float32Array[
   return { given, freed, alloc: (n) => given[given.push(new Float32Array(n)) - 1]!, free: (a) => void freed.push(a) };
 }
 
-test('an IDX folder with its official split is standardised in the memory it was loaded into', () => {
-  const o = checkPathOptions({ data: dir });
+/** An official split loaded into `memory`: one buffer of all rows, the parts views of it, the same numbers as the copying path. */
+function assertStandardisedInPlace(data: string, trainRows: number, testRows: number, features: number): void {
+  const o = checkPathOptions({ data });
   const memory = recording();
   const p = prepareData(o, false, undefined, memory);
   const plain = prepareData(o, false);
   assert.equal(p.inKernelMemory, true);
   assert.equal(plain.inKernelMemory, undefined);
   assert.equal(memory.given.length, 1);
+  assert.equal(memory.given[0]!.length, (trainRows + testRows) * features);
   assert.equal(memory.freed.length, 0);
   const buffer = memory.given[0]!;
   assert.equal(p.train.x.buffer, buffer.buffer);
   assert.equal(p.test!.x.buffer, buffer.buffer);
-  assert.equal(p.test!.x.byteOffset, buffer.byteOffset + 8 * 6 * 4);
-  // the same numbers as the copying path
+  assert.equal(p.test!.x.byteOffset, buffer.byteOffset + trainRows * features * 4);
   assert.deepEqual([...p.train.x], [...plain.train.x]);
   assert.deepEqual([...p.test!.x], [...plain.test!.x]);
+  assert.deepEqual([...p.train.y], [...plain.train.y]);
   assert.deepEqual(p.standardizer, plain.standardizer);
-});
+}
 
-test('a random split copies the rows out and gives the loader\'s buffer back', () => {
-  const o = checkPathOptions({ data: dir, testFraction: 0.25 });
+/** A random split: the rows are copied out of the loader's buffer, which is given back. */
+function assertRandomSplitCopies(data: string, testFraction: number): void {
+  const o = checkPathOptions({ data, testFraction });
   const memory = recording();
   const p = prepareData(o, true, undefined, memory);
   assert.equal(p.inKernelMemory, undefined);
@@ -54,6 +57,14 @@ test('a random split copies the rows out and gives the loader\'s buffer back', (
   assert.deepEqual(memory.freed, memory.given);
   assert.notEqual(p.train.x.buffer, memory.given[0]!.buffer);
   assert.deepEqual([...p.train.x], [...prepareData(o, true).train.x]);
+}
+
+test('an IDX folder with its official split is standardised in the memory it was loaded into', () => {
+  assertStandardisedInPlace(dir, 8, 4, 6);
+});
+
+test('a random split copies the rows out and gives the loader\'s buffer back', () => {
+  assertRandomSplitCopies(dir, 0.25);
 });
 
 test('a CSV loader ignores the memory (nothing given, nothing freed)', () => {
@@ -74,31 +85,9 @@ writeFileSync(join(cifar, 'data_batch_2.bin'), records(2, 5));
 writeFileSync(join(cifar, 'test_batch.bin'), records(2, 7));
 
 test('a CIFAR-10 folder with its test batch is standardised in the memory it was loaded into', () => {
-  const o = checkPathOptions({ data: cifar });
-  const memory = recording();
-  const p = prepareData(o, false, undefined, memory);
-  const plain = prepareData(o, false);
-  assert.equal(p.inKernelMemory, true);
-  assert.equal(plain.inKernelMemory, undefined);
-  assert.equal(memory.given.length, 1);
-  assert.equal(memory.given[0]!.length, 7 * 3072);
-  assert.equal(memory.freed.length, 0);
-  const buffer = memory.given[0]!;
-  assert.equal(p.train.x.buffer, buffer.buffer);
-  assert.equal(p.test!.x.buffer, buffer.buffer);
-  assert.equal(p.test!.x.byteOffset, buffer.byteOffset + 5 * 3072 * 4);
-  assert.deepEqual([...p.train.x], [...plain.train.x]);
-  assert.deepEqual([...p.test!.x], [...plain.test!.x]);
-  assert.deepEqual([...p.train.y], [...plain.train.y]);
-  assert.deepEqual(p.standardizer, plain.standardizer);
+  assertStandardisedInPlace(cifar, 5, 2, 3072);
 });
 
 test('a CIFAR-10 folder split at random gives the loader\'s buffer back', () => {
-  const o = checkPathOptions({ data: cifar, testFraction: 0.3 });
-  const memory = recording();
-  const p = prepareData(o, true, undefined, memory);
-  assert.equal(p.inKernelMemory, undefined);
-  assert.equal(memory.given.length, 1);
-  assert.deepEqual(memory.freed, memory.given);
-  assert.deepEqual([...p.train.x], [...prepareData(o, true).train.x]);
+  assertRandomSplitCopies(cifar, 0.3);
 });
