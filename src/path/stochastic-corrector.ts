@@ -118,18 +118,17 @@ export class StochasticCorrector {
 
   /**
    * Corrects θ in place at trade-off `s.lambda` (or s.fixedAlpha's; default: the MPG step's at θ).
-   * Of the other settings it uses maxSteps, moveTolerance, lossScale, tolerance and keepZeros.
+   * Of the other settings it uses maxSteps, moveTolerance, lossScale, tolerance, keepZeros,
+   * lambdaFactor and stationarityReference.
    */
   run(theta: Float32Array, s: StochasticCorrectorSettings): CorrectorReport {
     const { k, problem, settings: c } = this;
-    const h = c.lr / (1 - c.momentum);
     let lambda = s.lambda ?? (s.fixedAlpha !== undefined ? tradeoff(s.fixedAlpha) : undefined);
     let startStationarity = NaN;
     if (lambda === undefined || s.stationarityReference === undefined) {
       // one full gradient at the start: for the λ (when the caller gives none) and as the σ the
       // tolerance is relative to (when the caller has no reference from the path)
-      fullGradient(problem, theta, this.grad);
-      const start = this.mpg.step(theta, this.grad, this.penalised, h, this.y);
+      const start = this.stationarity(theta);
       startStationarity = start.stationarity;
       // α* = 0: the point only wants to get sparser; a λ that thresholds every weight at once
       lambda ??= start.alpha > 0 ? tradeoff(start.alpha) * (s.lambdaFactor ?? 1) : Infinity;
