@@ -1,9 +1,8 @@
 import { initParameters } from '../../nn/init.js';
 import { measurePoint, type MethodContext } from '../method.js';
-import { penaltyOf } from '../penalty.js';
 import type { RawPoint } from '../types.js';
-import { ProxFitter, fitEpochs, lambdaMax, pointSeed, settleIfZero, zeroNetwork } from './fit.js';
-import { DEVIANCE_CHANGE, DEVIANCE_EXPLAINED, L2_LAMBDA_FACTOR, MIN_POINTS, ZERO_L2 } from './sweep-rules.js';
+import { fitEpochs, pointSeed, settleIfZero, zeroNetwork } from './fit.js';
+import { DEVIANCE_CHANGE, DEVIANCE_EXPLAINED, MIN_POINTS, ZERO_L2, setUpSweep, sweepLambdaMax } from './sweep-rules.js';
 
 /**
  * The λ sweep with its λ steps sized for `--points` front points (the default; `--nlambda N`
@@ -75,12 +74,8 @@ export interface SpacedSweepState {
 }
 
 export function spacedSweep(ctx: MethodContext): void {
-  const { k, problem, options: o, penalised } = ctx;
-  const layout = problem.mlp.layout;
-  const theta = k.alloc(layout.size);
-  const penalty = penaltyOf(o.penalty);
-  const fitter = new ProxFitter(k, problem, penalised, penalty);
-  const L0 = problem.nullLoss;
+  const sweep = setUpSweep(ctx);
+  const { k, problem, o, penalised, layout, theta, penalty, fitter, L0 } = sweep;
   const epochs = fitEpochs(o, problem);
   const P = (): number => penalty.value(k, penalised, theta);
   const sink = (point: RawPoint, state: SpacedSweepState): void => ctx.sink(point, theta, state);
@@ -90,7 +85,7 @@ export function spacedSweep(ctx: MethodContext): void {
     s = structuredClone(ctx.resume as SpacedSweepState);
     theta.set(ctx.load(s.last));
   } else {
-    const lmax = lambdaMax(problem, penalised, o.seed) * (penalty.name === 'l2' ? L2_LAMBDA_FACTOR : 1);
+    const lmax = sweepLambdaMax(sweep);
     const step = Math.log(1 / o.lambdaMinRatio) / (o.points - 1);
     const start = performance.now();
     if (layout.depth === 1) {

@@ -1,9 +1,8 @@
 import { initParameters } from '../../nn/init.js';
 import { measurePoint, type MethodContext, type PathMethod } from '../method.js';
-import { ProxFitter, fitEpochs, settleIfZero, lambdaMax, pointSeed, zeroNetwork } from './fit.js';
-import { penaltyOf } from '../penalty.js';
+import { fitEpochs, settleIfZero, pointSeed, zeroNetwork } from './fit.js';
 import { spacedSweep } from './spaced-sweep.js';
-import { DEVIANCE_CHANGE, DEVIANCE_EXPLAINED, L2_LAMBDA_FACTOR, MIN_POINTS, ZERO_L2 } from './sweep-rules.js';
+import { DEVIANCE_CHANGE, DEVIANCE_EXPLAINED, MIN_POINTS, ZERO_L2, setUpSweep, sweepLambdaMax } from './sweep-rules.js';
 
 /** Saved with every point; a resumed sweep goes on from the next λ. */
 export interface SweepState {
@@ -51,19 +50,15 @@ export const sweepMethod: PathMethod = {
 };
 
 function gridSweep(ctx: MethodContext, n: number): void {
-  const { k, problem, options: o, penalised } = ctx;
-  const layout = problem.mlp.layout;
-  const theta = k.alloc(layout.size);
-  const penalty = penaltyOf(o.penalty);
-  const fitter = new ProxFitter(k, problem, penalised, penalty);
+  const sweep = setUpSweep(ctx);
+  const { k, problem, o, penalised, layout, theta, penalty, fitter, L0 } = sweep;
   const ratio = o.lambdaMinRatio;
-  const L0 = problem.nullLoss;
   let s: SweepState;
   if (ctx.resume) {
     s = structuredClone(ctx.resume as SweepState);
   } else {
     const direction = layout.depth === 1 ? 'down' : 'up';
-    const lmax = lambdaMax(problem, penalised, o.seed) * (penalty.name === 'l2' ? L2_LAMBDA_FACTOR : 1);
+    const lmax = sweepLambdaMax(sweep);
     s = { direction, next: 0, j: direction === 'up' ? -1 : 0, last: -1, lambdaMax: lmax, lr: o.learningRate, lastLoss: null, done: false };
   }
   // l2: the largest ‖θ_pen‖² of the path so far (a resumed run starts from its last point's)
