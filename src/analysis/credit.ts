@@ -31,6 +31,7 @@ import * as path from 'node:path';
 import { fail } from '../errors.js';
 import type { ActName, Kernels } from '../kernels/kernels.js';
 import { Mlp } from '../nn/mlp.js';
+import { rowChunks } from '../nn/chunks.js';
 import { sizeOf } from '../nn/layers/layer.js';
 import { readSettings as readRunSettings, readSummary, readPointWeights, type OpenedRun } from '../io/run.js';
 import { readSafetensors } from '../io/safetensors.js';
@@ -199,13 +200,11 @@ export class Attribution {
   compute(theta: Float32Array, data: DeviceData): Float64Array {
     const { absIn, absDelta, sums } = this;
     sums.fill(0);
-    const d = data.features;
-    for (let start = 0; start < data.rows; start += this.maxRows) {
-      const rows = Math.min(this.maxRows, data.rows - start);
+    for (const { rows, x, y } of rowChunks(data, this.maxRows)) {
       // the loss gradient is (softmax − onehot)/rows; times rows/n it is δ_b/n, so the sums are means over all n
       const share = rows / data.rows;
-      this.mlp.backpropagate(theta, data.x.subarray(start * d, (start + rows) * d), data.y.subarray(start, start + rows), rows, this.grad, (layer, x, delta) => {
-        absInto(x, absIn, rows * sizeOf(layer.inShape), 1);
+      this.mlp.backpropagate(theta, x, y, rows, this.grad, (layer, input, delta) => {
+        absInto(input, absIn, rows * sizeOf(layer.inShape), 1);
         absInto(delta, absDelta, rows * sizeOf(layer.outShape), share);
         layer.weightGradient!(absIn, absDelta, rows, sums, true);
       });

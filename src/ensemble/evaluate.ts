@@ -1,6 +1,7 @@
 import type { Kernels } from '../kernels/kernels.js';
 import { Mlp } from '../nn/mlp.js';
 import type { DeviceData } from '../nn/problem.js';
+import { rowChunks } from '../nn/chunks.js';
 import { Rng } from '../util/rng.js';
 import { meanWeights, sampleWeights, type Ensemble } from './model.js';
 
@@ -28,11 +29,9 @@ export class Evaluator {
 
   /** Mean loss and accuracy of the current weights over `data`, in chunks of the workspace. */
   evaluate(data: DeviceData): Accuracy {
-    const chunk = this.mlp.maxRows, d = data.features;
     let loss = 0, correct = 0;
-    for (let start = 0; start < data.rows; start += chunk) {
-      const rows = Math.min(chunk, data.rows - start);
-      const r = this.mlp.lossAndGradient(this.theta, data.x.subarray(start * d, (start + rows) * d), data.y.subarray(start, start + rows), rows, null);
+    for (const { rows, x, y } of rowChunks(data, this.mlp.maxRows)) {
+      const r = this.mlp.lossAndGradient(this.theta, x, y, rows, null);
       loss += r.loss * rows;
       correct += r.correct;
     }

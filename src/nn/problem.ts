@@ -2,6 +2,7 @@ import type { Kernels } from '../kernels/kernels.js';
 import { Rng } from '../util/rng.js';
 import { Mlp, WORKSPACE_BYTES, rowsWithin, type Architecture, type FirstLayerPlan, type SparseBatch } from './mlp.js';
 import { sparseInput, sparseRows, type SparseInput } from './sparse-input.js';
+import { rowChunks } from './chunks.js';
 
 /** Rows of data copied once into kernel memory. y holds class indices or regression targets. */
 export interface DeviceData {
@@ -183,18 +184,14 @@ export class Problem {
    * gradient reads the dense inputs: the sparse column form exists only for all training rows.
    */
   evaluate(theta: Float32Array, data: DeviceData = this.train, grad: Float32Array | null = null): Evaluation {
-    const chunk = this.mlp.maxRows;
-    const d = data.features;
     const s = grad ? null : data === this.train ? this.trainSparse : data === this.test ? this.testSparse : null;
     const part = grad ? (this.part ??= this.k.alloc(grad.length)) : null;
     grad?.fill(0);
     let loss = 0;
     let correct = 0;
-    for (let start = 0; start < data.rows; start += chunk) {
-      const rows = Math.min(chunk, data.rows - start);
+    for (const { start, rows, x, y } of rowChunks(data, this.mlp.maxRows)) {
       const sparse = s ? { byRow: sparseRows(s, start, rows), byColumn: null, offset: s.offset } : null;
-      const r = this.mlp.lossAndGradient(
-        theta, data.x.subarray(start * d, (start + rows) * d), data.y.subarray(start, start + rows), rows, part, sparse);
+      const r = this.mlp.lossAndGradient(theta, x, y, rows, part, sparse);
       loss += r.loss * rows;
       correct += r.correct;
       if (grad) this.k.axpy(grad.length, rows / data.rows, part!, grad);

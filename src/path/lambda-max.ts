@@ -1,3 +1,4 @@
+import { rowChunks } from '../nn/chunks.js';
 import type { Problem } from '../nn/problem.js';
 
 /**
@@ -31,10 +32,8 @@ export function lambdaMax(problem: Problem, penalised: number): number {
       }
     }
     // dense forward passes over chunks that fit the network's workspace, gradients weighted by rows
-    const d = train.features;
-    for (let start = 0; start < train.rows; start += mlp.maxRows) {
-      const rows = Math.min(mlp.maxRows, train.rows - start);
-      mlp.lossAndGradient(theta, train.x.subarray(start * d, (start + rows) * d), train.y.subarray(start, start + rows), rows, grad, null, false, null, false);
+    for (const { rows, x, y } of rowChunks(train, mlp.maxRows)) {
+      mlp.lossAndGradient(theta, x, y, rows, grad, null, false, null, false);
       for (let i = 0; i < penalised; i++) sum[i]! += grad[i]! * rows;
     }
     let worst = 0;

@@ -1,5 +1,6 @@
 import type { Dataset } from '../data/index.js';
 import type { Kernels } from '../kernels/kernels.js';
+import { rowChunks } from '../nn/chunks.js';
 import { Mlp, WORKSPACE_BYTES, rowsWithin, type Architecture } from '../nn/mlp.js';
 
 /** A network measured on held-out rows. */
@@ -34,7 +35,6 @@ export class HeldOutEvaluator {
 
   score(parameters: Float32Array): HeldOutScore {
     const { data, mlp } = this;
-    const d = data.features;
     const c = mlp.outputs;
     const classify = this.arch.loss === 'cross-entropy';
     this.theta.set(parameters);
@@ -43,11 +43,10 @@ export class HeldOutEvaluator {
     let mean = 0;
     let m2 = 0;
     let correct = 0;
-    for (let start = 0; start < data.rows; start += mlp.maxRows) {
-      const rows = Math.min(mlp.maxRows, data.rows - start);
-      const out = mlp.forward(this.theta, this.x.subarray(start * d, (start + rows) * d), rows);
-      for (let i = 0; i < rows; i++) {
-        const y = data.y[start + i]!;
+    for (const chunk of rowChunks({ ...data, x: this.x }, mlp.maxRows)) {
+      const out = mlp.forward(this.theta, chunk.x, chunk.rows);
+      for (let i = 0; i < chunk.rows; i++) {
+        const y = chunk.y[i]!;
         const o = i * c;
         let loss: number;
         if (classify) {
