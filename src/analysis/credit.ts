@@ -33,7 +33,7 @@ import type { ActName, Kernels } from '../kernels/kernels.js';
 import { Mlp } from '../nn/mlp.js';
 import { rowChunks } from '../nn/chunks.js';
 import { sizeOf } from '../nn/layers/layer.js';
-import { readSettings as readRunSettings, readSummary, readPointWeights, type OpenedRun } from '../io/run.js';
+import { givenOptions, readSettings as readRunSettings, readSummary, readPointWeights, type OpenedRun } from '../io/run.js';
 import { readSafetensors } from '../io/safetensors.js';
 import { toDevice, type DeviceData } from '../nn/problem.js';
 import { ParameterLayout } from '../nn/layout.js';
@@ -117,7 +117,7 @@ function readSettings(dir: string, what: string): { command?: string; options: R
   const file = path.join(dir, 'settings.json');
   if (!fs.existsSync(file)) fail('BAD_RUN', `credit: ${what} ${dir} is not a regpath run folder (it has no settings.json)`);
   const s = readRunSettings(dir);
-  return { ...s, options: Object.fromEntries(Object.entries(s.options).filter(([, v]) => v !== null)) };
+  return { ...s, options: givenOptions(s.options) };
 }
 
 export function readPathRun(dir: string): PathRun {

@@ -5,7 +5,7 @@ import cliProgress from 'cli-progress';
 import { RegpathError, fail } from '../errors.js';
 import { kernels } from '../kernels/index.js';
 import { RunFolder, SETTINGS_FILE } from '../io/run-folder.js';
-import { readSettings } from '../io/run.js';
+import { givenOptions, readSettings } from '../io/run.js';
 import { readSafetensors } from '../io/safetensors.js';
 import { toDevice } from '../nn/problem.js';
 import { Evaluator } from '../ensemble/evaluate.js';
@@ -105,8 +105,7 @@ export function readEnsembleRun(dir: string): { options: ResolvedEnsembleOptions
   const s = readSettings(dir);
   if (s.command !== 'ensemble') fail('BAD_RUN', `${dir} is a '${s.command ?? 'path'}' run, not an ensemble run (regpath ensemble)`);
   if (!fs.existsSync(file)) fail('BAD_RUN', `${dir} has no ${ENSEMBLE_FILE}: the ensemble run did not finish (regpath ensemble --out ${dir} --resume)`);
-  const saved = Object.fromEntries(Object.entries(s.options).filter(([, v]) => v !== null));
-  return { options: checkEnsembleOptions(saved as EnsembleOptions), explicitTestFraction: s.explicitTestFraction ?? false, file };
+  return { options: checkEnsembleOptions(givenOptions<EnsembleOptions>(s.options)), explicitTestFraction: s.explicitTestFraction ?? false, file };
 }
 
 export function formatEnsembleSummary(r: EnsembleSummary): string {

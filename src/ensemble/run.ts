@@ -12,7 +12,7 @@ import { fail } from '../errors.js';
 import { kernels as defaultKernels, type Kernels } from '../kernels/index.js';
 import { RunFolder, SETTINGS_FILE, defaultRunDir } from '../io/run-folder.js';
 import { toCsv } from '../io/csv.js';
-import { SETTINGS_FORMAT, readSettings, refuseChangedOptions } from '../io/run.js';
+import { SETTINGS_FORMAT, givenOptions, readSettings, refuseChangedOptions } from '../io/run.js';
 import { fingerprintData, refuseChangedData, type DataFingerprint } from '../io/fingerprint.js';
 import { storedDataDir } from '../data/fashion-mnist.js';
 import type { DatasetInfo } from '../path/prepare.js';
@@ -84,8 +84,7 @@ function runEnsembleHeld(options: RunEnsembleOptions, held: { folder: RunFolder 
     refuseChangedOptions(options.out, given, s.options);
     // runs from before data fingerprints were saved resume unchecked
     fingerprint = s.data ?? null;
-    const saved = Object.fromEntries(Object.entries(s.options).filter(([, v]) => v !== null));
-    resolved = checkEnsembleOptions(saved as EnsembleOptions);
+    resolved = checkEnsembleOptions(givenOptions<EnsembleOptions>(s.options));
     explicitTestFraction = s.explicitTestFraction;
   } else {
     resolved = checkEnsembleOptions(options);

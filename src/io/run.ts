@@ -95,6 +95,15 @@ export function readSettings(dir: string): RunSettings {
   return { ...s, format: s.format as string, command, options, explicitTestFraction: explicit === true } as RunSettings;
 }
 
+/**
+ * Saved options as options to resolve again (checkPathOptions, checkEnsembleOptions): settings
+ * hold resolved options, in which null marks one left at its data-dependent default (batch,
+ * target), and resolving fills that default in again.
+ */
+export function givenOptions<T>(saved: object): T {
+  return Object.fromEntries(Object.entries(saved).filter(([, v]) => v !== null)) as T;
+}
+
 function checkFingerprint(f: Fields, v: unknown): void {
   const d = f.object(v, 'data');
   const kind = f.oneOf(d.kind, 'data.kind', ['built-in', 'file', 'folder'] as const);

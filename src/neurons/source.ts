@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import type { Dataset } from '../data/index.js';
 import { fail } from '../errors.js';
 import { Fields } from '../io/fields.js';
-import { PATH_FILE, SETTINGS_FILE, checkFinite, openPathRun, readPointWeights, readSettings } from '../io/run.js';
+import { PATH_FILE, SETTINGS_FILE, checkFinite, givenOptions, openPathRun, readPointWeights, readSettings } from '../io/run.js';
 import { readSafetensors, type Tensors } from '../io/safetensors.js';
 import type { ActName } from '../kernels/kernels.js';
 import { checkPathOptions, type PathOptions } from '../path/options.js';
@@ -64,8 +64,7 @@ export function loadFromRun(dir: string, sel: { point?: number; width?: number }
   refuseImageLayers(summary.model, dir, 'neurons');
   const net = tensorsToNet(content.tensors, summary.model.activation as ActName, file);
   if (net.layers.join(',') !== summary.model.layers.join(',')) fail('BAD_RUN', `${file}: layers ${net.layers.join('-')} differ from path.json's ${summary.model.layers.join('-')}`);
-  const saved = Object.fromEntries(Object.entries(settings.options).filter(([, v]) => v !== null));
-  const data = prepareData(checkPathOptions(saved as PathOptions), settings.explicitTestFraction);
+  const data = prepareData(checkPathOptions(givenOptions<PathOptions>(settings.options)), settings.explicitTestFraction);
   const objective = summary.objective as { penalty?: unknown } | undefined;
   const lambda = objective?.penalty === 'l2' ? point.lambda : null;
   return { net, train: data.train, test: data.test, lambda, label: `${dir}, point ${i}`, source: { run: dir, point: i } };

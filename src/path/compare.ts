@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { fail } from '../errors.js';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
 import { toCsv } from '../io/csv.js';
-import { readSettings, readSummary } from '../io/run.js';
+import { givenOptions, readSettings, readSummary } from '../io/run.js';
 import type { Kernels } from '../kernels/kernels.js';
 import { hypervolume, largestGap } from '../metrics/front.js';
 import { computePath, type PathEvent } from './compute-path.js';
@@ -184,9 +184,7 @@ function readRun(dir: string): { identity: Identity; summary: PathSummary } {
   if (summary.status !== 'complete') {
     fail('BAD_RUN', `compare: ${dir} is not finished (status ${summary.status}); finish it with regpath path --out ${dir} --resume`);
   }
-  // the saved options are resolved; null marks a data-dependent default, as for --resume
-  const saved = Object.fromEntries(Object.entries(settings.options).filter(([, v]) => v !== null));
-  return { identity: pick(checkPathOptions(saved as PathOptions)), summary };
+  return { identity: pick(checkPathOptions(givenOptions<PathOptions>(settings.options))), summary };
 }
 
 /** The compare folder must be new or empty (its runs go into it). */

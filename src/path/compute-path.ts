@@ -1,7 +1,7 @@
 import { fail } from '../errors.js';
 import { kernels as defaultKernels, type Kernels } from '../kernels/index.js';
 import { RunFolder, defaultRunDir } from '../io/run-folder.js';
-import { LOG_FILE, PREPROCESS_FILE, SETTINGS_FILE, SETTINGS_FORMAT, isUnstartedRun, readSettings, refuseChangedOptions } from '../io/run.js';
+import { LOG_FILE, PREPROCESS_FILE, SETTINGS_FILE, SETTINGS_FORMAT, givenOptions, isUnstartedRun, readSettings, refuseChangedOptions } from '../io/run.js';
 import { fingerprintData, refuseChangedData, type DataFingerprint } from '../io/fingerprint.js';
 import { storedDataDir } from '../data/fashion-mnist.js';
 import { toCsv } from '../io/csv.js';
@@ -117,8 +117,8 @@ function setUp(options: ComputePathOptions, held: { folder: RunFolder | null }):
     refuseChangedOptions(options.out, given, settings.options);
     // null marks an option left at its data-dependent default (batch, target); an --arch run's
     // saved hidden is the unused default, which checkPathOptions would take for a given --hidden
-    const saved = Object.fromEntries(Object.entries(settings.options).filter(([key, v]) => v !== null && !(key === 'hidden' && settings.options['arch'] !== undefined)));
-    resolved = checkPathOptions(saved as PathOptions);
+    const saved = Object.fromEntries(Object.entries(settings.options).filter(([key]) => !(key === 'hidden' && settings.options['arch'] !== undefined)));
+    resolved = checkPathOptions(givenOptions<PathOptions>(saved));
     explicitTestFraction = settings.explicitTestFraction;
     fingerprint = settings.data ?? null;
     log = folder.has(LOG_FILE) ? (folder.readLog(LOG_FILE) as LogRecord[]) : [];

@@ -4,7 +4,7 @@ import { fail } from '../errors.js';
 import { kernels as defaultKernels, type Kernels } from '../kernels/index.js';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
 import { toCsv } from '../io/csv.js';
-import { SETTINGS_FILE, readSettings, refuseChangedOptions } from '../io/run.js';
+import { SETTINGS_FILE, givenOptions, readSettings, refuseChangedOptions } from '../io/run.js';
 import type { Dataset } from '../data/index.js';
 import { architectureFromInfo } from '../path/model.js';
 import { computePath, type ComputePathOptions, type PathResult } from '../path/compute-path.js';
@@ -91,7 +91,7 @@ export async function crossValidatePath(options: CrossValidateOptions = {}): Pro
     const { onProgress: _p, onStage: _s, kernels: _k, out: _o, outParent: _op, resume: _r, folds: _f, validationFraction: _v, ...given } = options;
     if (isArrayData(options.data)) delete (given as { data?: unknown }).data; // in-memory data are not compared by value
     refuseChangedOptions(options.out!, { ...given, ...selectionGiven }, { ...saved.options, ...selectionOptions(record) });
-    resolved = checkPathOptions(withoutNulls(saved.options));
+    resolved = checkPathOptions(givenOptions<PathOptions>(saved.options));
     explicitTestFraction = saved.explicitTestFraction;
   } else {
     record = selectionRecord(options);
@@ -106,7 +106,7 @@ export async function crossValidatePath(options: CrossValidateOptions = {}): Pro
   if (record.kind === 'cross-validation') checkFolds(base.train, record.folds);
   const k = options.kernels ?? defaultKernels();
   // testFraction only when the user chose it: computePath records that choice for --resume
-  const { testFraction, ...rest } = withoutNulls(resolved);
+  const { testFraction, ...rest } = givenOptions<PathOptions>(resolved);
   const common: ComputePathOptions = {
     ...rest, ...(explicitTestFraction ? { testFraction } : {}), kernels: k,
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
@@ -240,9 +240,4 @@ function writeSummary(dir: string, r: SelectedPathResult | PathResult): void {
 function savedSettings(dir: string): { options: ResolvedPathOptions; explicitTestFraction: boolean; selection?: SelectionRecord; inMemory?: boolean } | null {
   if (!fs.existsSync(path.join(dir, SETTINGS_FILE))) return null; // computePath reports the missing run
   return readSettings(dir) as unknown as { options: ResolvedPathOptions; explicitTestFraction: boolean; selection?: SelectionRecord; inMemory?: boolean };
-}
-
-/** Options as computePath takes them: null marks a data-dependent default (batch, target). */
-function withoutNulls(o: ResolvedPathOptions): PathOptions {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== null)) as PathOptions;
 }
