@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { computePath } from '../src/path/compute-path.js';
+import { computePath, type PathEvent } from '../src/path/compute-path.js';
+import { crossValidatePath } from '../src/select/cross-validate.js';
 import { predict } from '../src/export/predict.js';
 import { exportModel } from '../src/export/export.js';
 import { readSafetensors } from '../src/io/safetensors.js';
@@ -45,6 +46,19 @@ function writeImages(file: string, rows: number): { x: number[][]; y: number[] }
   }
   fs.writeFileSync(file, lines.join('\n') + '\n');
   return { x: xs, y: ys };
+}
+
+/** The mini-batch conv run both resume tests compute on `csv` (60 images). */
+function miniBatchRun(csv: string): { data: string; arch: string; inputShape: number[]; batch: number; points: number; maxCorrectorSteps: number } {
+  return { data: csv, arch: 'conv3k3p1,pool2,fc4', inputShape: [C, H, W], batch: 8, points: 5, maxCorrectorSteps: 300 };
+}
+
+/** Starts a run whose progress callback throws at its `n`-th point, as a kill stops it there. */
+async function killedAtPoint(n: number, start: (onProgress: (e: PathEvent) => void) => Promise<unknown>): Promise<void> {
+  let seen = 0;
+  await assert.rejects(start((e) => {
+    if (e.type === 'point' && ++seen === n) throw new Error('simulated kill');
+  }), /simulated kill/);
 }
 
 test('--arch with --input-shape: conv kernels saved with their shapes, predict equals the layers\' forward, export refuses', async () => {
@@ -141,22 +155,47 @@ test('--arch run without standardisation: the TF.js export (ZeroPadding2D, Conv2
   }
 });
 
-test('--arch on mini-batches: a killed run resumes to the uninterrupted one', async () => {
+test('--arch on mini-batches: a killed run resumes to the uninterrupted one, also from settings saved with the unused default hidden', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'regpath-arch-resume-'));
   try {
     const csv = path.join(dir, 'images.csv');
     writeImages(csv, 60);
-    const opts = { data: csv, arch: 'conv3k3p1,pool2,fc4', inputShape: [C, H, W], batch: 8, points: 5, maxCorrectorSteps: 300, kernels: createJsKernels() };
+    const opts = { ...miniBatchRun(csv), kernels: createJsKernels() };
     const full = await computePath({ ...opts, out: path.join(dir, 'whole') });
-    const cut = path.join(dir, 'cut');
-    let seen = 0;
-    await assert.rejects(computePath({ ...opts, out: cut, onProgress: (e) => {
-      if (e.type === 'point' && ++seen === 3) throw new Error('simulated kill');
-    } }), /simulated kill/);
-    // settings.json holds the resolved options, whose hidden is the default next to the --arch
-    const resumed = await computePath({ out: cut, resume: true, kernels: createJsKernels() });
     assert.ok(full.raw.length > 3);
-    assert.deepEqual(resumed.raw.map((p) => [p.index, p.l1, p.trainLoss]), full.raw.map((p) => [p.index, p.l1, p.trainLoss]));
+    const settingsOf = (run: string): string => path.join(dir, run, 'settings.json');
+    // the network is the layer list: the MLP default hidden, which it does not use, is not saved
+    const saved = JSON.parse(fs.readFileSync(settingsOf('whole'), 'utf8'));
+    assert.equal(saved.options.arch, opts.arch);
+    assert.equal('hidden' in saved.options, false);
+    for (const run of ['cut', 'cut-old']) await killedAtPoint(3, (onProgress) => computePath({ ...opts, out: path.join(dir, run), onProgress }));
+    // settings as runs written before saved them, with the default hidden next to the --arch
+    const old = JSON.parse(fs.readFileSync(settingsOf('cut-old'), 'utf8'));
+    old.options.hidden = [20, 20];
+    fs.writeFileSync(settingsOf('cut-old'), JSON.stringify(old));
+    for (const run of ['cut', 'cut-old']) {
+      const resumed = await computePath({ out: path.join(dir, run), resume: true, kernels: createJsKernels() });
+      assert.deepEqual(resumed.raw.map((p) => [p.index, p.l1, p.trainLoss]), full.raw.map((p) => [p.index, p.l1, p.trainLoss]), run);
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('--arch with a validation part: the run (which resolves its options again for the fitting rows) resumes to the uninterrupted one', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'regpath-arch-validation-'));
+  try {
+    const csv = path.join(dir, 'images.csv');
+    writeImages(csv, 60);
+    const opts = { ...miniBatchRun(csv), validationFraction: 0.25, kernels: createJsKernels() };
+    const full = await crossValidatePath({ ...opts, out: path.join(dir, 'whole') });
+    assert.equal(full.selection?.kind, 'validation');
+    assert.ok(full.raw.length > 3);
+    await killedAtPoint(3, (onProgress) => crossValidatePath({ ...opts, out: path.join(dir, 'cut'), onProgress }));
+    const resumed = await crossValidatePath({ out: path.join(dir, 'cut'), resume: true, kernels: createJsKernels() });
+    const numbers = (r: typeof full): (number | undefined)[][] => r.points.map((p) => [p.index, p.l1, p.trainLoss, p.validationLoss]);
+    assert.deepEqual(numbers(resumed), numbers(full));
+    assert.ok(full.points.every((p) => Number.isFinite(p.validationLoss)));
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

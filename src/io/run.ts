@@ -92,7 +92,11 @@ export function readSettings(dir: string): RunSettings {
   const explicit = s.explicitTestFraction;
   if (explicit !== undefined && typeof explicit !== 'boolean') f.bad('explicitTestFraction', 'true or false', explicit);
   if (s.data !== undefined) checkFingerprint(f, s.data);
-  return { ...s, format: s.format as string, command, options, explicitTestFraction: explicit === true } as RunSettings;
+  // path runs with --arch written before savedPathOptions also saved the MLP default hidden, which
+  // does not resolve next to arch: they read as the settings written now
+  const { hidden: _unused, ...archOptions } = options;
+  const current = command === 'path' && options.arch !== undefined ? archOptions : options;
+  return { ...s, format: s.format as string, command, options: current, explicitTestFraction: explicit === true } as RunSettings;
 }
 
 /**

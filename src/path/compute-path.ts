@@ -9,7 +9,7 @@ import { architectureOf, modelInfo } from './model.js';
 import { Problem, toDevice, type DeviceData } from '../nn/problem.js';
 import { parametersToTensors, tensorsToParameters } from '../nn/serialize.js';
 import { getMethod } from './methods.js';
-import { checkPathOptions, type PathOptions, type ResolvedPathOptions } from './options.js';
+import { checkPathOptions, savedPathOptions, type PathOptions, type ResolvedPathOptions } from './options.js';
 import { prepareData, type PreparedData } from './prepare.js';
 import { CSV_COLUMNS, L2_CSV_COLUMNS, PATH_FORMAT, branchEndsOf, summarise, weightsFile, type PathSummary } from './result.js';
 import type { RawPoint } from './types.js';
@@ -115,10 +115,7 @@ function setUp(options: ComputePathOptions, held: { folder: RunFolder | null }):
     // in-memory data are not compared by value (the saved settings hold only a marker)
     const given = Object.fromEntries(Object.entries(options).filter(([key]) => !NOT_RUN_OPTIONS.has(key) && !(key === 'data' && inMemory)));
     refuseChangedOptions(options.out, given, settings.options);
-    // null marks an option left at its data-dependent default (batch, target); an --arch run's
-    // saved hidden is the unused default, which checkPathOptions would take for a given --hidden
-    const saved = Object.fromEntries(Object.entries(settings.options).filter(([key]) => !(key === 'hidden' && settings.options['arch'] !== undefined)));
-    resolved = checkPathOptions(givenOptions<PathOptions>(saved));
+    resolved = checkPathOptions(givenOptions<PathOptions>(settings.options));
     explicitTestFraction = settings.explicitTestFraction;
     fingerprint = settings.data ?? null;
     log = folder.has(LOG_FILE) ? (folder.readLog(LOG_FILE) as LogRecord[]) : [];
@@ -144,7 +141,7 @@ function setUp(options: ComputePathOptions, held: { folder: RunFolder | null }):
     folder = held.folder = RunFolder.create(options.out ?? defaultRunDir(new Date(), options.outParent), { resume: false });
     // settings first: from them (and the data they fingerprint) a resume rebuilds the rest
     folder.writeJson(SETTINGS_FILE, {
-      format: SETTINGS_FORMAT, command: 'path', options: resolved, explicitTestFraction,
+      format: SETTINGS_FORMAT, command: 'path', options: savedPathOptions(resolved), explicitTestFraction,
       ...(dataPrint && { data: dataPrint }), ...(inMemory && { inMemory: true }), ...options.settingsExtra,
     });
     writePreprocess(folder);

@@ -202,6 +202,17 @@ export function checkPathOptions(o: PathOptions): ResolvedPathOptions {
   };
 }
 
+/**
+ * The resolved options as settings.json saves them. An --arch run's `hidden` is left out: it is
+ * the MLP default that network does not use, and checkPathOptions refuses it next to --arch, so
+ * saved it would fail every resume and every fold run of the settings.
+ */
+export function savedPathOptions(r: ResolvedPathOptions): Omit<ResolvedPathOptions, 'hidden'> & { hidden?: number[] } {
+  if (r.arch === undefined) return r;
+  const { hidden: _unused, ...saved } = r;
+  return saved;
+}
+
 /** Parses a --hidden value: "20,20", "4", or "0" for a linear model. */
 export function parseHidden(text: string): number[] {
   const t = text.trim();

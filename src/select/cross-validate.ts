@@ -8,7 +8,7 @@ import { SETTINGS_FILE, givenOptions, readSettings, refuseChangedOptions } from 
 import type { Dataset } from '../data/index.js';
 import { architectureFromInfo } from '../path/model.js';
 import { computePath, type ComputePathOptions, type PathResult } from '../path/compute-path.js';
-import { checkPathOptions, type PathOptions, type ResolvedPathOptions } from '../path/options.js';
+import { checkPathOptions, savedPathOptions, type PathOptions, type ResolvedPathOptions } from '../path/options.js';
 import { prepareData } from '../path/prepare.js';
 import { datasetFromArrays, isArrayData } from '../data/arrays.js';
 import { CSV_COLUMNS } from '../path/result.js';
@@ -106,7 +106,7 @@ export async function crossValidatePath(options: CrossValidateOptions = {}): Pro
   if (record.kind === 'cross-validation') checkFolds(base.train, record.folds);
   const k = options.kernels ?? defaultKernels();
   // testFraction only when the user chose it: computePath records that choice for --resume
-  const { testFraction, ...rest } = givenOptions<PathOptions>(resolved);
+  const { testFraction, ...rest } = givenOptions<PathOptions>(savedPathOptions(resolved));
   const common: ComputePathOptions = {
     ...rest, ...(explicitTestFraction ? { testFraction } : {}), kernels: k,
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
