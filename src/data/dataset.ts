@@ -25,18 +25,7 @@ export function subsetRows(ds: Dataset, rowIndex: ArrayLike<number>, name = ds.n
     x.set(ds.x.subarray(r * f, (r + 1) * f), i * f);
     y[i] = ds.y[r]!;
   }
-  return {
-    name,
-    task: ds.task,
-    rows: n,
-    features: f,
-    classes: ds.classes,
-    featureNames: ds.featureNames.slice(),
-    classNames: ds.classNames.slice(),
-    ...(ds.targetName !== undefined && { targetName: ds.targetName }),
-    x,
-    y,
-  };
+  return withRows(ds, name, x, y);
 }
 
 /**
@@ -45,16 +34,21 @@ export function subsetRows(ds: Dataset, rowIndex: ArrayLike<number>, name = ds.n
  */
 export function rowRange(ds: Dataset, from: number, to: number): Dataset {
   const f = ds.features;
+  return withRows(ds, ds.name, ds.x.subarray(from * f, to * f), ds.y.subarray(from, to));
+}
+
+/** `ds` described over other rows (one target each in y): its name lists copied, presetTestRows dropped. */
+function withRows(ds: Dataset, name: string, x: Float32Array, y: Float32Array): Dataset {
   return {
-    name: ds.name,
+    name,
     task: ds.task,
-    rows: to - from,
-    features: f,
+    rows: y.length,
+    features: ds.features,
     classes: ds.classes,
     featureNames: ds.featureNames.slice(),
     classNames: ds.classNames.slice(),
     ...(ds.targetName !== undefined && { targetName: ds.targetName }),
-    x: ds.x.subarray(from * f, to * f),
-    y: ds.y.subarray(from, to),
+    x,
+    y,
   };
 }
