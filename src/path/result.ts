@@ -7,22 +7,9 @@ import type { PenaltyName } from './penalty.js';
 export { PATH_FORMAT } from '../io/run.js';
 import { PATH_FORMAT } from '../io/run.js';
 
-/** One point of the reported front (path.json's `points`). */
-export interface PathPoint {
-  /** Index in the raw log (and name of its weights file). */
-  index: number;
-  l1: number;
-  /** l2 paths only: ‖θ_pen‖₂², the second objective of their front. */
-  l2squared?: number;
-  nonzeros: number;
-  /** Non-zeros that can change the output (none into or out of dead units); absent in older runs. */
-  effectiveNonzeros?: number;
-  trainLoss: number;
-  testLoss?: number;
-  trainAccuracy?: number;
-  testAccuracy?: number;
-  /** Local lasso multiplier λ = (1-α)/α of the corrector's last step (null at the sparse end). */
-  lambda: number | null;
+/** One point of the reported front (path.json's `points`): its raw point's numbers and its weights file. */
+export interface PathPoint extends Pick<RawPoint,
+  'index' | 'l1' | 'l2squared' | 'nonzeros' | 'effectiveNonzeros' | 'trainLoss' | 'testLoss' | 'trainAccuracy' | 'testAccuracy' | 'lambda'> {
   /** Weights file, relative to the run folder. */
   weights: string;
 }
