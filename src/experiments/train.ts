@@ -22,6 +22,23 @@ export function objective(problem: Problem, theta: Float32Array, lambda: number)
   return { loss, penalty, objective: loss + lambda * penalty };
 }
 
+/** A trained network's numbers: J and its parts on the training rows, and its accuracies. */
+export interface Measured {
+  objective: number;
+  loss: number;
+  penalty: number;
+  trainAccuracy: number;
+  /** null without a test part. */
+  testAccuracy: number | null;
+}
+
+/** Measured of θ, whose objective(problem, θ, λ) the caller has computed as `j`. */
+export function measured(problem: Problem, theta: Float32Array, j: ReturnType<typeof objective>): Measured {
+  const train = problem.evaluate(theta);
+  const test = problem.test ? problem.evaluate(theta, problem.test) : null;
+  return { objective: j.objective, loss: j.loss, penalty: j.penalty, trainAccuracy: train.accuracy ?? 0, testAccuracy: test?.accuracy ?? null };
+}
+
 /** Training and test rows in kernel memory, made once and shared by every network trained on them. */
 export interface DeviceSplit {
   train: DeviceData;

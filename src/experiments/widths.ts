@@ -8,7 +8,7 @@
  */
 import { kernels as defaultKernels, type Kernels } from '../kernels/index.js';
 import { loadExperimentData, type ExperimentDataOptions } from './data.js';
-import { fullBatchProblem, initNetwork, objective, toDeviceSplit, trainL2, type InitName } from './train.js';
+import { fullBatchProblem, initNetwork, measured, objective, toDeviceSplit, trainL2, type InitName, type Measured } from './train.js';
 import type { Net } from '../neurons/network.js';
 
 export const WIDTHS_FORMAT = 'regpath.widths/1';
@@ -27,14 +27,9 @@ export interface WidthsOptions extends ExperimentDataOptions {
   init: InitName;
 }
 
-export interface WidthRow {
+/** One width: the measures (J = CE + λ Σ‖W‖² on the N training rows, its parts, accuracies) of its best seed. */
+export interface WidthRow extends Measured {
   width: number;
-  /** Best seed's J = CE + λ Σ‖W‖² on the N training rows, and its parts. */
-  objective: number;
-  loss: number;
-  penalty: number;
-  trainAccuracy: number;
-  testAccuracy: number | null;
   bestSeed: number;
   /** J of every seed, in seed order. */
   seedObjectives: number[];
@@ -100,11 +95,8 @@ export function runWidths(
     }
     if (!best) best = { j: objective(problem, theta, o.lambda), theta: Float32Array.from(theta), s: 1 };
     theta.set(best.theta); // kernels work on their own buffers
-    const train = problem.evaluate(theta);
-    const test = problem.test ? problem.evaluate(theta, problem.test) : null;
     const row: WidthRow = {
-      width: w, objective: best.j.objective, loss: best.j.loss, penalty: best.j.penalty,
-      trainAccuracy: train.accuracy ?? 0, testAccuracy: test?.accuracy ?? null, bestSeed: best.s, seedObjectives,
+      width: w, ...measured(problem, theta, best.j), bestSeed: best.s, seedObjectives,
       seconds: (performance.now() - t0) / 1000,
     };
     rows.push(row);

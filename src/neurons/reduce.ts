@@ -14,7 +14,7 @@
  * far from the limit and one at a time near it (the back-off).
  */
 import type { Kernels } from '../kernels/kernels.js';
-import { fullBatchProblem, objective, trainL2, type DeviceSplit } from '../experiments/train.js';
+import { fullBatchProblem, measured, objective, trainL2, type DeviceSplit, type Measured } from '../experiments/train.js';
 import { analyseNeurons, type NeuronAnalysis } from './analyse.js';
 import { hiddenLayers, keepNeurons, neuronNorms, type Net } from './network.js';
 
@@ -34,13 +34,8 @@ export interface ReduceOptions {
   maxRounds: number;
 }
 
-export interface NetState {
+export interface NetState extends Measured {
   layers: number[];
-  objective: number;
-  loss: number;
-  penalty: number;
-  trainAccuracy: number;
-  testAccuracy: number | null;
 }
 
 export interface ReduceRound {
@@ -79,11 +74,9 @@ export function reduceNetwork(
     const p = fullBatchProblem(k, n.layers, withTest ? data : { train: data.train, test: null });
     const theta = k.alloc(n.theta.length);
     theta.set(n.theta);
-    const j = objective(p, theta, o.lambda);
-    const train = p.evaluate(theta);
-    const test = p.test ? p.evaluate(theta, p.test) : null;
+    const state = { layers: [...n.layers], ...measured(p, theta, objective(p, theta, o.lambda)) };
     k.free(theta);
-    return { layers: [...n.layers], objective: j.objective, loss: j.loss, penalty: j.penalty, trainAccuracy: train.accuracy ?? 0, testAccuracy: test?.accuracy ?? null };
+    return state;
   };
   const retrain = (n: Net): Net => {
     const p = fullBatchProblem(k, n.layers, { train: data.train, test: null });
