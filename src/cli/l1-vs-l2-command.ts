@@ -1,13 +1,12 @@
 import type { Command } from 'commander';
 import { fail } from '../errors.js';
 import { kernels } from '../kernels/index.js';
-import { defaultRunDir, RunFolder } from '../io/run-folder.js';
+import { checkOutFree, defaultRunDir, RunFolder } from '../io/run-folder.js';
 import { SETTINGS_FILE, SETTINGS_FORMAT } from '../io/run.js';
 import { toCsv } from '../io/csv.js';
 import { checkPathOptions } from '../path/options.js';
 import { parseCount } from '../experiments/parse.js';
 import { DEFAULT_TARGETS, l1VsL2, type L1VsL2Options, type L1VsL2Summary, type Pick } from '../experiments/l1-vs-l2.js';
-import { checkOutFree } from './neurons-command.js';
 import { addFlags, readFlags, type FlagName } from './flags.js';
 import { pct, table, TaskProgress } from './task-progress.js';
 import { writeReportAfterRun } from './report-command.js';

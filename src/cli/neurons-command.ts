@@ -6,7 +6,7 @@ import { fail } from '../errors.js';
 import { kernels } from '../kernels/index.js';
 import { openRun, resolvePoint, type PointSpec } from '../export/run.js';
 import { addFlags, readFlags, type FlagName } from './flags.js';
-import { defaultRunDir, RunFolder } from '../io/run-folder.js';
+import { checkOutFree, defaultRunDir, RunFolder } from '../io/run-folder.js';
 import { SETTINGS_FILE, SETTINGS_FORMAT } from '../io/run.js';
 import { writeSafetensors } from '../io/safetensors.js';
 import { analyseNeurons, checkReluNet, checkTolerance, type NeuronAnalysis } from '../neurons/analyse.js';
@@ -16,13 +16,6 @@ import { loadFromFile, loadFromRun, type NeuronSource } from '../neurons/source.
 import { parseCount, parseLambda } from '../experiments/parse.js';
 import { toDeviceSplit } from '../experiments/train.js';
 import { pct, table, TaskProgress } from './task-progress.js';
-
-/** --out must be absent or an empty folder: checked before any work, without creating it. */
-export function checkOutFree(dir: string): void {
-  if (!fs.existsSync(dir)) return;
-  if (!fs.statSync(dir).isDirectory()) fail('BAD_RUN', `${dir} exists and is not a folder; choose another --out`);
-  if (fs.readdirSync(dir).length > 0) fail('BAD_RUN', `${dir} already exists and is not empty; choose another --out`);
-}
 
 /** The analysis's and the reduction's defaults (the reduction as in the reference experiment). */
 export const NEURONS_DEFAULTS = {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { defaultRunDir, RunFolder } from '../io/run-folder.js';
+import { checkOutFree, defaultRunDir, RunFolder } from '../io/run-folder.js';
 import { SETTINGS_FILE, SETTINGS_FORMAT } from '../io/run.js';
 import { toCsv } from '../io/csv.js';
 import { checkTolerance } from '../neurons/analyse.js';
@@ -9,7 +9,6 @@ import { runWidths, type WidthsOptions, type WidthsSummary } from '../experiment
 import type { InitName } from '../experiments/train.js';
 import { fail } from '../errors.js';
 import { pct, table, TaskProgress } from './task-progress.js';
-import { checkOutFree } from './neurons-command.js';
 import { writeReportAfterRun } from './report-command.js';
 import { addFlags, readFlags, type FlagName } from './flags.js';
 

@@ -141,6 +141,16 @@ export function defaultRunDir(now: Date = new Date(), parent = 'runs'): string {
   }
 }
 
+/**
+ * --out of a command that fills its folder only once it has results (compare, widths, neurons
+ * --reduce, l1-vs-l2) must be absent or an empty folder: checked before any work, without creating it.
+ */
+export function checkOutFree(dir: string): void {
+  if (!fs.existsSync(dir)) return;
+  if (!fs.statSync(dir).isDirectory()) fail('BAD_RUN', `${dir} exists and is not a folder; choose another --out`);
+  if (fs.readdirSync(dir).length > 0) fail('BAD_RUN', `${dir} already exists and is not empty; choose another --out`);
+}
+
 function mkdirp(dir: string): void {
   try {
     fs.mkdirSync(dir, { recursive: true });

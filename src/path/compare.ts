@@ -4,6 +4,7 @@ import { fail } from '../errors.js';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
 import { toCsv } from '../io/csv.js';
 import { givenOptions, readSettings, readSummary } from '../io/run.js';
+import { checkOutFree } from '../io/run-folder.js';
 import type { Kernels } from '../kernels/kernels.js';
 import { hypervolume, largestGap } from '../metrics/front.js';
 import { computePath, type PathEvent } from './compute-path.js';
@@ -189,9 +190,6 @@ function readRun(dir: string): { identity: Identity; summary: PathSummary } {
 
 /** The compare folder must be new or empty (its runs go into it). */
 function claimFolder(dir: string): void {
-  if (fs.existsSync(dir)) {
-    if (!fs.statSync(dir).isDirectory()) fail('BAD_RUN', `${dir} exists and is not a folder; choose another --out`);
-    if (fs.readdirSync(dir).length) fail('BAD_RUN', `${dir} already exists and is not empty; choose another --out`);
-  }
+  checkOutFree(dir);
   fs.mkdirSync(dir, { recursive: true });
 }
