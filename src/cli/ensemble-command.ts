@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
-import cliProgress from 'cli-progress';
+import type cliProgress from 'cli-progress';
 import { RegpathError, fail } from '../errors.js';
 import { kernels } from '../kernels/index.js';
 import { RunFolder, SETTINGS_FILE } from '../io/run-folder.js';
@@ -16,6 +16,7 @@ import { runEnsemble, writePerturb, type EnsembleSummary } from '../ensemble/run
 import { prepareEnsembleData, type EnsembleEvent } from '../ensemble/train.js';
 import { writeReportAfterRun } from './report-command.js';
 import { addFlags, readFlags, type FlagName } from './flags.js';
+import { startBar } from './task-progress.js';
 
 /** "200 (prl2020), 100 (code2022), …": an option's value in each recipe, for the help. */
 function recipeDefaults(key: 'epochs' | 'lrHalveEvery'): string {
@@ -133,11 +134,8 @@ class EpochProgress {
           (e.resumedEpochs ? `, resuming after epoch ${e.resumedEpochs}` : '') + '\n',
       );
       if (this.tty) {
-        this.bar = new cliProgress.SingleBar({
-          format: '{bar} epoch {value}/{total} | lr {lr} | loss {loss} | train acc {acc} | test acc {test} | {elapsed}s',
-          stream: process.stderr, hideCursor: false, clearOnComplete: false,
-        }, cliProgress.Presets.shades_classic);
-        this.bar.start(e.epochs, e.resumedEpochs, { lr: '-', loss: '-', acc: '-', test: '-', elapsed: 0 });
+        this.bar = startBar('{bar} epoch {value}/{total} | lr {lr} | loss {loss} | train acc {acc} | test acc {test} | {elapsed}s',
+          e.epochs, e.resumedEpochs, { lr: '-', loss: '-', acc: '-', test: '-', elapsed: 0 });
       }
       return;
     }

@@ -1,4 +1,5 @@
-import cliProgress from 'cli-progress';
+import type cliProgress from 'cli-progress';
+import { startBar } from './task-progress.js';
 import type { PathEvent } from '../path/compute-path.js';
 
 /**
@@ -27,11 +28,8 @@ export class Progress {
           `layers ${e.arch ?? e.layers.join('-')}, ~${e.points} points${where}` + (e.resumedPoints ? `, resuming after ${e.resumedPoints} points` : '') + '\n',
       );
       if (this.tty) {
-        this.bar = new cliProgress.SingleBar({
-          format: this.prefix + '{bar} {value} points | {phase} | l1 {l1} | loss {loss} | {acc} | {elapsed}s',
-          stream: process.stderr, hideCursor: false, clearOnComplete: false,
-        }, cliProgress.Presets.shades_classic);
-        this.bar.start(e.points, e.resumedPoints, { phase: 'initial', l1: '-', loss: '-', acc: '', elapsed: 0 });
+        this.bar = startBar(this.prefix + '{bar} {value} points | {phase} | l1 {l1} | loss {loss} | {acc} | {elapsed}s',
+          e.points, e.resumedPoints, { phase: 'initial', l1: '-', loss: '-', acc: '', elapsed: 0 });
       }
       return;
     }

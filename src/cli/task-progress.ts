@@ -1,5 +1,14 @@
 import cliProgress from 'cli-progress';
 
+/** A bar on stderr in regpath's style, started at `value` of `total` with the format's fields in `payload`. */
+export function startBar(format: string, total: number, value: number, payload: Record<string, unknown>): cliProgress.SingleBar {
+  const bar = new cliProgress.SingleBar({
+    format, stream: process.stderr, hideCursor: false, clearOnComplete: false,
+  }, cliProgress.Presets.shades_classic);
+  bar.start(total, value, payload);
+  return bar;
+}
+
 /**
  * Progress of a long experiment (widths, neurons --reduce, l1-vs-l2) on stderr: a bar over a
  * total amount of work with a short status on a TTY, else one line per `line()` call.
@@ -14,10 +23,7 @@ export class TaskProgress {
   /** Starts the bar (TTY only) over `total` units of work. */
   start(total: number): void {
     if (!this.enabled || !this.tty) return;
-    this.bar = new cliProgress.SingleBar({
-      format: '{bar} {percentage}% | {status} | {elapsed}s', stream: process.stderr, hideCursor: false, clearOnComplete: false,
-    }, cliProgress.Presets.shades_classic);
-    this.bar.start(total, 0, { status: '', elapsed: 0 });
+    this.bar = startBar('{bar} {percentage}% | {status} | {elapsed}s', total, 0, { status: '', elapsed: 0 });
   }
 
   /** Moves the bar (TTY); nothing is printed otherwise. */
