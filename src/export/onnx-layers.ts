@@ -13,7 +13,7 @@ import type { ActName } from '../kernels/kernels.js';
 import type { Standardizer } from '../data/types.js';
 import { planModel } from '../nn/architecture.js';
 import { specsOf, inputShapeOf, type Architecture } from '../nn/mlp.js';
-import { ACT_OP, ATTR_INT, IR_VERSION, ONNX_INPUT, ONNX_LOGITS, ONNX_PROBABILITIES, ONNX_VALUE, OPSET, schema, tensor, valueInfo } from './onnx.js';
+import { ACT_OP, ATTR_INT, ONNX_INPUT, ONNX_LOGITS, ONNX_VALUE, encodeModel, tensor } from './onnx.js';
 
 const ATTR_INTS = 7; // AttributeProto.AttributeType.INTS
 const INT64 = 7; // TensorProto.DataType.INT64
@@ -77,22 +77,7 @@ export function encodeOnnxLayers(o: OnnxLayersOptions): Uint8Array {
       if (i !== last && ACT_OP[act]) x = node(`${name}.${ACT_OP[act]!.toLowerCase()}`, ACT_OP[act]!, [x]);
     }
   });
-  const outs = o.arch.layers[o.arch.layers.length - 1]!;
-  const outputs = [valueInfo(o.classification ? ONNX_LOGITS : ONNX_VALUE, outs)];
-  if (o.classification) {
-    nodes.push({ name: 'softmax', op_type: 'Softmax', input: [ONNX_LOGITS], output: [ONNX_PROBABILITIES], attribute: [{ name: 'axis', type: ATTR_INT, i: 1 }] });
-    outputs.push(valueInfo(ONNX_PROBABILITIES, outs));
-  }
-  const model = {
-    ir_version: IR_VERSION, producer_name: 'regpath', producer_version: o.producerVersion, model_version: 1, doc_string: o.docString,
-    opset_import: [{ domain: '', version: OPSET }],
-    metadata_props: Object.entries(o.metadata).map(([key, value]) => ({ key, value })),
-    graph: { name: 'regpath_layers', node: nodes, initializer, input: [valueInfo(ONNX_INPUT, d)], output: outputs },
-  };
-  const type = schema();
-  const problem = type.verify(model);
-  if (problem) throw new Error(`internal: ONNX model does not fit the schema: ${problem}`);
-  return type.encode(type.fromObject(model)).finish();
+  return encodeModel(o, { name: 'regpath_layers', nodes, initializer, inputs: d, outputs: o.arch.layers[o.arch.layers.length - 1]! });
 }
 
 function int64Tensor(name: string, values: number[]): object {

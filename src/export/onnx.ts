@@ -142,11 +142,23 @@ export function encodeOnnx(o: OnnxOptions): Uint8Array {
       x = a;
     }
   });
-  const outs = o.layers[depth - 1]!.fanOut;
-  const outputs = [valueInfo(o.classification ? ONNX_LOGITS : ONNX_VALUE, outs)];
+  return encodeModel(o, { name: 'regpath_mlp', nodes, initializer, inputs: o.layers[0]!.fanIn, outputs: o.layers[depth - 1]!.fanOut });
+}
+
+/**
+ * The model around a graph whose last node writes `logits` (classification) or `value`: the
+ * graph's input and outputs, a Softmax giving `probabilities` for classification, the producer
+ * and metadata; checked against the schema and encoded.
+ */
+export function encodeModel(
+  o: Pick<OnnxOptions, 'classification' | 'producerVersion' | 'metadata' | 'docString'>,
+  g: { name: string; nodes: object[]; initializer: object[]; inputs: number; outputs: number },
+): Uint8Array {
+  const nodes = [...g.nodes];
+  const outputs = [valueInfo(o.classification ? ONNX_LOGITS : ONNX_VALUE, g.outputs)];
   if (o.classification) {
     nodes.push({ name: 'softmax', op_type: 'Softmax', input: [ONNX_LOGITS], output: [ONNX_PROBABILITIES], attribute: [{ name: 'axis', type: ATTR_INT, i: 1 }] });
-    outputs.push(valueInfo(ONNX_PROBABILITIES, outs));
+    outputs.push(valueInfo(ONNX_PROBABILITIES, g.outputs));
   }
   const model = {
     ir_version: IR_VERSION,
@@ -156,13 +168,7 @@ export function encodeOnnx(o: OnnxOptions): Uint8Array {
     doc_string: o.docString,
     opset_import: [{ domain: '', version: OPSET }],
     metadata_props: Object.entries(o.metadata).map(([key, value]) => ({ key, value })),
-    graph: {
-      name: 'regpath_mlp',
-      node: nodes,
-      initializer,
-      input: [valueInfo(ONNX_INPUT, o.layers[0]!.fanIn)],
-      output: outputs,
-    },
+    graph: { name: g.name, node: nodes, initializer: g.initializer, input: [valueInfo(ONNX_INPUT, g.inputs)], output: outputs },
   };
   const type = schema();
   const problem = type.verify(model);
