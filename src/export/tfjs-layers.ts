@@ -8,9 +8,7 @@
  */
 import { planModel } from '../nn/architecture.js';
 import { inputShapeOf, specsOf, type Architecture } from '../nn/mlp.js';
-import { TFJS_WEIGHTS_FILE } from './tfjs.js';
-
-const KERAS_ACT: Record<string, string> = { identity: 'linear', relu: 'relu', tanh: 'tanh', sigmoid: 'sigmoid' };
+import { KERAS_ACT, KERAS_DENSE_REST, encodeSequential, type WeightSpec } from './tfjs.js';
 
 export interface TfjsLayersOptions {
   arch: Architecture;
@@ -23,7 +21,7 @@ export interface TfjsLayersOptions {
 export function encodeTfjsLayers(o: TfjsLayersOptions): { modelJson: string; weights: Uint8Array } {
   const plan = planModel(specsOf(o.arch), inputShapeOf(o.arch), o.arch.layers[o.arch.layers.length - 1]!);
   const { layout } = plan;
-  const specs: Array<{ name: string; shape: number[]; dtype: 'float32' }> = [];
+  const specs: WeightSpec[] = [];
   const arrays: Float32Array[] = [];
   const s = inputShapeOf(o.arch);
   const layers: object[] = [{ class_name: 'Reshape', config: { name: 'input_nhwc', trainable: true, dtype: 'float32', target_shape: [s.h, s.w, s.c], batch_input_shape: [null, o.arch.layers[0]!] } }];
@@ -33,10 +31,6 @@ export function encodeTfjsLayers(o: TfjsLayersOptions): { modelJson: string; wei
     arrays.push(layout.weights(o.theta, block), layout.bias(o.theta, block));
   };
   const common = { trainable: true, dtype: 'float32' };
-  const init = {
-    use_bias: true, kernel_initializer: { class_name: 'Zeros', config: {} }, bias_initializer: { class_name: 'Zeros', config: {} },
-    kernel_regularizer: null, bias_regularizer: null, activity_regularizer: null, kernel_constraint: null, bias_constraint: null,
-  };
   plan.layers.forEach((p, i) => {
     const act = i === last ? (o.classification ? 'softmax' : 'linear') : KERAS_ACT[o.arch.activation]!;
     if (p.kind === 'conv2d') {
@@ -47,7 +41,7 @@ export function encodeTfjsLayers(o: TfjsLayersOptions): { modelJson: string; wei
         class_name: 'Conv2D',
         config: {
           name, ...common, filters: p.outShape.c, kernel_size: [p.kernel, p.kernel], strides: [p.stride, p.stride], padding: 'valid',
-          data_format: 'channels_last', dilation_rate: [1, 1], activation: act, ...init,
+          data_format: 'channels_last', dilation_rate: [1, 1], activation: act, ...KERAS_DENSE_REST,
         },
       });
     } else if (p.kind === 'maxpool2d' || p.kind === 'avgpool2d') {
@@ -60,19 +54,8 @@ export function encodeTfjsLayers(o: TfjsLayersOptions): { modelJson: string; wei
     } else {
       const name = `dense_${i}`;
       params(name, p.block);
-      layers.push({ class_name: 'Dense', config: { name, ...common, units: layout.fanOut(p.block), activation: act, ...init } });
+      layers.push({ class_name: 'Dense', config: { name, ...common, units: layout.fanOut(p.block), activation: act, ...KERAS_DENSE_REST } });
     }
   });
-  const total = arrays.reduce((n, a) => n + a.length, 0);
-  const weights = new Uint8Array(total * 4);
-  const view = new DataView(weights.buffer);
-  let at = 0;
-  for (const a of arrays) for (let i = 0; i < a.length; i++, at += 4) view.setFloat32(at, a[i]!, true);
-  const model = {
-    format: 'layers-model', generatedBy: o.generatedBy, convertedBy: null,
-    modelTopology: { class_name: 'Sequential', config: { name: 'regpath_layers', layers }, keras_version: 'tfjs-layers 4.22.0', backend: 'tensor_flow.js' },
-    weightsManifest: [{ paths: [TFJS_WEIGHTS_FILE], weights: specs }],
-    userDefinedMetadata: o.metadata,
-  };
-  return { modelJson: JSON.stringify(model, null, 1) + '\n', weights };
+  return encodeSequential(o, 'regpath_layers', layers, specs, arrays);
 }

@@ -11,7 +11,26 @@ import type { DenseLayer } from '../nn/sparse.js';
 export const TFJS_MODEL_FILE = 'model.json';
 export const TFJS_WEIGHTS_FILE = 'weights.bin';
 
-const KERAS_ACT: Record<ActName, string> = { identity: 'linear', relu: 'relu', tanh: 'tanh', sigmoid: 'sigmoid' };
+export const KERAS_ACT: Record<ActName, string> = { identity: 'linear', relu: 'relu', tanh: 'tanh', sigmoid: 'sigmoid' };
+
+/** The rest of a Dense (or Conv2D) layer's Keras config: a bias, and no initialisers, regularisers or constraints in use. */
+export const KERAS_DENSE_REST = {
+  use_bias: true,
+  kernel_initializer: { class_name: 'Zeros', config: {} },
+  bias_initializer: { class_name: 'Zeros', config: {} },
+  kernel_regularizer: null,
+  bias_regularizer: null,
+  activity_regularizer: null,
+  kernel_constraint: null,
+  bias_constraint: null,
+};
+
+/** One weight array's entry of the weights manifest. */
+export interface WeightSpec {
+  name: string;
+  shape: number[];
+  dtype: 'float32';
+}
 
 export interface TfjsOptions {
   layers: DenseLayer[];
@@ -24,7 +43,7 @@ export interface TfjsOptions {
 
 export function encodeTfjs(o: TfjsOptions): { modelJson: string; weights: Uint8Array } {
   const depth = o.layers.length;
-  const specs: Array<{ name: string; shape: number[]; dtype: 'float32' }> = [];
+  const specs: WeightSpec[] = [];
   const arrays: Float32Array[] = [];
   const layers = o.layers.map((layer, l) => {
     const last = l === depth - 1;
@@ -38,18 +57,21 @@ export function encodeTfjs(o: TfjsOptions): { modelJson: string; weights: Uint8A
       dtype: 'float32',
       units: layer.fanOut,
       activation: last ? (o.classification ? 'softmax' : 'linear') : KERAS_ACT[o.activation],
-      use_bias: true,
-      kernel_initializer: { class_name: 'Zeros', config: {} },
-      bias_initializer: { class_name: 'Zeros', config: {} },
-      kernel_regularizer: null,
-      bias_regularizer: null,
-      activity_regularizer: null,
-      kernel_constraint: null,
-      bias_constraint: null,
+      ...KERAS_DENSE_REST,
     };
     if (l === 0) config['batch_input_shape'] = [null, layer.fanIn];
     return { class_name: 'Dense', config };
   });
+  return encodeSequential(o, 'regpath_mlp', layers, specs, arrays);
+}
+
+/**
+ * model.json and weights.bin of a Sequential model of `layers` (Keras configs): the weight
+ * arrays, in order, as little-endian float32, and the manifest `specs` that describes them.
+ */
+export function encodeSequential(
+  o: Pick<TfjsOptions, 'generatedBy' | 'metadata'>, name: string, layers: object[], specs: WeightSpec[], arrays: Float32Array[],
+): { modelJson: string; weights: Uint8Array } {
   const total = arrays.reduce((s, a) => s + a.length, 0);
   const weights = new Uint8Array(total * 4);
   const view = new DataView(weights.buffer);
@@ -63,7 +85,7 @@ export function encodeTfjs(o: TfjsOptions): { modelJson: string; weights: Uint8A
     convertedBy: null,
     modelTopology: {
       class_name: 'Sequential',
-      config: { name: 'regpath_mlp', layers },
+      config: { name, layers },
       keras_version: 'tfjs-layers 4.22.0',
       backend: 'tensor_flow.js',
     },
