@@ -8,15 +8,10 @@
 // min is printed too.
 import { Act, createJsKernels, createWasmKernels, type Kernels } from '../src/kernels/index.js';
 import { Rng } from '../src/util/rng.js';
-import { timeMedianMin } from './timing.js';
+import { numberArg, timeMedianMin } from './timing.js';
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(name);
-  return i >= 0 && i + 1 < process.argv.length ? Number(process.argv[i + 1]) : fallback;
-}
-
-const reps = arg('--reps', 15);
-const M = arg('--batch', 5600);
+const reps = numberArg('--reps', 15);
+const M = numberArg('--batch', 5600);
 const withJs = !process.argv.includes('--no-js');
 
 type GemmName = 'gemm' | 'gemmTN' | 'gemmNT';

@@ -12,15 +12,10 @@ import { createWasmKernels } from '../src/kernels/index.js';
 import { Mlp } from '../src/nn/mlp.js';
 import { SparseMlp, denseForward, type DenseLayer } from '../src/nn/sparse.js';
 import { Rng } from '../src/util/rng.js';
-import { timeMedianMin } from './timing.js';
+import { numberArg, timeMedianMin } from './timing.js';
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(name);
-  return i >= 0 && i + 1 < process.argv.length ? Number(process.argv[i + 1]) : fallback;
-}
-
-const reps = arg('--reps', 9);
-const rows = arg('--batch', 10000);
+const reps = numberArg('--reps', 9);
+const rows = numberArg('--batch', 10000);
 const widths = [784, 20, 20, 10];
 
 const time = (fn: () => void, n = reps): [number, number] => timeMedianMin(fn, n, 300);

@@ -15,3 +15,9 @@ export function timeMedianMin(fn: () => void, reps: number, warmMs = 200): [numb
   ts.sort((a, b) => a - b);
   return [ts[ts.length >> 1]!, ts[0]!];
 }
+
+/** The number after flag `name` on the command line (`--reps 9`), else `fallback`. */
+export function numberArg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(name);
+  return i >= 0 && i + 1 < process.argv.length ? Number(process.argv[i + 1]) : fallback;
+}

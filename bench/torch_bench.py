@@ -30,7 +30,12 @@ def step_fn(batch: int):
         torch.nn.Linear(20, 10),
     )
     x = torch.rand(batch, 784)
-    y = torch.randint(0, 10, (batch,))
+    return sgd_step(model, x, torch.randint(0, 10, (batch,)))
+
+
+def sgd_step(model, x, y):
+    """One timed unit of every torch bench: a full SGD step (forward, cross-entropy, backward, update)
+    on a fixed batch. Also used by torch_conv.py."""
     opt = torch.optim.SGD(model.parameters(), lr=1e-3)
 
     def step():

@@ -21,7 +21,7 @@ import json
 import sys
 
 # the timing loop and torch itself (exit 3 with a message when it cannot be imported)
-from torch_bench import F, measure, torch
+from torch_bench import measure, sgd_step, torch
 
 nn = torch.nn
 
@@ -45,16 +45,7 @@ def step_fn(net: str, channels_last: bool):
     if channels_last:
         model = model.to(memory_format=torch.channels_last)
         x = x.contiguous(memory_format=torch.channels_last)
-    y = torch.randint(0, 10, (batch,))
-    opt = torch.optim.SGD(model.parameters(), lr=1e-3)
-
-    def step():
-        opt.zero_grad(set_to_none=False)
-        loss = F.cross_entropy(model(x), y)
-        loss.backward()
-        opt.step()
-
-    return step
+    return sgd_step(model, x, torch.randint(0, 10, (batch,)))
 
 
 def main() -> None:
