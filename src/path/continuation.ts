@@ -175,6 +175,8 @@ export class Continuation {
    */
   private settleInitial(state: ContinuationState, spacing: number, first: CorrectorReport): CorrectorReport {
     const s = this.settings;
+    // w = 0 is exactly stationary for a deep net: nothing to settle (the branches leave it)
+    if (this.k.l1Norm(s.penalised, this.theta) === 0) return first;
     const steps = first.steps;
     this.settling = { lambda: null };
     let report = this.correct(state, spacing, s.maxInitialSteps);
