@@ -46,6 +46,8 @@ export class Continuation {
   /** The stochastic dense-end walk (see denseWalk): the last fit kept, and the λ it may not go below. */
   private walk: { point: RawPoint; floor: number; seconds: number } | undefined;
   private readonly walkTheta: Float32Array;
+  /** A full-batch network's initial point is being settled (see settleInitial): the corrector's mode. */
+  private settling: { lambda: number | null } | null = null;
 
   constructor(
     private readonly k: Kernels, private readonly problem: Problem,
@@ -95,6 +97,7 @@ export class Continuation {
         initParameters(this.problem.mlp.layout, this.problem.arch.activation, s.seed, theta);
         state.l1Scale = this.k.l1Norm(s.penalised, theta);
         report = this.correct(state, spacing, s.maxInitialSteps);
+        if (!this.stochastic && !linearPath(state)) report = this.settleInitial(state, spacing, report);
       } else {
         theta.set(load(state.last));
         this.lastPoint.set(theta);
@@ -206,6 +209,60 @@ export class Continuation {
     return state.phase === 'sparser' && !this.stochastic && !linearPath(state) && p.nonzeros > nonzerosBefore;
   }
 
+  /**
+   * A full-batch network's initial point, in two more corrector runs from where the initial
+   * corrector stopped:
+   * 1. The initial corrector keeps the reference momentum rule (it starts from a random init) and
+   *    stalls far above the front: on MNIST at loss 0.018 (l1 776), where the first sparser corrector
+   *    then found 0.0022 at l1 739, dominating the initial point and every lower-loss point between.
+   *    A corrector with the branches' projected momentum from there reaches 0.00165 in 100 steps.
+   * 2. If the point then lies beyond the front's dense end, where the front is flat (normalised
+   *    slope λ·l1_scale/L_null below flatSlope, the lower-loss branch's own end rule), it is moved to
+   *    that end: the scalarised problem min L + λ_flat‖θ_pen‖₁ at λ_flat = flatSlope·L_null/l1_scale,
+   *    solved by accelerated proximal gradient from there, as a linear path starts at glmnet's λ_end.
+   *    Walked point by point, the flat stretch cost a third of the point budget and left the largest
+   *    gaps: its correctors stopped on small absolute moves at losses whose differences between
+   *    neighbours were smaller still, and a later corrector that went further dominated several of
+   *    them (MNIST: 11 of 54 raw points above l1 250 dominated; the front's dense end now l1 315).
+   * The steps of all three runs are reported as the point's.
+   */
+  private settleInitial(state: ContinuationState, spacing: number, first: CorrectorReport): CorrectorReport {
+    const s = this.settings;
+    // w = 0 is exactly stationary for a deep net: nothing to settle (the branches leave it)
+    if (this.k.l1Norm(s.penalised, this.theta) === 0) return first;
+    const steps = first.steps;
+    this.settling = { lambda: null };
+    let report = this.correct(state, spacing, s.maxInitialSteps);
+    const scale = Math.max(state.l1Scale, this.k.l1Norm(s.penalised, this.theta), 1e-12);
+    const lambda = tradeoff(report.alpha);
+    if (Number.isFinite(lambda) && (lambda * scale) / this.problem.nullLoss < s.flatSlope) {
+      const before = report.steps;
+      this.settling = { lambda: (s.flatSlope * this.problem.nullLoss) / scale };
+      report = this.correct(state, spacing, s.maxInitialSteps);
+      report.steps += before;
+    }
+    this.settling = null;
+    report.steps += steps;
+    return report;
+  }
+
+  /**
+   * The loss unit of a full-batch network's progress test: L_null·min(1, K·λ·l1_scale/L_null), λ the
+   * last point's trade-off, K = stallSlopeFactor. Two neighbours a step Δl1 apart differ in loss by
+   * about λ·Δl1; where the front is flat that is far below the tolerance × spacing × L_null the test
+   * allows per check, so correctors stopped at losses that a later corrector beat by more than the
+   * difference, and the front lost the points between (MNIST: 0.0153 at l1 384 against 0.0062 at
+   * 349). With K = 10 the allowed move is at most 0.3 of λ·Δl1 at the default tolerance. Networks'
+   * initial points, linear models and mini-batch runs keep L_null.
+   */
+  private stallLossScale(state: ContinuationState): number {
+    const L0 = this.problem.nullLoss;
+    if (this.stochastic || linearPath(state) || state.phase === 'initial' || state.lastLambda === null) return L0;
+    const slope = (this.settings.stallSlopeFactor * state.lastLambda * Math.max(state.l1Scale, 1e-12)) / L0;
+    // at most a thousandfold tighter (λ = 0 is the unregularised end, where the branch stops anyway)
+    return L0 * Math.min(1, Math.max(MIN_STALL_LOSS_SHARE, slope));
+  }
+
   private correct(state: ContinuationState, spacing: number, maxSteps: number, keepZeros = false): CorrectorReport {
     const s = this.settings;
     const initial = state.phase === 'initial';
@@ -214,7 +271,7 @@ export class Continuation {
     // l1 range (see README, "Where the path starts and stops").
     const atEnd = initial && linearPath(state);
     const r = this.corrector.run(this.theta, {
-      h: state.h, maxSteps, lossScale: this.problem.nullLoss,
+      h: state.h, maxSteps, lossScale: this.stallLossScale(state),
       tolerance: atEnd ? s.endTolerance : s.tolerance * (initial ? s.initialToleranceFactor : 1) * (linearPath(state) ? 1 : s.networkStationarityShare),
       // against the fixed spacing arcLength / (points - 1), not the estimated one: a longer step
       // must not loosen the corrector (MNIST's estimated spacing is about 1.6× the fixed one)
@@ -223,8 +280,9 @@ export class Continuation {
       // the initial corrector starts from a random init far from the front, where momentum
       // bounded only by the start's l1 can carry a small deep net into w = 0 (seen on the export
       // tests' regression data), so it keeps the reference rule
-      restartBound: initial ? 'step' : s.restartBound,
+      restartBound: initial && !this.settling ? 'step' : s.restartBound,
       ...(atEnd && { fixedAlpha: 1 / (1 + state.lambdaEnd!) }),
+      ...(this.settling?.lambda != null && { fixedAlpha: 1 / (1 + this.settling.lambda) }),
       // A network's lower-loss correctors stop on progress alone (σ measured): a deep net's w = 0
       // is exactly stationary, and a corrector that starts near it (a small net on a regression
       // target in the hundreds) would otherwise meet σ there and end the branch at w = 0.
@@ -479,6 +537,8 @@ export class Continuation {
  */
 const LOG_LAMBDA_PER_DISTANCE = 6;
 const MAX_LOG_LAMBDA_STEP = 1;
+/** The smallest share of L_null a network's progress test measures loss moves in (stallLossScale). */
+const MIN_STALL_LOSS_SHARE = 1e-3;
 /**
  * A mini-batch path starts at its dense end, as a linear model's does and as the λ sweep does:
  * the initial corrector solves the scalarised problem at this factor times the MPG trade-off at
@@ -538,7 +598,7 @@ export const continuationMethod: PathMethod = {
       restartBound: ctx.problem.fullBatch ? 'project' : 'start', initialToleranceFactor: 0.2,
       maxInitialSteps: o.maxCorrectorSteps * 5, maxCorrectorSteps: o.maxCorrectorSteps,
       maxPredictorSteps: 100, predictorLearningRate: 0.1, maxOvershoot: 2.5, maxRetries: 3,
-      tolerance: o.tolerance, moveTolerance: o.tolerance, flatSlope: 0.02, minLossFraction: 1e-3, minLossChange: 1e-5, lambdaMinRatio: 1e-4, endTolerance: 1e-5, floorShare: 0.1, gapShare: 1e-3, networkStop: 'either', networkStationarityShare: 0.2, keepZeros: false,
+      tolerance: o.tolerance, moveTolerance: o.tolerance, flatSlope: 0.02, minLossFraction: 1e-3, minLossChange: 1e-5, lambdaMinRatio: 1e-4, endTolerance: 1e-5, floorShare: 0.1, gapShare: 1e-3, networkStop: 'either', networkStationarityShare: 0.2, keepZeros: false, stallSlopeFactor: 10,
       maxBranchPoints: o.points * 3, minScale: 0.1, maxScale: 100,
     };
     const c = new Continuation(ctx.k, ctx.problem, settings, ctx.sink as PointSink<ContinuationState>);

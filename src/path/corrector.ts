@@ -272,7 +272,8 @@ export class Corrector {
         // A small move alone can mean slow convergence, not arrival. With linear convergence at
         // rate r = move/prevMove per interval the distance still to go is move·r/(1-r); stop
         // only when that estimate is small too.
-        const r = move / prevMove;
+        // (no move at all: a fixed point, e.g. w = 0 of a deep net, where the ratio is 0/0)
+        const r = move === 0 ? 0 : move / prevMove;
         const remaining = Number.isFinite(prevMove) && r < 1 ? (move * r) / (1 - r) : Infinity;
         prevMove = move;
         if (++checks >= 3 && move < s.moveTolerance && remaining < s.moveTolerance) {

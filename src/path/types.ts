@@ -115,6 +115,12 @@ export interface ContinuationSettings {
    * (train hypervolume 1.107 instead of 1.121 at 0.01).
    */
   networkStationarityShare: number;
+  /**
+   * A full-batch network's progress test measures loss moves in units of
+   * min(1, stallSlopeFactor·λ·l1_scale/L_null)·L_null instead of L_null, λ the last point's trade-off
+   * (see Continuation.stallLossScale).
+   */
+  stallSlopeFactor: number;
   /** Correctors stop at σ ≤ tolerance·max(σ_start, floorShare·largest σ_start so far). */
   floorShare: number;
   /**
