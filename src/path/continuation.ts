@@ -43,6 +43,9 @@ export class Continuation {
   readonly theta: Float32Array;
   /** The stochastic initial point's λ after a try that collapsed to w = 0 (see run). */
   private initialLambda: number | undefined;
+  /** The stochastic dense-end walk (see denseWalk): the last fit kept, and the λ it may not go below. */
+  private walk: { point: RawPoint; floor: number; seconds: number } | undefined;
+  private readonly walkTheta: Float32Array;
   /** A full-batch network's initial point is being settled (see settleInitial): the corrector's mode. */
   private settling: { lambda: number | null } | null = null;
 
@@ -60,6 +63,7 @@ export class Continuation {
     this.backup = k.alloc(n);
     this.lastPoint = k.alloc(n);
     this.theta = k.alloc(n);
+    this.walkTheta = this.stochastic ? k.alloc(n) : new Float32Array(0);
   }
 
   /** Fresh state for a new run. */
@@ -111,7 +115,7 @@ export class Continuation {
         }
         report = this.correct(state, spacing, s.maxCorrectorSteps, keepZeros);
       }
-      const point = this.measure(state.phase, state.next, report, (performance.now() - start) / 1000);
+      let point = this.measure(state.phase, state.next, report, (performance.now() - start) / 1000);
       const lambda = tradeoff(report.alpha);
       if (state.phase === 'initial' && this.stochastic && point.l1 === 0 && Number.isFinite(lambda) && retries < s.maxRetries) {
         // The MPG trade-off at a random init can lie beyond the front's sparse end: the LeNet-like
@@ -122,6 +126,11 @@ export class Continuation {
         this.initialLambda = lambda * INITIAL_LAMBDA_RETRY;
         retries++;
         continue;
+      }
+      if (state.phase === 'initial' && this.stochastic && !linearPath(state) && point.l1 > 0 && Number.isFinite(lambda)) {
+        const walked = this.denseWalk(point, lambda);
+        if (walked === null) continue;
+        point = walked;
       }
       if (!keepZeros && this.sparserRevived(state, point, nonzerosBefore)) {
         keepZeros = true;
@@ -140,6 +149,50 @@ export class Continuation {
       this.sink(point, theta, state);
     }
     return state;
+  }
+
+  /**
+   * Where a mini-batch path's dense end lies, glmnet's way: the first fit is at DENSE_START times
+   * the init's trade-off; while that fit does not yet fit the training rows (a classifier that
+   * still misclassifies some, or a loss above minLossFraction·L_null: 99.9 % of the null loss
+   * explained, glmnet's deviance-ratio stop), λ goes down a decade and the net is fitted again,
+   * and the path starts at the last fit that lowered the training loss. The walk also stops once
+   * a decade lowers the loss by less than minLossChange·L_null or does not at least halve it
+   * (DENSE_WALK_MIN_FALL; that fit is dropped and θ goes back to the one before), and at lambdaMinRatio times the init's trade-off
+   * (glmnet's λ_min = 1e-4·λ_max). Every fit starts from the random init, not from the last fit:
+   * a network's path is not unique, and one grown back from a sparse fit stays sparse (the
+   * LeNet-like net on MNIST: warm-started from the fit at a tenth, l1 80, the fit at a thousandth
+   * reached only l1 195 at loss 0.014 and 96.0 % test accuracy). A classifier that already
+   * separates its training rows stops at once: the default MNIST MLP at batch 500 (its first fit:
+   * l1 456, loss 0.0037, all 8,000 right) walked on to l1 1,159 at loss 0.0019, with the same
+   * test accuracy and the front's points spread over l1 that buys no loss. On Fashion-MNIST's MLP
+   * the decade below the first fit lowers the loss by less than half (two decades: 0.283 → 0.252,
+   * an under-trained fit at l1 1,041), so its start stays where it was. Returns the point to start from, or null to fit the next λ.
+   */
+  private denseWalk(point: RawPoint, lambda: number): RawPoint | null {
+    const s = this.settings;
+    const L0 = this.problem.nullLoss;
+    const prev = this.walk;
+    const seconds = (prev?.seconds ?? 0) + point.seconds;
+    let keep = point;
+    if (prev && ((prev.point.trainLoss - point.trainLoss) / L0 < s.minLossChange || point.trainLoss > DENSE_WALK_MIN_FALL * prev.point.trainLoss)) {
+      this.theta.set(this.walkTheta);
+      keep = prev.point;
+    } else {
+      const floor = prev ? prev.floor : (lambda / DENSE_START) * s.lambdaMinRatio;
+      const next = lambda * DENSE_WALK;
+      const fitsTraining = point.trainLoss <= s.minLossFraction * L0 || point.trainAccuracy === 1;
+      if (!fitsTraining && next >= floor * (1 - 1e-9)) {
+        this.walkTheta.set(this.theta);
+        this.walk = { point, floor, seconds };
+        this.initialLambda = next;
+        return null;
+      }
+    }
+    // the fits dropped or walked past count in the start point's time
+    keep.seconds = seconds;
+    this.walk = undefined;
+    return keep;
   }
 
   /**
@@ -497,6 +550,15 @@ const MIN_STALL_LOSS_SHARE = 1e-3;
  * l1 780, barely shrink at that λ, and the points above the useful l1 take the point budget).
  */
 const DENSE_START = 0.1;
+/** The factor on λ per step of the dense-end walk (see denseWalk): a decade. */
+const DENSE_WALK = 0.1;
+/**
+ * A decade of the dense-end walk is kept only when it at least halves the training loss: on the
+ * LeNet-like net on MNIST the decades took it 0.093 → 0.0066 → 0.0024 (best test accuracy 95.5 →
+ * 96.5 %), while on Fashion-MNIST's MLP two decades took 0.283 to an under-trained 0.252 at l1
+ * 1,041 and spent a quarter of the points above the l1 that matters (train HV 0.980 → 0.971).
+ */
+const DENSE_WALK_MIN_FALL = 0.5;
 /** The factor on λ when the stochastic initial point collapsed to w = 0 (a decade per retry). */
 const INITIAL_LAMBDA_RETRY = 0.1;
 
