@@ -46,8 +46,6 @@ export class Continuation {
   /** The stochastic dense-end walk (see denseWalk): the last fit kept, and the λ it may not go below. */
   private walk: { point: RawPoint; floor: number; seconds: number } | undefined;
   private readonly walkTheta: Float32Array;
-  /** A full-batch network's initial point is being settled (see settleInitial): the corrector's mode. */
-  private settling: { lambda: number | null } | null = null;
 
   constructor(
     private readonly k: Kernels, private readonly problem: Problem,
@@ -231,17 +229,14 @@ export class Continuation {
     // w = 0 is exactly stationary for a deep net: nothing to settle (the branches leave it)
     if (this.k.l1Norm(s.penalised, this.theta) === 0) return first;
     const steps = first.steps;
-    this.settling = { lambda: null };
-    let report = this.correct(state, spacing, s.maxInitialSteps);
+    let report = this.correct(state, spacing, s.maxInitialSteps, false, { lambda: null });
     const scale = Math.max(state.l1Scale, this.k.l1Norm(s.penalised, this.theta), 1e-12);
     const lambda = tradeoff(report.alpha);
     if (Number.isFinite(lambda) && (lambda * scale) / this.problem.nullLoss < s.flatSlope) {
       const before = report.steps;
-      this.settling = { lambda: (s.flatSlope * this.problem.nullLoss) / scale };
-      report = this.correct(state, spacing, s.maxInitialSteps);
+      report = this.correct(state, spacing, s.maxInitialSteps, false, { lambda: (s.flatSlope * this.problem.nullLoss) / scale });
       report.steps += before;
     }
-    this.settling = null;
     report.steps += steps;
     return report;
   }
@@ -263,7 +258,12 @@ export class Continuation {
     return L0 * Math.min(1, Math.max(MIN_STALL_LOSS_SHARE, slope));
   }
 
-  private correct(state: ContinuationState, spacing: number, maxSteps: number, keepZeros = false): CorrectorReport {
+  /**
+   * One corrector run from this.theta. `settle` (settleInitial only): the initial point is being
+   * settled, with the branches' momentum rule, at the MPG step's trade-off (lambda null) or at a
+   * fixed λ.
+   */
+  private correct(state: ContinuationState, spacing: number, maxSteps: number, keepZeros = false, settle: { lambda: number | null } | null = null): CorrectorReport {
     const s = this.settings;
     const initial = state.phase === 'initial';
     // A linear model's path starts at its unregularised end, glmnet's λ = 1e-4·λ_max, solved as
@@ -280,9 +280,9 @@ export class Continuation {
       // the initial corrector starts from a random init far from the front, where momentum
       // bounded only by the start's l1 can carry a small deep net into w = 0 (seen on the export
       // tests' regression data), so it keeps the reference rule
-      restartBound: initial && !this.settling ? 'step' : s.restartBound,
+      restartBound: initial && !settle ? 'step' : s.restartBound,
       ...(atEnd && { fixedAlpha: 1 / (1 + state.lambdaEnd!) }),
-      ...(this.settling?.lambda != null && { fixedAlpha: 1 / (1 + this.settling.lambda) }),
+      ...(settle?.lambda != null && { fixedAlpha: 1 / (1 + settle.lambda) }),
       // A network's lower-loss correctors stop on progress alone (σ measured): a deep net's w = 0
       // is exactly stationary, and a corrector that starts near it (a small net on a regression
       // target in the hundreds) would otherwise meet σ there and end the branch at w = 0.
