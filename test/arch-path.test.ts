@@ -53,6 +53,20 @@ function miniBatchRun(csv: string): { data: string; arch: string; inputShape: nu
   return { data: csv, arch: 'conv3k3p1,pool2,fc4', inputShape: [C, H, W], batch: 8, points: 5, maxCorrectorSteps: 300 };
 }
 
+/**
+ * Runs `body` with a fresh temporary folder holding images.csv of `rows` images (see writeImages),
+ * and removes the folder afterwards, whatever the body does.
+ */
+async function withImages(prefix: string, rows: number, body: (dir: string, csv: string, images: { x: number[][]; y: number[] }) => Promise<void>): Promise<void> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  try {
+    const csv = path.join(dir, 'images.csv');
+    await body(dir, csv, writeImages(csv, rows));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** Starts a run whose progress callback throws at its `n`-th point, as a kill stops it there. */
 async function killedAtPoint(n: number, start: (onProgress: (e: PathEvent) => void) => Promise<unknown>): Promise<void> {
   let seen = 0;
@@ -62,10 +76,7 @@ async function killedAtPoint(n: number, start: (onProgress: (e: PathEvent) => vo
 }
 
 test('--arch with --input-shape: conv kernels saved with their shapes, predict equals the layers\' forward, export refuses', async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'regpath-arch-'));
-  try {
-    const csv = path.join(dir, 'images.csv');
-    const { x } = writeImages(csv, 60);
+  await withImages('regpath-arch-', 60, async (dir, csv, { x }) => {
     const out = path.join(dir, 'run');
     const r = await computePath({ data: csv, arch: 'conv3k3p1,pool2,fc4', inputShape: [C, H, W], activation: 'tanh', points: 5, out, kernels: createJsKernels() });
     const json = JSON.parse(fs.readFileSync(path.join(out, 'path.json'), 'utf8'));
@@ -117,16 +128,11 @@ test('--arch with --input-shape: conv kernels saved with their shapes, predict e
       (e: unknown) => e instanceof RegpathError && e.message === `${out}: export --format tfjs of a network with image layers needs a run with --no-standardize (TF.js layers have no per-pixel standardisation); --format onnx keeps it in the graph`);
     assert.throws(() => exportModel(out, { point: last, format: 'safetensors' }),
       (e: unknown) => e instanceof RegpathError && e.message === `${out} is a run of --arch conv3k3p1,pool2,fc4: export --format safetensors handles networks of dense layers (--hidden) only; predict, select and export --format onnx|tfjs read it`);
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('--arch run without standardisation: the TF.js export (ZeroPadding2D, Conv2D, AveragePooling2D, Flatten, Dense) gives regpath\'s probabilities', async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'regpath-arch-tfjs-'));
-  try {
-    const csv = path.join(dir, 'images.csv');
-    const { x } = writeImages(csv, 40);
+  await withImages('regpath-arch-tfjs-', 40, async (dir, csv, { x }) => {
     const out = path.join(dir, 'run');
     const arch = 'conv3k3p1,avgpool2,fc4';
     const r = await computePath({ data: csv, arch, inputShape: [C, H, W], standardize: false, points: 4, out, kernels: createJsKernels() });
@@ -150,16 +156,11 @@ test('--arch run without standardisation: the TF.js export (ZeroPadding2D, Conv2
       const p1 = 1 / (1 + Math.exp(logits[2 * n]! - logits[2 * n + 1]!));
       assert.ok(Math.abs(probs[2 * n + 1]! - p1) < 1e-5, `row ${n}: tfjs ${probs[2 * n + 1]} vs regpath ${p1}`);
     }
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('--arch on mini-batches: a killed run resumes to the uninterrupted one, also from settings saved with the unused default hidden', async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'regpath-arch-resume-'));
-  try {
-    const csv = path.join(dir, 'images.csv');
-    writeImages(csv, 60);
+  await withImages('regpath-arch-resume-', 60, async (dir, csv) => {
     const opts = { ...miniBatchRun(csv), kernels: createJsKernels() };
     const full = await computePath({ ...opts, out: path.join(dir, 'whole') });
     assert.ok(full.raw.length > 3);
@@ -177,16 +178,11 @@ test('--arch on mini-batches: a killed run resumes to the uninterrupted one, als
       const resumed = await computePath({ out: path.join(dir, run), resume: true, kernels: createJsKernels() });
       assert.deepEqual(resumed.raw.map((p) => [p.index, p.l1, p.trainLoss]), full.raw.map((p) => [p.index, p.l1, p.trainLoss]), run);
     }
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('--arch with a validation part: the run (which resolves its options again for the fitting rows) resumes to the uninterrupted one', async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'regpath-arch-validation-'));
-  try {
-    const csv = path.join(dir, 'images.csv');
-    writeImages(csv, 60);
+  await withImages('regpath-arch-validation-', 60, async (dir, csv) => {
     const opts = { ...miniBatchRun(csv), validationFraction: 0.25, kernels: createJsKernels() };
     const full = await crossValidatePath({ ...opts, out: path.join(dir, 'whole') });
     assert.equal(full.selection?.kind, 'validation');
@@ -196,7 +192,5 @@ test('--arch with a validation part: the run (which resolves its options again f
     const numbers = (r: typeof full): (number | undefined)[][] => r.points.map((p) => [p.index, p.l1, p.trainLoss, p.validationLoss]);
     assert.deepEqual(numbers(resumed), numbers(full));
     assert.ok(full.points.every((p) => Number.isFinite(p.validationLoss)));
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
