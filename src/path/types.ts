@@ -66,6 +66,8 @@ export interface ContinuationState {
   trail?: number[];
   /** Largest stationarity at a (non-initial) corrector's start so far (sets the stationarity floor). */
   sigmaScale?: number;
+  /** Full-batch networks' sparser branch: steps redone because the corrector revived zeros (see Continuation). */
+  revivals?: number;
   /** Why each branch ended (see BranchEnd). */
   ends?: Partial<Record<'denser' | 'sparser', BranchEnd>>;
 }
