@@ -126,3 +126,38 @@ for (const k of backends()) {
     assert.ok(losses['project']! < 0.6 * losses['step']!, `project ${losses['project']} vs step ${losses['step']}`);
   });
 }
+
+for (const k of backends()) {
+  test(`[${k.name}] from a random init (a full-batch network's initial corrector) the projected momentum ends no denser, not at w = 0 and lower than the reference rule`, () => {
+    // Iris with a 4-16-16-3 ReLU and a 4-4-4-3 tanh net, each from several random inits, under the
+    // full-batch initial corrector's rule and, for comparison, the reference rule
+    const raw = loadDataset('iris');
+    const ds = applyStandardizer(raw, fitStandardizer(raw));
+    for (const [layers, activation] of [[[4, 16, 16, 3], 'relu'], [[4, 4, 4, 3], 'tanh']] as const) {
+      const problem = new Problem(k, { layers: [...layers], activation, loss: 'cross-entropy' }, toDevice(k, ds.x, ds.y, ds.rows, 4), null, ds.rows, 1);
+      const layout = problem.mlp.layout;
+      const theta = k.alloc(layout.size);
+      for (const seed of [1, 2, 3]) {
+        const loss: Record<string, number> = {};
+        for (const restartBound of ['step', 'project'] as const) {
+          initParameters(layout, activation, seed, theta);
+          const l1Before = k.l1Norm(layout.weightCount, theta);
+          const lossBefore = problem.evaluate(theta).loss;
+          const r = new Corrector(k, problem, layout.weightCount).run(theta, {
+            h: 1, maxSteps: 2000, tolerance: 1e-3, moveTolerance: 1e-4, lossScale: problem.nullLoss, l1Scale: l1Before,
+            accelerate: true, restartBound, stop: 'move', measureStationarity: true,
+          });
+          const l1After = k.l1Norm(layout.weightCount, theta);
+          loss[restartBound] = problem.evaluate(theta).loss;
+          const at = `${layers.join('-')} ${activation} seed ${seed}, ${restartBound}: l1 ${l1Before} → ${l1After}, loss ${lossBefore} → ${loss[restartBound]} in ${r.steps} steps`;
+          assert.ok(l1After > 0.1 * l1Before, `${at}: collapsed towards w = 0`);
+          assert.ok(l1After <= l1Before * (1 + 1e-6), `${at}: denser`);
+          assert.ok(loss[restartBound]! < 0.5 * lossBefore, `${at}: the loss did not fall`);
+        }
+        // measured: lower in all six cases (0.0105 against 0.0368 at best, 0.0353 against 0.0357 at worst)
+        assert.ok(loss['project']! <= loss['step']!, `${layers.join('-')} seed ${seed}: project ${loss['project']} vs step ${loss['step']}`);
+      }
+      k.free(theta);
+    }
+  });
+}

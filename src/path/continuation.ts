@@ -217,10 +217,12 @@ export class Continuation {
   /**
    * A full-batch network's initial point, in two more corrector runs from where the initial
    * corrector stopped:
-   * 1. The initial corrector keeps the reference momentum rule (it starts from a random init) and
-   *    stalls far above the front: on MNIST at loss 0.018 (l1 776), where the first sparser corrector
-   *    then found 0.0022 at l1 739, dominating the initial point and every lower-loss point between.
-   *    A corrector with the branches' projected momentum from there reaches 0.00165 in 100 steps.
+   * 1. With the reference momentum rule the initial corrector stalled far above the front: on
+   *    MNIST at loss 0.018 (l1 776), where the first sparser corrector then found 0.0022 at l1
+   *    739, dominating the initial point and every lower-loss point between. A corrector with
+   *    the branches' projected momentum from there reached 0.00165 in 100 steps. The initial
+   *    corrector now has that momentum itself (see correct), and this run is a check that
+   *    costs MNIST 20 steps.
    * 2. If the point then lies beyond the front's dense end, where the front is flat (normalised
    *    slope λ·l1_scale/L_null below flatSlope, the lower-loss branch's own end rule), it is moved to
    *    that end: the scalarised problem min L + λ_flat‖θ_pen‖₁ at λ_flat = flatSlope·L_null/l1_scale,
@@ -284,10 +286,13 @@ export class Continuation {
       // must not loosen the corrector (MNIST's estimated spacing is about 1.6× the fixed one)
       moveTolerance: s.moveTolerance * Math.min(spacing, s.arcLength / Math.max(1, s.points - 1)) * (initial ? s.initialToleranceFactor : 1),
       l1Scale: Math.max(state.l1Scale, 1e-12), accelerate: s.accelerate,
-      // the initial corrector starts from a random init far from the front, where momentum
-      // bounded only by the start's l1 can carry a small deep net into w = 0 (seen on the export
-      // tests' regression data), so it keeps the reference rule
-      restartBound: initial && !settle ? 'step' : s.restartBound,
+      // A mini-batch initial corrector starts from a random init far from the front, where
+      // momentum bounded only by the start's l1 can carry a small deep net into w = 0 (seen on the
+      // export tests' regression data), so it keeps the reference rule. A full-batch network's
+      // takes the branches' projected momentum, whose function-value restart keeps the loss from
+      // running away: on MNIST the reference rule stalled after 480 steps at l1 776 (then 860
+      // more to settle), the projected rule met σ in 110 (see settleInitial).
+      restartBound: initial && !settle && this.stochastic ? 'step' : s.restartBound,
       ...(atEnd && { fixedAlpha: 1 / (1 + state.lambdaEnd!) }),
       ...(settle?.lambda != null && { fixedAlpha: 1 / (1 + settle.lambda) }),
       // A network's lower-loss correctors stop on progress alone (σ measured): a deep net's w = 0
@@ -300,7 +305,7 @@ export class Continuation {
       // A corrector whose predictor barely moved the point off the front (σ at its start far below
       // other correctors') need not shrink σ by the tolerance again: near a least-squares end σ
       // would otherwise have to go below float32's rounding of the gradient.
-      ...(!initial && { stationarityFloor: s.tolerance * s.floorShare * (state.sigmaScale ?? 0) }),
+      ...(!initial && { stationarityFloor: s.tolerance * (this.stochastic || linearPath(state) ? s.floorShare : s.networkFloorShare) * (state.sigmaScale ?? 0) }),
       ...(!initial && linearPath(state) && { gapTolerance: s.gapShare * (this.problem.nullLoss - (state.anchorLoss ?? 0)) }),
       ...this.stochasticLambda(state, spacing),
       ...(initial && this.stochastic && { lambdaFactor: DENSE_START }),
@@ -620,7 +625,7 @@ export const continuationMethod: PathMethod = {
       restartBound: ctx.problem.fullBatch ? 'project' : 'start', initialToleranceFactor: 0.2,
       maxInitialSteps: o.maxCorrectorSteps * 5, maxCorrectorSteps: o.maxCorrectorSteps,
       maxPredictorSteps: 100, predictorLearningRate: 0.1, maxOvershoot: 2.5, maxRetries: 3,
-      tolerance: o.tolerance, moveTolerance: o.tolerance, flatSlope: 0.02, minLossFraction: 1e-3, minLossChange: 1e-5, lambdaMinRatio: 1e-4, endTolerance: 1e-5, floorShare: 0.1, gapShare: 1e-3, networkStop: 'either', networkStationarityShare: 0.2, keepZeros: false, stallSlopeFactor: 10,
+      tolerance: o.tolerance, moveTolerance: o.tolerance, flatSlope: 0.02, minLossFraction: 1e-3, minLossChange: 1e-5, lambdaMinRatio: 1e-4, endTolerance: 1e-5, floorShare: 0.1, networkFloorShare: 0.05, gapShare: 1e-3, networkStop: 'either', networkStationarityShare: 0.2, keepZeros: false, stallSlopeFactor: 10,
       maxBranchPoints: o.points * 3, minScale: 0.1, maxScale: 100,
     };
     const c = new Continuation(ctx.k, ctx.problem, settings, ctx.sink as PointSink<ContinuationState>);
