@@ -14,7 +14,8 @@ import { computePath } from '../src/path/compute-path.js';
 import { loadRun, type PathRun } from '../src/report/load.js';
 import { jsonForScript } from '../src/report/html.js';
 import { writeLinearCsv } from './helpers/linear-data.js';
-import { LiveReport } from '../src/cli/report-command.js';
+import { LiveReport, loadReportBuilder } from '../src/cli/report-command.js';
+import { REPORT_FILE } from '../src/report/build.js';
 
 const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/regpath.js');
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'regpath-report-'));
@@ -136,6 +137,8 @@ test('regpath report: several runs in one file, and the front alone as SVG and P
 test('a running path rewrites its report as points arrive (the first at once with no start delay), and says it is still going', async () => {
   const out = path.join(root, 'live');
   const file = path.join(out, 'report.html');
+  await loadReportBuilder(); // as main.ts does before a path command's action
+  assert.equal(REPORT_FILE, 'report.html');
   const live = new LiveReport(0);
   const seen: number[] = [];
   await computePath({
@@ -153,6 +156,7 @@ test('a running path rewrites its report as points arrive (the first at once wit
 
 test('a live report waits its start delay: a path that ends before it gets no running report', async () => {
   const out = path.join(root, 'live-later');
+  await loadReportBuilder();
   const live = new LiveReport(3600);
   let points = 0;
   await computePath({
