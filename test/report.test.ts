@@ -14,7 +14,8 @@ import { computePath } from '../src/path/compute-path.js';
 import { loadRun, type PathRun } from '../src/report/load.js';
 import { jsonForScript } from '../src/report/html.js';
 import { writeLinearCsv } from './helpers/linear-data.js';
-import { LiveReport } from '../src/cli/report-command.js';
+import { LiveReport, loadReportBuilder } from '../src/cli/report-command.js';
+import { REPORT_FILE } from '../src/report/build.js';
 
 const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/regpath.js');
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'regpath-report-'));
@@ -133,10 +134,12 @@ test('regpath report: several runs in one file, and the front alone as SVG and P
   assert.equal(r.stderr.trim(), 'regpath: --format svg draws one run\'s front; got 2 runs');
 });
 
-test('a running path rewrites its report as points arrive (the first at once), and says it is still going', async () => {
+test('a running path rewrites its report as points arrive (the first at once with no start delay), and says it is still going', async () => {
   const out = path.join(root, 'live');
   const file = path.join(out, 'report.html');
-  const live = new LiveReport();
+  await loadReportBuilder(); // as main.ts does before a path command's action
+  assert.equal(REPORT_FILE, 'report.html');
+  const live = new LiveReport(0);
   const seen: number[] = [];
   await computePath({
     data: 'iris', hidden: [3], points: 6, out,
@@ -149,6 +152,22 @@ test('a running path rewrites its report as points arrive (the first at once), a
     },
   });
   assert.equal(seen[0], 0, 'the report exists from the first point on');
+});
+
+test('a live report waits its start delay: a path that ends before it gets no running report', async () => {
+  const out = path.join(root, 'live-later');
+  await loadReportBuilder();
+  const live = new LiveReport(3600);
+  let points = 0;
+  await computePath({
+    data: 'iris', hidden: [3], points: 6, out,
+    onProgress: (e) => {
+      live.update(e);
+      if (e.type === 'point') points++;
+    },
+  });
+  assert.ok(points >= 6);
+  assert.equal(fs.existsSync(path.join(out, 'report.html')), false);
 });
 
 test('ensemble, credit, widths and l1-vs-l2 folders make their charts', () => {

@@ -163,3 +163,31 @@ test('a cross-validation or validation run resumed with another --folds or --val
     otherOptions(plain, '--folds 2 (the run has the default)')));
   assert.deepEqual(snapshot(plain), plainBefore, 'nothing in the folder changed');
 });
+
+test('a machine crash between checkpoints: resume drops the log lines from the first whose weights are missing or torn, and recomputes them', async () => {
+  const untimed = (f: string): unknown => JSON.parse(fs.readFileSync(f, 'utf8'), (k, v) => (k === 'seconds' || k === 'elapsed' ? undefined : v));
+  const ref = path.join(root, 'crash-ref');
+  const options = { data: 'iris', hidden: [3], points: 8, direction: 'sparser' as const };
+  await computePath({ ...options, out: ref });
+  const lines = fs.readFileSync(path.join(ref, 'log.jsonl'), 'utf8').trim().split('\n');
+  assert.ok(lines.length >= 6, `${lines.length} points`);
+  for (const damage of ['torn', 'missing'] as const) {
+    const out = path.join(root, `crash-${damage}`);
+    fs.cpSync(ref, out, { recursive: true });
+    // the weights of the point three from the end did not reach the disk; its log line and the later ones did
+    const cut = lines.length - 3;
+    const weights = path.join(out, `points/${String(JSON.parse(lines[cut]!).point.index).padStart(3, '0')}.safetensors`);
+    if (damage === 'torn') fs.writeFileSync(weights, fs.readFileSync(weights).subarray(0, 20));
+    else fs.rmSync(weights);
+    await computePath({ ...options, out, resume: true });
+    const log = fs.readFileSync(path.join(out, 'log.jsonl'), 'utf8').trim().split('\n');
+    const strip = (l: string): unknown => JSON.parse(l, (k, v) => (k === 'seconds' || k === 'elapsed' ? undefined : v));
+    assert.deepEqual(log.map(strip), lines.map(strip), `${damage}: the log of the uninterrupted run`);
+    const pj = (d: string): unknown => untimed(path.join(d, 'path.json'));
+    assert.deepEqual(pj(out), pj(ref), damage);
+    for (const l of lines) {
+      const f = `points/${String(JSON.parse(l).point.index).padStart(3, '0')}.safetensors`;
+      assert.deepEqual(fs.readFileSync(path.join(out, f)), fs.readFileSync(path.join(ref, f)), `${damage}: ${f}`);
+    }
+  }
+});

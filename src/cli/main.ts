@@ -12,7 +12,7 @@ import { widthsCommand } from './widths-command.js';
 import { l1VsL2Command } from './l1-vs-l2-command.js';
 import { ensembleCommand } from './ensemble-command.js';
 import { creditCommand } from './credit-command.js';
-import { reportCommand } from './report-command.js';
+import { REPORTING_COMMANDS, loadReportBuilder, reportCommand } from './report-command.js';
 import { threadsHook } from './flags.js';
 import { configureThreads } from '../kernels/index.js';
 
@@ -30,6 +30,9 @@ export function buildProgram(): Command {
       outputError: (s, write) => write(`${oneLine(s)} (run with --help for usage)\n`),
     });
   threadsHook(program, configureThreads);
+  program.hook('preAction', async (_root, action) => {
+    if (REPORTING_COMMANDS.has(action.name())) await loadReportBuilder();
+  });
   pathCommand(program);
   compareCommand(program);
   exportCommand(program);

@@ -74,6 +74,19 @@ export function writeJsonAtomic(file: string, value: unknown, options: AtomicWri
   writeFileAtomic(file, stringifyFinite(value, 2, file) + '\n', options);
 }
 
+/** fsync of a file written earlier with `durable: false` (RunFolder.sync). */
+export function fsyncFile(file: string): void {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(file, 'r+');
+    fs.fsyncSync(fd);
+  } catch (err) {
+    fsFail(err, 'sync', file);
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+}
+
 /** Makes a rename or file creation durable. Not possible on every platform (Windows), hence best effort. */
 export function syncDir(dir: string): void {
   let fd: number | undefined;

@@ -1,18 +1,19 @@
 /**
- * Append-only JSON-lines logs. Each append is one write of one line plus fsync, so a kill can at
- * worst leave a torn last line; readers drop it and the next append cuts it off first (otherwise
+ * Append-only JSON-lines logs. Each append is one write of one line plus fsync (or, with
+ * `durable: false`, the caller's later fsync: RunFolder.sync), so a kill can at worst leave a torn last line; readers drop it and the next append cuts it off first (otherwise
  * the new record would be glued onto the torn one and corrupt the middle of the log).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fail } from '../errors.js';
-import { syncDir } from './atomic.js';
+import { syncDir, type AtomicWriteOptions } from './atomic.js';
 import { fsFail, isErrno } from './fs-error.js';
 import { stringifyFinite } from './json.js';
 
 const NEWLINE = 0x0a;
 
-export function appendJsonLine(file: string, record: unknown): void {
+export function appendJsonLine(file: string, record: unknown, options: AtomicWriteOptions = {}): void {
+  const durable = options.durable ?? true;
   const line = Buffer.from(stringifyFinite(record, undefined, file) + '\n', 'utf8');
   let fd: number | undefined;
   try {
@@ -21,8 +22,8 @@ export function appendJsonLine(file: string, record: unknown): void {
     dropTornTail(fd);
     let done = 0;
     while (done < line.length) done += fs.writeSync(fd, line, done, line.length - done);
-    fs.fsyncSync(fd);
-    if (!existed) syncDir(path.dirname(file));
+    if (durable) fs.fsyncSync(fd);
+    if (durable && !existed) syncDir(path.dirname(file));
   } catch (err) {
     fsFail(err, 'append to', file);
   } finally {
@@ -34,6 +35,9 @@ export function appendJsonLine(file: string, record: unknown): void {
 function dropTornTail(fd: number): void {
   const size = fs.fstatSync(fd).size;
   if (size === 0) return;
+  // the usual case, a log that ends with its newline: one byte read instead of the last 64 KiB
+  const last = Buffer.alloc(1);
+  if (fs.readSync(fd, last, 0, 1, size - 1) === 1 && last[0] === NEWLINE) return;
   const chunk = Buffer.alloc(Math.min(size, 1 << 16));
   let end = size;
   while (end > 0) {

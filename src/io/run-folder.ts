@@ -5,10 +5,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fail } from '../errors.js';
-import { TEMP_FILE_PATTERN, writeFileAtomic, writeJsonAtomic, type AtomicWriteOptions } from './atomic.js';
+import { TEMP_FILE_PATTERN, fsyncFile, syncDir, writeFileAtomic, writeJsonAtomic, type AtomicWriteOptions } from './atomic.js';
 import { fsFail, isErrno } from './fs-error.js';
 import { checkFormat } from './format.js';
-import { readJsonFile } from './json.js';
+import { readJsonFile, stringifyFinite } from './json.js';
 import { appendJsonLine, readJsonLines } from './jsonl.js';
 import { lockFolder } from './lock.js';
 import { SETTINGS_FILE, isUnstartedRun } from './run.js';
@@ -23,6 +23,9 @@ export interface CreateOptions {
 }
 
 export class RunFolder {
+  /** Files written with `durable: false` since the last sync(). */
+  private readonly unsynced = new Set<string>();
+
   private constructor(
     readonly dir: string,
     /** True when an existing run was opened with resume. */
@@ -84,6 +87,21 @@ export class RunFolder {
     writeJsonAtomic(this.prepare(name), value, options);
   }
 
+  /**
+   * Makes every file written with `durable: false` since the last call durable: each file is
+   * fsynced, then the folders holding them. Called in that order, a weights file is on disk
+   * before the log line that names it whenever both were written before the same sync().
+   */
+  sync(): void {
+    if (!this.unsynced.size) return;
+    const files = [...this.unsynced];
+    this.unsynced.clear();
+    // the log last: its lines name the weights files
+    const order = [...files.filter((f) => !f.endsWith('.jsonl')), ...files.filter((f) => f.endsWith('.jsonl'))];
+    for (const f of order) fsyncFile(f);
+    for (const d of new Set(files.map((f) => path.dirname(f)))) syncDir(d);
+  }
+
   /** Parsed content; with `format` (e.g. 'regpath.path/1') also checks the file's format field. */
   readJson(name: string, format?: string): unknown {
     const file = this.path(name);
@@ -96,26 +114,44 @@ export class RunFolder {
     writeFileAtomic(this.prepare(name), text, options);
   }
 
-  appendLog(name: string, record: unknown): void {
-    appendJsonLine(this.prepare(name), record);
+  /** Appends one record; `durable: false` leaves its fsync to the next sync(). */
+  appendLog(name: string, record: unknown, options: AtomicWriteOptions = {}): void {
+    const file = this.prepare(name);
+    appendJsonLine(file, record, options);
+    if (options.durable === false) this.unsynced.add(file);
+  }
+
+  /** Replaces the log by `records` (atomically and durably): a resume that drops a torn tail. */
+  rewriteLog(name: string, records: unknown[]): void {
+    writeFileAtomic(this.prepare(name), records.map((r) => stringifyFinite(r, undefined, name) + '\n').join(''));
   }
 
   readLog(name: string): unknown[] {
     return readJsonLines(this.path(name));
   }
 
-  writeTensors(relPath: string, tensors: Tensors, metadata?: Record<string, string>): void {
-    writeSafetensors(this.prepare(relPath), tensors, metadata);
+  /** `durable: false` leaves the fsync to the next sync() (the rename is atomic either way). */
+  writeTensors(relPath: string, tensors: Tensors, metadata?: Record<string, string>, options: AtomicWriteOptions = {}): void {
+    const file = this.prepare(relPath);
+    writeSafetensors(file, tensors, metadata, options);
+    if (options.durable === false) this.unsynced.add(file);
   }
 
   readTensors(relPath: string): SafetensorsContent {
     return readSafetensors(this.path(relPath));
   }
 
+  /** Folders prepare() has made (a path run writes into points/ once per point). */
+  private readonly made = new Set<string>();
+
   /** Resolves `name` and creates its parent folders (e.g. points/). */
   private prepare(name: string): string {
     const file = this.path(name);
-    mkdirp(path.dirname(file));
+    const dir = path.dirname(file);
+    if (!this.made.has(dir)) {
+      mkdirp(dir);
+      this.made.add(dir);
+    }
     return file;
   }
 }

@@ -8,7 +8,7 @@
  * trailing bytes — the same rules as the reference implementation).
  */
 import { fail } from '../errors.js';
-import { writeFileAtomic } from './atomic.js';
+import { writeFileAtomic, type AtomicWriteOptions } from './atomic.js';
 import { MiB, readFileBounded } from './limits.js';
 
 export type Dtype = 'F32' | 'F64' | 'I32' | 'U8';
@@ -85,8 +85,8 @@ export function encodeSafetensors(tensors: Tensors, metadata: Record<string, str
   return out;
 }
 
-export function writeSafetensors(file: string, tensors: Tensors, metadata?: Record<string, string>): void {
-  writeFileAtomic(file, encodeSafetensors(tensors, metadata));
+export function writeSafetensors(file: string, tensors: Tensors, metadata?: Record<string, string>, options: AtomicWriteOptions = {}): void {
+  writeFileAtomic(file, encodeSafetensors(tensors, metadata), options);
 }
 
 function checkTensor(name: string, t: Tensor): void {

@@ -66,6 +66,11 @@ export function weightsFile(index: number): string {
   return `points/${String(index).padStart(3, '0')}.safetensors`;
 }
 
+/** How many raw points the front keeps (summarise's points.length, without its measures). */
+export function frontSize(raw: RawPoint[], penalty: PenaltyName = 'l1'): number {
+  return nonDominated(raw.map((p) => ({ l1: penalty === 'l2' ? p.l2squared ?? 0 : p.l1, loss: p.trainLoss }))).length;
+}
+
 /** The reported front and its measures, from all raw points. */
 export function summarise(
   raw: RawPoint[], nullLoss: number, fixedL1Ref: number | null = null, penalty: PenaltyName = 'l1',

@@ -22,6 +22,20 @@ const MIN_STEPS = 50;
 export const MOMENTUM = 0.9;
 /** Halvings of the learning rate a fit may try after diverging before it gives up. */
 const MAX_HALVINGS = 30;
+/**
+ * Mini-batch fits judge their epochs on a fixed subsample of this many training rows
+ * (Problem.subsample; the same rows as the continuation's stochastic corrector).
+ */
+export const SAMPLE_ROWS = 8192;
+/**
+ * A mini-batch fit's learning rate by epoch: lr for the first half of its epochs, lr/2 for the
+ * next quarter, lr/4 for the last (the stochastic corrector's two halvings). At a constant lr
+ * SGD ends in its noise ball: on Fashion-MNIST (batch 5,600, lr 0.1, momentum 0.9) the training
+ * loss of consecutive fits rose and fell by ±0.02 at neighbouring λ, more than the front's spacing.
+ */
+export function annealedLr(lr: number, epoch: number, epochs: number): number {
+  return epoch < epochs / 2 ? lr : epoch < (3 * epochs) / 4 ? lr / 2 : lr / 4;
+}
 
 export interface FitReport {
   /** Optimiser steps taken (over all attempts). */
@@ -43,6 +57,8 @@ export class ProxFitter {
   private readonly prox: Proximal;
   private readonly grad: Float32Array;
   private readonly backup: Float32Array;
+  /** Mini-batch fits: θ at the best epoch end so far. */
+  private readonly best: Float32Array;
 
   constructor(
     private readonly k: Kernels, private readonly problem: Problem, private readonly penalised: number,
@@ -54,14 +70,16 @@ export class ProxFitter {
     this.prox = new Proximal(k, this.sgd, penalised, 0, penalty);
     this.grad = k.alloc(n);
     this.backup = k.alloc(n);
+    this.best = k.alloc(n);
   }
 
   /**
    * Minimises L + λ‖θ_pen‖₁ from θ (in place) for at most `epochs` epochs. If the loss turns
    * non-finite or the objective blows up, θ goes back to where the fit started and the fit is
-   * redone with half the learning rate.
+   * redone with half the learning rate. On mini-batches see fitMiniBatch.
    */
   fit(theta: Float32Array, lambda: number, lr: number, epochs: number, seed: number): FitReport {
+    if (!this.problem.fullBatch) return this.fitMiniBatch(theta, lambda, lr, epochs, seed);
     const { k, problem, penalised } = this;
     const perEpoch = problem.stepsPerEpoch;
     this.backup.set(theta);
@@ -103,6 +121,62 @@ export class ProxFitter {
         prev = obj;
       }
       if (!diverged) return { steps, converged, lr };
+      theta.set(this.backup);
+      if (attempt >= MAX_HALVINGS) return { steps, converged: false, lr };
+      lr /= 2;
+    }
+  }
+
+  /**
+   * The fit on mini-batches (more than one batch per epoch): the learning rate annealed over the
+   * epochs (annealedLr), the objective measured after every epoch on a fixed subsample of the
+   * training rows, and θ returned at the epoch end where that objective was lowest. At lr 0.1 an
+   * epoch now and then throws the network far up (Fashion-MNIST, λ 1.7e-4: l1 788 → 1,628 and
+   * loss 0.22 → 0.74 within one fit, on every retry), and the point must not be the worse for it.
+   * The start is not a candidate (as in the stochastic corrector: from a point annealed at a
+   * nearby λ the sweep would repeat it). Diverged, as the full-batch fit: a non-finite loss, or an
+   * epoch end more than L_null above the start; then θ goes back and the fit is redone at half the lr.
+   */
+  private fitMiniBatch(theta: Float32Array, lambda: number, lr: number, epochs: number, seed: number): FitReport {
+    const { k, problem, penalised } = this;
+    const perEpoch = problem.stepsPerEpoch;
+    const sample = problem.subsample(SAMPLE_ROWS);
+    const objective = (): number => problem.evaluate(theta, sample).loss + lambda * this.penalty.value(k, penalised, theta);
+    this.backup.set(theta);
+    const start = objective();
+    let steps = 0;
+    for (let attempt = 0; ; attempt++) {
+      problem.reseed(seed);
+      this.sgd.reset();
+      this.prox.lambda = lambda;
+      let lowest = Infinity;
+      let diverged = false;
+      for (let e = 0; e < epochs && !diverged; e++) {
+        this.sgd.lr = annealedLr(lr, e, epochs);
+        for (let s = 0; s < perEpoch; s++) {
+          const loss = problem.lossAndGradient(theta, problem.nextBatch(), this.grad);
+          steps++;
+          if (!Number.isFinite(loss)) {
+            diverged = true;
+            break;
+          }
+          this.prox.step(theta, this.grad);
+        }
+        if (diverged) break;
+        const obj = objective();
+        if (!(obj <= start + problem.nullLoss)) {
+          diverged = true;
+          break;
+        }
+        if (obj < lowest) {
+          lowest = obj;
+          this.best.set(theta);
+        }
+      }
+      if (!diverged) {
+        theta.set(this.best);
+        return { steps, converged: false, lr };
+      }
       theta.set(this.backup);
       if (attempt >= MAX_HALVINGS) return { steps, converged: false, lr };
       lr /= 2;
