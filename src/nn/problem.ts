@@ -41,6 +41,13 @@ export interface Evaluation {
 }
 
 /**
+ * Rows of the fixed training subsample (see Problem.subsample) on which mini-batch fits judge
+ * their progress: the stochastic corrector after every pass, the sweep's fits after every epoch.
+ * Evaluation buffers are sized for it too, so judging needs no chunking.
+ */
+export const SUBSAMPLE_ROWS = 8192;
+
+/**
  * A training problem: the model, its training (and optional test) data in kernel memory, and a
  * seeded mini-batch sampler. Full-batch training (batch ≥ rows) hands out the data itself,
  * without copying; mini-batches are gathered from a per-epoch shuffle into one reused buffer.
@@ -90,7 +97,7 @@ export class Problem {
     readonly test: DeviceData | null, batchSize: number, seed: number, workspaceBytes = WORKSPACE_BYTES,
   ) {
     this.batchSize = Math.min(batchSize, train.rows);
-    const evalRows = Math.max(this.batchSize, Math.min(train.rows, 8192), test ? Math.min(test.rows, 8192) : 0);
+    const evalRows = Math.max(this.batchSize, Math.min(train.rows, SUBSAMPLE_ROWS), test ? Math.min(test.rows, SUBSAMPLE_ROWS) : 0);
     this.mlp = new Mlp(k, arch, Math.min(evalRows, rowsWithin(arch, workspaceBytes)));
     const full = this.batchSize >= train.rows;
     this.blockRows = full ? 1 : Math.max(1, Math.floor(this.batchSize / BLOCKS_PER_BATCH));
@@ -216,7 +223,7 @@ export class Problem {
    * parameter vectors on the same rows differ by nearly what their full-data losses differ by
    * (the rows' own spread cancels in the difference), at n/rows of the cost.
    */
-  subsample(n: number): DeviceData {
+  subsample(n = SUBSAMPLE_ROWS): DeviceData {
     const t = this.train;
     if (n >= t.rows) return t;
     if (this.sample && this.sample.rows === n) return this.sample;

@@ -19,8 +19,8 @@ import type { CorrectorReport, CorrectorSettings } from './corrector.js';
  * momentum 0.9, the problem's batch: 5,600 rows beyond 10,000, so about ten steps per pass); with
  * momentum off and one batch per pass it is the paper's corrector at fixed α.
  *
- * Progress is judged after every pass on a fixed subsample of the training rows (SAMPLE_ROWS,
- * Problem.subsample): the objective there, compared between two θ, changes nearly as the full
+ * Progress is judged after every pass on a fixed subsample of the training rows
+ * (Problem.subsample, SUBSAMPLE_ROWS): the objective there, compared between two θ, changes nearly as the full
  * one does, at a seventh of a full evaluation on 60,000 rows. Every pass is kept unless the loss
  * diverged (then it is undone and the step halved): undoing passes that did not lower the
  * objective stalled the lower-loss branch of Fashion-MNIST at l1 184 (an undone pass halves the
@@ -50,8 +50,6 @@ export interface StochasticSettings {
 
 export const STOCHASTIC_DEFAULTS: StochasticSettings = { lr: 0.1, momentum: 0.9 };
 
-/** Rows of the fixed subsample the objective is judged on after every pass (see Problem.subsample). */
-export const SAMPLE_ROWS = 8192;
 /**
  * Steps between two objective checks: a pass over the training rows, but at least this many (on
  * small data a pass is a handful of steps, too few to say anything).
@@ -142,7 +140,7 @@ export class StochasticCorrector {
       lambda ??= start.alpha > 0 ? tradeoff(start.alpha) * (s.lambdaFactor ?? 1) : Infinity;
     }
     const reference = s.stationarityReference ?? startStationarity;
-    const sample = problem.subsample(SAMPLE_ROWS);
+    const sample = problem.subsample();
     const objective = (): number => {
       const loss = problem.evaluate(theta, sample).loss;
       return Number.isFinite(lambda) ? loss + lambda! * k.l1Norm(this.penalised, theta) : k.l1Norm(this.penalised, theta);

@@ -23,11 +23,6 @@ export const MOMENTUM = 0.9;
 /** Halvings of the learning rate a fit may try after diverging before it gives up. */
 const MAX_HALVINGS = 30;
 /**
- * Mini-batch fits judge their epochs on a fixed subsample of this many training rows
- * (Problem.subsample; the same rows as the continuation's stochastic corrector).
- */
-export const SAMPLE_ROWS = 8192;
-/**
  * A mini-batch fit's learning rate by epoch: lr for the first half of its epochs, lr/2 for the
  * next quarter, lr/4 for the last (the stochastic corrector's two halvings). At a constant lr
  * SGD ends in its noise ball: on Fashion-MNIST (batch 5,600, lr 0.1, momentum 0.9) the training
@@ -140,7 +135,7 @@ export class ProxFitter {
   private fitMiniBatch(theta: Float32Array, lambda: number, lr: number, epochs: number, seed: number): FitReport {
     const { k, problem, penalised } = this;
     const perEpoch = problem.stepsPerEpoch;
-    const sample = problem.subsample(SAMPLE_ROWS);
+    const sample = problem.subsample();
     const objective = (): number => problem.evaluate(theta, sample).loss + lambda * this.penalty.value(k, penalised, theta);
     this.backup.set(theta);
     const start = objective();
