@@ -76,7 +76,6 @@ export class ProxFitter {
   fit(theta: Float32Array, lambda: number, lr: number, epochs: number, seed: number): FitReport {
     if (!this.problem.fullBatch) return this.fitMiniBatch(theta, lambda, lr, epochs, seed);
     const { k, problem, penalised } = this;
-    const perEpoch = problem.stepsPerEpoch;
     this.backup.set(theta);
     let steps = 0;
     for (let attempt = 0; ; attempt++) {
@@ -93,19 +92,13 @@ export class ProxFitter {
       let diverged = false;
       let converged = false;
       for (let e = 0; e < epochs && !diverged && !converged; e++) {
-        let sum = 0;
-        for (let s = 0; s < perEpoch; s++) {
-          const loss = problem.lossAndGradient(theta, problem.nextBatch(), this.grad);
-          steps++;
-          if (!Number.isFinite(loss)) {
-            diverged = true;
-            break;
-          }
-          sum += loss;
-          this.prox.step(theta, this.grad);
+        const epoch = this.epoch(theta);
+        steps += epoch.steps;
+        if (!Number.isFinite(epoch.meanLoss)) {
+          diverged = true;
+          break;
         }
-        if (diverged) break;
-        const obj = sum / perEpoch + lambda * this.penalty.value(k, penalised, theta);
+        const obj = epoch.meanLoss + lambda * this.penalty.value(k, penalised, theta);
         if (e === 0) first = obj;
         if (!Number.isFinite(obj) || obj > Math.max(4 * first, first + problem.nullLoss)) {
           diverged = true;
@@ -134,7 +127,6 @@ export class ProxFitter {
    */
   private fitMiniBatch(theta: Float32Array, lambda: number, lr: number, epochs: number, seed: number): FitReport {
     const { k, problem, penalised } = this;
-    const perEpoch = problem.stepsPerEpoch;
     const sample = problem.subsample();
     const objective = (): number => problem.evaluate(theta, sample).loss + lambda * this.penalty.value(k, penalised, theta);
     this.backup.set(theta);
@@ -148,16 +140,12 @@ export class ProxFitter {
       let diverged = false;
       for (let e = 0; e < epochs && !diverged; e++) {
         this.sgd.lr = annealedLr(lr, e, epochs);
-        for (let s = 0; s < perEpoch; s++) {
-          const loss = problem.lossAndGradient(theta, problem.nextBatch(), this.grad);
-          steps++;
-          if (!Number.isFinite(loss)) {
-            diverged = true;
-            break;
-          }
-          this.prox.step(theta, this.grad);
+        const epoch = this.epoch(theta);
+        steps += epoch.steps;
+        if (!Number.isFinite(epoch.meanLoss)) {
+          diverged = true;
+          break;
         }
-        if (diverged) break;
         const obj = objective();
         if (!(obj <= start + problem.nullLoss)) {
           diverged = true;
@@ -176,6 +164,23 @@ export class ProxFitter {
       if (attempt >= MAX_HALVINGS) return { steps, converged: false, lr };
       lr /= 2;
     }
+  }
+
+  /**
+   * One epoch of proximal heavy-ball steps on θ (in place): the steps taken and the mean of the
+   * batches' losses, NaN when a loss was not finite (the epoch stops at that step).
+   */
+  private epoch(theta: Float32Array): { steps: number; meanLoss: number } {
+    const { problem } = this;
+    const perEpoch = problem.stepsPerEpoch;
+    let sum = 0;
+    for (let s = 0; s < perEpoch; s++) {
+      const loss = problem.lossAndGradient(theta, problem.nextBatch(), this.grad);
+      if (!Number.isFinite(loss)) return { steps: s + 1, meanLoss: NaN };
+      sum += loss;
+      this.prox.step(theta, this.grad);
+    }
+    return { steps: perEpoch, meanLoss: sum / perEpoch };
   }
 }
 
