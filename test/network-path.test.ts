@@ -1,5 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { computePath } from '../src/path/compute-path.js';
 
 /**
@@ -52,3 +55,19 @@ for (const c of CASES) {
     assert.ok(r.raw.some((p) => p.converged), 'no converged point');
   });
 }
+
+test('breast cancer 8 relu, seed 2: after two redone sparser steps the branch keeps the last point\'s zeros from the first try (2 redos, not 14)', async () => {
+  // Without the rule the corrector revived zeros, and the step was redone, at 14 of the branch's
+  // points; the redo count is saved with every point's state in log.jsonl.
+  const out = mkdtempSync(join(tmpdir(), 'regpath-revivals-'));
+  try {
+    const r = await computePath({ data: 'bench/data/breast-cancer.csv', hidden: [8], points: 40, seed: 2, out: join(out, 'run') });
+    const states = readFileSync(join(out, 'run', 'log.jsonl'), 'utf8').trim().split('\n').map((line) => (JSON.parse(line) as { state: { revivals?: number } }).state);
+    const redos = Math.max(...states.map((s) => s.revivals ?? 0));
+    assert.equal(redos, 2, `sparser steps redone: ${redos}`);
+    const sparser = r.raw.filter((p) => p.phase === 'sparser');
+    for (let i = 1; i < sparser.length; i++) assert.ok(sparser[i]!.nonzeros <= sparser[i - 1]!.nonzeros, `point ${sparser[i]!.index}: non-zeros rose`);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+});
