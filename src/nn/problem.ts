@@ -321,3 +321,28 @@ export function nullLoss(arch: Architecture, data: DeviceData): number {
   for (let i = 0; i < n; i++) v += (data.y[i]! - mean) ** 2;
   return v / n;
 }
+
+/**
+ * The all-zero network (every penalised parameter 0) with the best constant output: output
+ * bias = log class frequencies (cross-entropy) or the target mean (MSE), other biases 0. Its
+ * loss is L_null, so it is the exact sparse end of every front. With --penalize-bias the biases
+ * are penalised too and the sparse end is θ = 0.
+ */
+export function zeroNetwork(problem: Problem, penalised: number, theta: Float32Array): void {
+  theta.fill(0);
+  const layout = problem.mlp.layout;
+  if (penalised >= layout.size) return;
+  const out = layout.bias(theta, layout.depth - 1);
+  const y = problem.train.y;
+  const n = problem.train.rows;
+  if (problem.arch.loss === 'cross-entropy') {
+    const counts = new Float64Array(out.length);
+    for (let i = 0; i < n; i++) counts[y[i]!]!++;
+    // a class absent from the training part gets a very negative (finite) logit
+    for (let c = 0; c < out.length; c++) out[c] = Math.log(Math.max(counts[c]! / n, 1e-30));
+  } else {
+    let mean = 0;
+    for (let i = 0; i < n; i++) mean += y[i]!;
+    out[0] = mean / n;
+  }
+}

@@ -1,5 +1,5 @@
 import { rowChunks } from '../nn/chunks.js';
-import type { Problem } from '../nn/problem.js';
+import { zeroNetwork, type Problem } from '../nn/problem.js';
 
 /**
  * glmnet's λ_max: the smallest λ at which the all-zero weights minimise L(θ) + λ‖θ_pen‖₁,
@@ -13,24 +13,12 @@ import type { Problem } from '../nn/problem.js';
  * λ_max is 0 (the all-zero network is critical for every λ).
  */
 export function lambdaMax(problem: Problem, penalised: number): number {
-  const { k, mlp, train, arch } = problem;
-  const layout = mlp.layout;
-  const theta = k.alloc(layout.size);
-  const grad = k.alloc(layout.size);
+  const { k, mlp, train } = problem;
+  const theta = k.alloc(mlp.layout.size);
+  const grad = k.alloc(mlp.layout.size);
   const sum = new Float64Array(penalised);
   try {
-    if (penalised < layout.size) {
-      const out = layout.bias(theta, layout.depth - 1);
-      if (arch.loss === 'cross-entropy') {
-        const counts = new Float64Array(out.length);
-        for (let i = 0; i < train.rows; i++) counts[train.y[i]!]!++;
-        counts.forEach((c, j) => (out[j] = Math.log(Math.max(c, 0.5) / train.rows)));
-      } else {
-        let mean = 0;
-        for (let i = 0; i < train.rows; i++) mean += train.y[i]!;
-        out[0] = mean / train.rows;
-      }
-    }
+    zeroNetwork(problem, penalised, theta);
     // dense forward passes over chunks that fit the network's workspace, gradients weighted by rows
     for (const { rows, x, y } of rowChunks(train, mlp.maxRows)) {
       mlp.lossAndGradient(theta, x, y, rows, grad, null, false, null, false);

@@ -1,6 +1,7 @@
 import type { Kernels } from '../../kernels/kernels.js';
 import { initParameters } from '../../nn/init.js';
-import type { Problem } from '../../nn/problem.js';
+import { zeroNetwork, type Problem } from '../../nn/problem.js';
+import { lambdaMax as glmnetLambdaMax } from '../lambda-max.js';
 import { Proximal, Sgd } from '../../optim/optimizer.js';
 import type { ResolvedPathOptions } from '../options.js';
 import { L1, type Penalty } from '../penalty.js';
@@ -189,30 +190,6 @@ export function fullGradient(problem: Problem, theta: Float32Array, grad: Float3
   return problem.evaluate(theta, problem.train, grad).loss;
 }
 
-/**
- * The all-zero network (every penalised parameter 0) with the best constant output: output
- * bias = log class frequencies (cross-entropy) or the target mean (MSE), other biases 0. Its
- * loss is L_null, so it is the exact sparse end of every front. With --penalize-bias the biases
- * are penalised too and the sparse end is θ = 0.
- */
-export function zeroNetwork(problem: Problem, penalised: number, theta: Float32Array): void {
-  theta.fill(0);
-  const layout = problem.mlp.layout;
-  if (penalised >= layout.size) return;
-  const out = layout.bias(theta, layout.depth - 1);
-  const y = problem.train.y;
-  const n = problem.train.rows;
-  if (problem.arch.loss === 'cross-entropy') {
-    const counts = new Float64Array(out.length);
-    for (let i = 0; i < n; i++) counts[y[i]!]!++;
-    // a class absent from the training part gets a very negative (finite) logit
-    for (let c = 0; c < out.length; c++) out[c] = Math.log(Math.max(counts[c]! / n, 1e-30));
-  } else {
-    let mean = 0;
-    for (let i = 0; i < n; i++) mean += y[i]!;
-    out[0] = mean / n;
-  }
-}
 
 /** A fit that ended with every penalised parameter at 0 is given the exact best constant output (its biases may not have settled yet). */
 export function settleIfZero(problem: Problem, penalised: number, theta: Float32Array): void {
@@ -221,8 +198,8 @@ export function settleIfZero(problem: Problem, penalised: number, theta: Float32
 
 /**
  * λ_max, where the λ grid starts (glmnet's λ_max; docs/baselines.md):
- * - linear model: glmnet's exact value, max |∂L/∂w| at w = 0 with the intercepts fitted — the
- *   smallest λ for which w = 0 is the lasso solution;
+ * - linear model: glmnet's exact value (lambda-max.ts), max |∂L/∂w| at w = 0 with the intercepts
+ *   fitted — the smallest λ for which w = 0 is the lasso solution;
  * - network: at w = 0 every weight gradient vanishes (each layer's gradient is multiplied by the
  *   zero weights of the layers around it), so the glmnet definition gives 0 and the all-zero
  *   network is a stationary point for every λ. We take instead max |∂L/∂w| at the seeded
@@ -231,17 +208,15 @@ export function settleIfZero(problem: Problem, penalised: number, theta: Float32
  *   degenerate. It is not a bound: the sweep carries on past it until the network is zero.
  */
 export function lambdaMax(problem: Problem, penalised: number, seed: number): number {
+  if (problem.mlp.layout.depth === 1) return glmnetLambdaMax(problem, penalised);
   const k = problem.k;
   const n = problem.mlp.layout.size;
   const theta = k.alloc(n);
   const grad = k.alloc(n);
-  const linear = problem.mlp.layout.depth === 1;
   zeroNetwork(problem, penalised, theta);
-  if (!linear) {
-    const out = Float32Array.from(problem.mlp.layout.bias(theta, problem.mlp.layout.depth - 1));
-    initParameters(problem.mlp.layout, problem.arch.activation, seed, theta);
-    if (penalised < n) problem.mlp.layout.bias(theta, problem.mlp.layout.depth - 1).set(out);
-  }
+  const out = Float32Array.from(problem.mlp.layout.bias(theta, problem.mlp.layout.depth - 1));
+  initParameters(problem.mlp.layout, problem.arch.activation, seed, theta);
+  if (penalised < n) problem.mlp.layout.bias(theta, problem.mlp.layout.depth - 1).set(out);
   fullGradient(problem, theta, grad);
   let m = 0;
   for (let i = 0; i < penalised; i++) m = Math.max(m, Math.abs(grad[i]!));

@@ -1,7 +1,8 @@
 import { initParameters } from '../../nn/init.js';
 import { measurePoint, type MethodContext } from '../method.js';
 import type { RawPoint } from '../types.js';
-import { fitEpochs, pointSeed, settleIfZero, zeroNetwork } from './fit.js';
+import { fitEpochs, pointSeed, settleIfZero } from './fit.js';
+import { zeroNetwork } from '../../nn/problem.js';
 import { DEVIANCE_CHANGE, DEVIANCE_EXPLAINED, MIN_POINTS, ZERO_L2, setUpSweep, sweepLambdaMax } from './sweep-rules.js';
 
 /**

@@ -1,6 +1,7 @@
 import { initParameters } from '../../nn/init.js';
 import { measurePoint, type MethodContext, type PathMethod } from '../method.js';
-import { fitEpochs, settleIfZero, pointSeed, zeroNetwork } from './fit.js';
+import { fitEpochs, settleIfZero, pointSeed } from './fit.js';
+import { zeroNetwork } from '../../nn/problem.js';
 import { spacedSweep } from './spaced-sweep.js';
 import { DEVIANCE_CHANGE, DEVIANCE_EXPLAINED, MIN_POINTS, ZERO_L2, setUpSweep, sweepLambdaMax } from './sweep-rules.js';
 

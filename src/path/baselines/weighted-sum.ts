@@ -1,6 +1,7 @@
 import { initParameters } from '../../nn/init.js';
 import { measurePoint, type MethodContext, type PathMethod } from '../method.js';
-import { ProxFitter, fitEpochs, settleIfZero, pointSeed, zeroNetwork } from './fit.js';
+import { ProxFitter, fitEpochs, settleIfZero, pointSeed } from './fit.js';
+import { zeroNetwork } from '../../nn/problem.js';
 
 /** Saved with every point; a resumed run goes on from the next weight. */
 export interface WeightedSumState {
