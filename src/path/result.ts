@@ -66,19 +66,28 @@ export function weightsFile(index: number): string {
   return `points/${String(index).padStart(3, '0')}.safetensors`;
 }
 
+/** The front's second objective: l1, or ‖θ‖² for an l2 path (the metrics code calls it l1). */
+function secondObjective(penalty: PenaltyName): (p: { l1: number; l2squared?: number }) => number {
+  return (p) => (penalty === 'l2' ? p.l2squared ?? 0 : p.l1);
+}
+
+/** Indices of the raw points the front keeps (non-dominated in train loss and the second objective). */
+function frontIndices(raw: RawPoint[], penalty: PenaltyName): number[] {
+  const x = secondObjective(penalty);
+  return nonDominated(raw.map((p) => ({ l1: x(p), loss: p.trainLoss })));
+}
+
 /** How many raw points the front keeps (summarise's points.length, without its measures). */
 export function frontSize(raw: RawPoint[], penalty: PenaltyName = 'l1'): number {
-  return nonDominated(raw.map((p) => ({ l1: penalty === 'l2' ? p.l2squared ?? 0 : p.l1, loss: p.trainLoss }))).length;
+  return frontIndices(raw, penalty).length;
 }
 
 /** The reported front and its measures, from all raw points. */
 export function summarise(
   raw: RawPoint[], nullLoss: number, fixedL1Ref: number | null = null, penalty: PenaltyName = 'l1',
 ): { points: PathPoint[]; metrics: FrontMetrics } {
-  // the front's second objective: l1, or ‖θ‖² for an l2 path (the metrics code calls it l1)
-  const x = (p: { l1: number; l2squared?: number }): number => (penalty === 'l2' ? p.l2squared ?? 0 : p.l1);
-  const keep = nonDominated(raw.map((p) => ({ l1: x(p), loss: p.trainLoss })));
-  const points: PathPoint[] = keep.map((i) => {
+  const x = secondObjective(penalty);
+  const points: PathPoint[] = frontIndices(raw, penalty).map((i) => {
     const r = raw[i]!;
     const p: PathPoint = {
       index: r.index, l1: r.l1, ...(penalty === 'l2' && { l2squared: r.l2squared ?? 0 }),
