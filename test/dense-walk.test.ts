@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { Problem, toDevice } from '../src/nn/problem.js';
+import { Rng } from '../src/util/rng.js';
 import type { Architecture } from '../src/nn/mlp.js';
 import { initParameters } from '../src/nn/init.js';
 import { StochasticCorrector, type StochasticCorrectorSettings } from '../src/path/stochastic-corrector.js';
@@ -85,13 +86,12 @@ for (const k of backends()) {
     const rows = 200;
     const x = new Float32Array(rows * 2);
     const y = new Float32Array(rows);
-    let u = 4242;
-    const uniform = (): number => (u = (u * 1103515245 + 12345) % 2147483648) / 2147483648;
+    const rng = new Rng(4242);
     for (let i = 0; i < rows; i++) {
       const c = i % 2;
-      y[i] = uniform() < 0.2 ? 1 - c : c;
-      x[2 * i] = (c ? 0.5 : -0.5) + (uniform() - 0.5) * 2;
-      x[2 * i + 1] = (uniform() - 0.5) * 2;
+      y[i] = rng.uniform() < 0.2 ? 1 - c : c;
+      x[2 * i] = (c ? 0.5 : -0.5) + (rng.uniform() - 0.5) * 2;
+      x[2 * i + 1] = (rng.uniform() - 0.5) * 2;
     }
     const arch: Architecture = { layers: [2, 4, 2], activation: 'tanh', loss: 'cross-entropy' };
     const problem = new Problem(k, arch, toDevice(k, x, y, rows, 2), null, 50, SEED);
@@ -111,8 +111,8 @@ for (const k of backends()) {
     const rows = 60;
     const x = new Float32Array(rows * 2);
     const y = new Float32Array(rows);
-    let u = 12345;
-    const noise = (): number => ((u = (u * 1103515245 + 12345) % 2147483648) / 2147483648 - 0.5) * 0.6;
+    const rng = new Rng(12345);
+    const noise = (): number => (rng.uniform() - 0.5) * 0.6;
     for (let i = 0; i < rows; i++) {
       y[i] = i % 2;
       x[2 * i] = (y[i] ? 1.5 : -1.5) + noise();
