@@ -9,6 +9,8 @@
 // 2^k built in the exponent bits. Arguments are clamped to ±700, where the results are already
 // far outside float32 (callers round to float32 or divide by ≥ 1).
 
+import { madd } from './simd';
+
 const LOG2E: f64 = 1.4426950408889634;
 const LN2_HI: f64 = 6.93147180369123816490e-01; // 0x3fe62e42fee00000: k·LN2_HI exact for |k| < 2^11
 const LN2_LO: f64 = 1.90821492927058770002e-10;
@@ -68,4 +70,40 @@ const EXP_BIAS_MAGIC: f64 = 4503599627371519.0;
 @inline export function sigmoidv(x: v128): v128 {
   const one = f64x2.splat(1);
   return f64x2.div(one, f64x2.add(one, expv(f64x2.neg(x))));
+}
+
+// e^x on f32x4 lanes for x ≤ 0 (the max-shifted logits of a softmax), within 2 float32 ulps:
+// Cephes' expf. k = nearest(x·log2 e), taken from the low mantissa bits of x·log2 e + 1.5·2^23;
+// r = x - k·ln2 with ln2 split as 0.693359375 (exact in 9 bits, so k·C1 is exact) and
+// -2.12194440e-4; e^r ≈ 1 + r + r²·P(r), P Cephes' degree-5 minimax polynomial on |r| ≤ ln2/2,
+// evaluated with Estrin's scheme (short dependency chains: the exponential was latency-bound);
+// times 2^k built in the exponent bits. Below ln(2^-126) = -87.34, where 2^k would leave the
+// normal range, the result is 0 as e^-inf is; NaN stays NaN. Four lanes and degree 5 instead of
+// expv's two lanes and degree 10.
+const EXPF_MIN: f32 = -87.33654;
+const EXPF_C1: f32 = 0.693359375;
+const EXPF_C2: f32 = -2.12194440e-4;
+/** 1.5·2^23: adding it rounds |t| < 2^22 to an integer held in the low mantissa bits. */
+const EXPF_ROUND: f32 = 12582912.0;
+
+/** e^x on four lanes, x ≤ 0 (x > 0 is not handled: 2^k may overflow the exponent field). */
+@inline export function expNonPositive4(x: v128): v128 {
+  const lo = f32x4.splat(EXPF_MIN);
+  const under = f32x4.lt(x, lo); // false for NaN
+  const xc = f32x4.pmax(x, lo); // NaN stays NaN: pmax(a, b) = a < b ? b : a
+  const t = madd(xc, f32x4.splat(1.44269504088896341), f32x4.splat(EXPF_ROUND));
+  const k = f32x4.sub(t, f32x4.splat(EXPF_ROUND));
+  const r = madd(k, f32x4.splat(-EXPF_C2), madd(k, f32x4.splat(-EXPF_C1), xc));
+  const r2 = f32x4.mul(r, r);
+  const r4 = f32x4.mul(r2, r2);
+  const q0 = madd(r, f32x4.splat(1.6666665459e-1), f32x4.splat(5.0000001201e-1));
+  const q1 = madd(r, f32x4.splat(8.3334519073e-3), f32x4.splat(4.1665795894e-2));
+  const q2 = madd(r, f32x4.splat(1.9875691500e-4), f32x4.splat(1.3981999507e-3));
+  const p = madd(q2, r4, madd(q1, r2, q0));
+  const er = f32x4.add(madd(p, r2, r), f32x4.splat(1));
+  // 2^k for k in [-126, 0]: the low bits of t are k + 0x400000 (0x4B400000 + k as an integer),
+  // so (t's bits + 127) << 23 is (k + 127) << 23, the exponent field of 2^k. NaN lanes give
+  // garbage here but stay NaN through the product.
+  const scale = i32x4.shl(i32x4.add(t, i32x4.splat(127)), 23);
+  return v128.andnot(f32x4.mul(er, scale), under);
 }

@@ -342,6 +342,16 @@ function labelsFor(rng: Rng, m: number, n: number): Float32Array {
   return y;
 }
 
+// The wasm softmax takes its exponentials in float32 (assembly/vmath.ts, within 2 ulps) of
+// l_j - max rounded to float32 (an error of half an ulp of the difference, the size of the
+// rounding already in the logits), sums them in four float32 lanes and the lanes in f64; the js
+// twin works in f64 throughout. Per row the sum's relative error is at most (3 + n/4) ulps, which
+// is the error of log(sum) and so bounds the mean loss's absolute error; a gradient entry
+// p_j/(sum·m) carries the errors of p_j and the sum and two roundings (the scale, the product),
+// plus the rounded difference's |x|·e^x·2^-24 ≤ 2^-24/e relative to the sum, absolute.
+const softmaxLossTol = (loss: number, n: number): number => 1e-12 * Math.abs(loss) + (3 + n / 4) * U32;
+const softmaxGradTol = (g: number, n: number, m: number): number => (6 + n / 4) * U32 * Math.abs(g) + U32 / m;
+
 describe('wasm losses agree with the js twin', () => {
   test('softmaxCrossEntropy: loss and gradient, separate and aliased gradient', () => {
     const rng = new Rng(21);
@@ -359,8 +369,8 @@ describe('wasm losses agree with the js twin', () => {
         const pg = alias ? pl : place(new Float32Array(m * n), (off + 2) % 4);
         const loss = wasm.softmaxCrossEntropy(m, n, pl.view, py.view, pg.view);
         const what = `softmaxCrossEntropy(${m},${n},alias=${alias},off=${off})`;
-        assertScalarClose(loss, expLoss, 1e-12 * Math.max(1, Math.abs(expLoss)), what);
-        assertClose(pg.view, expGrad, (i) => 3 * U32 * Math.abs(expGrad[i]!) + 1e-12 / m, `${what} grad`);
+        assertScalarClose(loss, expLoss, softmaxLossTol(expLoss, n), what);
+        assertClose(pg.view, expGrad, (i) => softmaxGradTol(expGrad[i]!, n, m), `${what} grad`);
         if (!alias) assertSame(pl.view, logits, `${what} logits unchanged`);
         pl.check(what);
         py.check(what);
@@ -369,6 +379,63 @@ describe('wasm losses agree with the js twin', () => {
         py.free();
         if (!alias) pg.free();
       }
+    }
+  });
+
+  test('softmaxCrossEntropy: the float32 exponential over its whole range, ±80, ties, one huge logit', () => {
+    // Rows [0, x, x - 1] with label 0 for x from 0 down to -100: p_1 = e^x/(1 + e^x + e^{x-1})
+    // checks the exponential at every exponent it builds (2^0 .. 2^-126) and its cut to 0 below
+    // ln 2^-126 = -87.34; the differences 0 - x are exact in float32.
+    const xs: number[] = [];
+    for (let x = 0; x >= -100; x -= 0.173) xs.push(Math.fround(x));
+    const m = xs.length;
+    const n = 3;
+    const logits = new Float32Array(m * n);
+    xs.forEach((x, i) => logits.set([0, x, Math.fround(x - 1)], i * n));
+    const pl = place(logits, 1);
+    const py = place(new Float32Array(m), 2);
+    const pg = place(new Float32Array(m * n), 3);
+    const loss = wasm.softmaxCrossEntropy(m, n, pl.view, py.view, pg.view);
+    let expected = 0;
+    xs.forEach((x, i) => {
+      const x2 = Math.fround(x - 1);
+      const sum = 1 + Math.exp(x) + Math.exp(x2);
+      expected += Math.log(sum) / m;
+      const g1 = pg.view[i * n + 1]! * m;
+      const g2 = pg.view[i * n + 2]! * m;
+      if (x >= -87.3) assertScalarClose(g1, Math.exp(x) / sum, 4 * U32 * Math.exp(x) / sum + 2 ** -149 * m, `p_1 at x = ${x}`);
+      else assert.ok(g1 >= 0 && g1 <= 2 ** -126 * m, `p_1 at x = ${x} is ${g1}`);
+      if (x2 >= -87.3) assertScalarClose(g2, Math.exp(x2) / sum, 4 * U32 * Math.exp(x2) / sum + 2 ** -149 * m, `p_2 at x = ${x}`);
+      // the label's entry is -(p_1 + p_2)/m (gradients below 2^-126 are float32 subnormals: 2^-149 apart)
+      assertScalarClose(pg.view[i * n]! * m, -(Math.exp(x) + Math.exp(x2)) / sum, 8 * U32 * (Math.exp(x) + Math.exp(x2)) / sum + 2 ** -126 * m, `p_0 at x = ${x}`);
+    });
+    assertScalarClose(loss, expected, softmaxLossTol(expected, n), 'loss over the exponential range');
+    pl.free();
+    py.free();
+    pg.free();
+    // ±80 (a difference of 160: e^-160 is 0 in float32), ten equal logits (two vectors and a
+    // tail: every p is 1/10), one huge logit, as label and not.
+    const rows: [number[], number, number][] = [
+      [[80, -80], 0, Math.log1p(Math.exp(-160))],
+      [[80, -80], 1, 160 + Math.log1p(Math.exp(-160))],
+      [[-80, 80, -80, 80, 80], 0, 160 + Math.log(3)],
+      [Array(10).fill(2.5), 7, Math.log(10)],
+      [[1e4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], 0, 0],
+      [[1e4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], 9, 1e4],
+    ];
+    for (const [row, label, want] of rows) {
+      const k = row.length;
+      const a = place(new Float32Array(row), 0);
+      const b = place(new Float32Array([label]), 1);
+      const g = place(new Float32Array(k), 2);
+      const l = wasm.softmaxCrossEntropy(1, k, a.view, b.view, g.view);
+      assertScalarClose(l, want, softmaxLossTol(want, k), `loss of [${row}] label ${label}`);
+      const jg = new Float32Array(k);
+      js.softmaxCrossEntropy(1, k, new Float32Array(row), new Float32Array([label]), jg);
+      assertClose(g.view, jg, (i) => softmaxGradTol(jg[i]!, k, 1), `grad of [${row}] label ${label}`);
+      a.free();
+      b.free();
+      g.free();
     }
   });
 
@@ -397,8 +464,8 @@ describe('wasm losses agree with the js twin', () => {
     }
     const jg = new Float32Array(m * n);
     const jl = js.softmaxCrossEntropy(m, n, logits, labels, jg);
-    assertScalarClose(loss, jl, 1e-12 * Math.abs(jl), 'huge logits vs js');
-    assertClose(pg.view, jg, (i) => 3 * U32 * Math.abs(jg[i]!) + 1e-12, 'huge logits grad vs js');
+    assertScalarClose(loss, jl, softmaxLossTol(jl, n), 'huge logits vs js');
+    assertClose(pg.view, jg, (i) => softmaxGradTol(jg[i]!, n, m), 'huge logits grad vs js');
     pl.free();
     py.free();
     pg.free();
@@ -416,8 +483,8 @@ describe('wasm losses agree with the js twin', () => {
       const jg = new Float32Array(m * n);
       const jl = js.softmaxCrossEntropy(m, n, logits, labels, jg);
       const wl = wasm.softmaxCrossEntropy(m, n, pl.view, py.view, pg.view);
-      assertScalarClose(wl, jl, 1e-12 * Math.abs(jl), `loss with labels ${labs}`);
-      assertClose(pg.view, jg, (i) => 3 * U32 * Math.abs(jg[i]!) + 1e-12, `grad with labels ${labs}`);
+      assertScalarClose(wl, jl, softmaxLossTol(jl, n), `loss with labels ${labs}`);
+      assertClose(pg.view, jg, (i) => softmaxGradTol(jg[i]!, n, m), `grad with labels ${labs}`);
       assert.equal(wasm.countCorrect(m, n, pl.view, py.view), js.countCorrect(m, n, logits, labels), `countCorrect with labels ${labs}`);
       pg.check('labels');
       py.free();
