@@ -606,6 +606,77 @@ describe('wasm proximal kernels', () => {
     }
   });
 
+  test('combine: exactly a copy, scale and axpy in turn, also in place', () => {
+    const rng = new Rng(45);
+    let t = 0;
+    for (const n of [1, 3, 4, 7, 130, 1001]) {
+      for (const [a, b] of [[1, 0], [1.37, 0], [1, -0.37], [1.37, -0.37], [0.5, 2 ** -30]] as const) {
+        const x = randn(rng, n), y = randn(rng, n);
+        const off = t++ % 4;
+        const px = place(x, off), py = place(y, (off + 1) % 4), po = place(new Float32Array(n), (off + 2) % 4);
+        const what = `combine(${n}, ${a}, ${b})`;
+        for (const [k, xs, ys, out] of [[wasm, px.view, py.view, po.view], [js, x, y, new Float32Array(n)]] as const) {
+          const name = `${k.name} ${what}`;
+          const want = k.alloc(n), inPlace = k.alloc(n);
+          want.set(xs);
+          if (a !== 1) k.scale(n, a, want);
+          if (b !== 0) k.axpy(n, b, ys, want);
+          k.combine(n, a, xs, b, ys, out);
+          assertSame(out, want, name);
+          inPlace.set(xs);
+          k.combine(n, a, inPlace, b, ys, inPlace);
+          assertSame(inPlace, want, `${name} in place`);
+          k.free(want);
+          k.free(inPlace);
+        }
+        px.check(what);
+        py.check(what);
+        po.check(what);
+        px.free();
+        py.free();
+        po.free();
+      }
+    }
+  });
+
+  test('mpgSlope and mpgWrite: exactly the separate prox kernels on the prefix and the rest, and the index-order ‖y - x‖²', () => {
+    const rng = new Rng(44);
+    let t = 0;
+    for (const [n, p] of [[1, 1], [5, 3], [43, 35], [130, 129], [1000, 997], [16330, 16280], [7, 0]] as const) {
+      for (const [step, tau] of [[0.05, 0.01], [0.3, 0], [0, 0.2], [1e-3, 5e-4]] as const) {
+        const x = randn(rng, n, 0.1, 0.3);
+        const g = randn(rng, n);
+        const off = t++ % 4;
+        const px = place(x, off), pg = place(g, (off + 1) % 4), po = place(new Float32Array(n), (off + 2) % 4);
+        const what = `mpg(${n}, ${p}, step=${step}, tau=${tau})`;
+        for (const [k, xs, gs, out] of [[wasm, px.view, pg.view, po.view], [js, x, g, new Float32Array(n)]] as const) {
+          const name = `${k.name} ${what}`;
+          // the separate kernels, as the MPG step called them before
+          const [dec, l1] = k.proxStats(p, xs.subarray(0, p), gs.subarray(0, p), step, tau);
+          const omega1 = p < n ? dec + k.proxLinearDecrease(n - p, xs.subarray(p), gs.subarray(p), step, 0) : dec;
+          assert.deepEqual(k.mpgSlope(n, p, xs, gs, step, tau), [omega1, l1], `${name} mpgSlope`);
+          const y = k.alloc(n);
+          k.proxGradient(p, xs.subarray(0, p), gs.subarray(0, p), step, tau, y.subarray(0, p));
+          if (p < n) k.proxGradient(n - p, xs.subarray(p), gs.subarray(p), step, 0, y.subarray(p));
+          let sq = 0;
+          for (let i = 0; i < n; i++) {
+            const d = y[i]! - xs[i]!;
+            sq += d * d;
+          }
+          assert.equal(k.mpgWrite(n, p, xs, gs, step, tau, out), sq, `${name} mpgWrite ‖y - x‖²`);
+          assertSame(out, y, `${name} mpgWrite y`);
+          k.free(y);
+        }
+        px.check(what);
+        pg.check(what);
+        po.check(what);
+        px.free();
+        pg.free();
+        po.free();
+      }
+    }
+  });
+
   test('proxGradient with out aliasing x', () => {
     const rng = new Rng(42);
     for (const n of [1, 3, 7, 129, 1000]) {
