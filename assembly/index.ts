@@ -7,8 +7,6 @@ export { biasActivate, activationBackward, colSums } from './layer';
 export { softmaxCrossEntropyBlocks, countCorrect, meanSquaredError } from './loss';
 export { l1Norm, dot, axpy, scale, countNonzero } from './vector';
 export { proxGradient, proxLinearDecrease, proxL1, proxStats } from './prox';
-export { mpgSlope, mpgWrite } from './mpg';
-export { combine } from './combine';
 export { momentumStep, adamStep } from './optim';
 export { csrGemm, csrSelectColumns } from './sparse';
 export { nonzeroPattern, gatherColumns, scatterColumns } from './columns';

@@ -192,11 +192,6 @@ export interface Kernels {
   scale(n: number, alpha: number, x: Float32Array): void;
   /** Number of entries with x_i ≠ 0. */
   countNonzero(n: number, x: Float32Array): number;
-  /**
-   * out ← a·x + b·y in one pass, rounded as out ← x, scale(a), axpy(b, y) would round it (a = 1
-   * and b = 0 round nothing); out may alias x or y.
-   */
-  combine(n: number, a: number, x: Float32Array, b: number, y: Float32Array, out: Float32Array): void;
 
   // ---- proximal operators --------------------------------------------------------------------
   /**
@@ -210,14 +205,6 @@ export interface Kernels {
   proxL1(n: number, x: Float32Array, g: Float32Array, step: number, tau: number): number;
   /** [proxLinearDecrease, proxL1] of the same y in one pass over x and g. */
   proxStats(n: number, x: Float32Array, g: Float32Array, step: number, tau: number): [number, number];
-  /**
-   * The multiobjective step's dual slope terms (src/optim/mpg.ts) in one call: with y = S_tau(x - step·g)
-   * on the penalised prefix [0, p) and x - step·g on [p, n), [Σ_{i<n} g_i (y_i - x_i), Σ_{i<p} |y_i|]:
-   * proxStats on the prefix, plus proxLinearDecrease (tau 0) on the rest, added last.
-   */
-  mpgSlope(n: number, p: number, x: Float32Array, g: Float32Array, step: number, tau: number): [number, number];
-  /** Writes that y into out (not aliasing x) and returns Σ (y_i - x_i)², summed in index order in f64. */
-  mpgWrite(n: number, p: number, x: Float32Array, g: Float32Array, step: number, tau: number, out: Float32Array): number;
 
   // ---- optimiser updates ---------------------------------------------------------------------
   /** Heavy-ball SGD: v ← mu·v + g;  x ← x - lr·v. */

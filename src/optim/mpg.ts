@@ -37,8 +37,16 @@ export class MpgSolver {
 
   /** ω1(α) - ω2(α), the derivative of the dual. */
   protected dualSlope(theta: Float32Array, g: Float32Array, p: number, h: number, alpha: number, l1Theta: number): [number, number] {
+    const { k } = this;
     this.evaluations++;
-    const [omega1, l1] = this.k.mpgSlope(theta.length, p, theta, g, h * alpha, h * (1 - alpha));
+    const n = theta.length;
+    const step = h * alpha;
+    const tau = h * (1 - alpha);
+    const tp = theta.subarray(0, p);
+    const gp = g.subarray(0, p);
+    const [decrease, l1] = k.proxStats(p, tp, gp, step, tau);
+    let omega1 = decrease;
+    if (p < n) omega1 += k.proxLinearDecrease(n - p, theta.subarray(p), g.subarray(p), step, 0);
     return [omega1, l1 - l1Theta];
   }
 
@@ -110,23 +118,18 @@ export class MpgSolver {
     return this.finish(theta, g, p, h, alpha, w, out);
   }
 
-  /**
-   * Writes y(α*) into out and reports the step (`w`: [ω1, ω2] at α*). A subclass with its own
-   * write or distanceSquared overrides this too (the usual case is one fused kernel call).
-   */
+  /** Writes y(α*) into out and reports the step (`w`: [ω1, ω2] at α*). */
   protected finish(theta: Float32Array, g: Float32Array, p: number, h: number, alpha: number, w: [number, number], out: Float32Array): MpgStep {
     const { k } = this;
-    if (alpha !== 0 || p >= theta.length) {
-      const sq = k.mpgWrite(theta.length, p, theta, g, h * alpha, h * (1 - alpha), out);
-      return { alpha, omega1: w[0], omega2: w[1], stationarity: Math.sqrt(sq) / h, stepNormSq: sq };
-    }
-    // At α = 0 the step would leave the unpenalised parameters (biases) where they are, although
-    // moving them along -g lowers the loss without touching ‖θ_pen‖₁; without this the all-zero
-    // network would keep whatever biases it had. Take that free descent step.
-    const n = theta.length;
     this.write(theta, g, p, h, alpha, out);
-    k.proxGradient(n - p, theta.subarray(p), g.subarray(p), h, 0, out.subarray(p));
-    w = [w[0] + k.proxLinearDecrease(n - p, theta.subarray(p), g.subarray(p), h, 0), w[1]];
+    if (alpha === 0 && p < theta.length) {
+      // At α = 0 the step would leave the unpenalised parameters (biases) where they are, although
+      // moving them along -g lowers the loss without touching ‖θ_pen‖₁; without this the all-zero
+      // network would keep whatever biases it had. Take that free descent step.
+      const n = theta.length;
+      k.proxGradient(n - p, theta.subarray(p), g.subarray(p), h, 0, out.subarray(p));
+      w = [w[0] + k.proxLinearDecrease(n - p, theta.subarray(p), g.subarray(p), h, 0), w[1]];
+    }
     const sq = this.distanceSquared(out, theta);
     return { alpha, omega1: w[0], omega2: w[1], stationarity: Math.sqrt(sq) / h, stepNormSq: sq };
   }

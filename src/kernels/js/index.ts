@@ -4,8 +4,8 @@ import type { Kernels } from '../kernels.js';
 import { csrGemm, csrSelectColumns, gemm, gemmNT, gemmTN } from './gemm.js';
 import { activationBackward, biasActivate, colSums } from './layer.js';
 import { countCorrect, meanSquaredError, softmaxCrossEntropy } from './loss.js';
-import { axpy, combine, countNonzero, dot, l1Norm, scale } from './vector.js';
-import { mpgSlope, mpgWrite, proxGradient, proxL1, proxLinearDecrease, proxStats } from './prox.js';
+import { axpy, countNonzero, dot, l1Norm, scale } from './vector.js';
+import { proxGradient, proxL1, proxLinearDecrease, proxStats } from './prox.js';
 import { adamStep, momentumStep } from './optim.js';
 import { gatherColumns, nonzeroPattern, scatterColumns } from './columns.js';
 import { conv2dBackwardInput, conv2dBackwardWeight, conv2dForward, conv2dScratchSize } from './conv.js';
@@ -24,8 +24,8 @@ export function createJsKernels(): Kernels {
     conv2dScratchSize, conv2dForward, conv2dBackwardInput, conv2dBackwardWeight,
     maxPool2dForward, maxPool2dBackward, avgPool2dForward, avgPool2dBackward,
     softmaxCrossEntropy, countCorrect, meanSquaredError,
-    l1Norm, dot, axpy, scale, combine, countNonzero,
-    proxGradient, proxLinearDecrease, proxL1, proxStats, mpgSlope, mpgWrite,
+    l1Norm, dot, axpy, scale, countNonzero,
+    proxGradient, proxLinearDecrease, proxL1, proxStats,
     momentumStep, adamStep,
   };
 }

@@ -29,20 +29,3 @@ export function proxL1(n: number, x: Float32Array, g: Float32Array, step: number
 export function proxStats(n: number, x: Float32Array, g: Float32Array, step: number, tau: number): [number, number] {
   return [proxLinearDecrease(n, x, g, step, tau), proxL1(n, x, g, step, tau)];
 }
-
-export function mpgSlope(n: number, p: number, x: Float32Array, g: Float32Array, step: number, tau: number): [number, number] {
-  const [decrease, l1] = proxStats(p, x, g, step, tau);
-  if (p >= n) return [decrease, l1];
-  return [decrease + proxLinearDecrease(n - p, x.subarray(p), g.subarray(p), step, 0), l1];
-}
-
-export function mpgWrite(n: number, p: number, x: Float32Array, g: Float32Array, step: number, tau: number, out: Float32Array): number {
-  proxGradient(p, x, g, step, tau, out);
-  if (p < n) proxGradient(n - p, x.subarray(p), g.subarray(p), step, 0, out.subarray(p));
-  let sq = 0;
-  for (let i = 0; i < n; i++) {
-    const d = out[i]! - x[i]!;
-    sq += d * d;
-  }
-  return sq;
-}

@@ -18,13 +18,6 @@ export function scale(n: number, alpha: number, x: Float32Array): void {
   for (let i = 0; i < n; i++) x[i] = alpha * x[i]!;
 }
 
-export function combine(n: number, a: number, x: Float32Array, b: number, y: Float32Array, out: Float32Array): void {
-  for (let i = 0; i < n; i++) {
-    const t = a === 1 ? x[i]! : Math.fround(a * x[i]!);
-    out[i] = b === 0 ? t : t + b * y[i]!;
-  }
-}
-
 export function countNonzero(n: number, x: Float32Array): number {
   let c = 0;
   for (let i = 0; i < n; i++) if (x[i] !== 0) c++;

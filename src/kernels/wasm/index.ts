@@ -323,9 +323,6 @@ export function createWasmKernels(options: WasmKernelsOptions = {}): WasmKernels
     scale(n, alpha, x) {
       ex.scale(n, alpha, p(x, n, 'scale', 'x'));
     },
-    combine(n, a, x, b, y, out) {
-      ex.combine(n, a, p(x, n, 'combine', 'x'), b, p(y, n, 'combine', 'y'), p(out, n, 'combine', 'out'));
-    },
     countNonzero(n, x) {
       return ex.countNonzero(n, p(x, n, 'countNonzero', 'x'));
     },
@@ -342,13 +339,6 @@ export function createWasmKernels(options: WasmKernelsOptions = {}): WasmKernels
     proxStats(n, x, g, step, tau) {
       ex.proxStats(n, p(x, n, 'proxStats', 'x'), p(g, n, 'proxStats', 'g'), step, tau, statsOut.byteOffset);
       return [stats[0]!, stats[1]!];
-    },
-    mpgSlope(n, pen, x, g, step, tau) {
-      ex.mpgSlope(n, pen, p(x, n, 'mpgSlope', 'x'), p(g, n, 'mpgSlope', 'g'), step, tau, statsOut.byteOffset);
-      return [stats[0]!, stats[1]!];
-    },
-    mpgWrite(n, pen, x, g, step, tau, out) {
-      return ex.mpgWrite(n, pen, p(x, n, 'mpgWrite', 'x'), p(g, n, 'mpgWrite', 'g'), step, tau, p(out, n, 'mpgWrite', 'out'));
     },
 
     momentumStep(n, x, g, v, lr, mu) {

@@ -33,9 +33,6 @@ export interface WasmExports {
   proxLinearDecrease(n: number, x: number, g: number, step: number, tau: number): number;
   proxL1(n: number, x: number, g: number, step: number, tau: number): number;
   proxStats(n: number, x: number, g: number, step: number, tau: number, out: number): void;
-  mpgSlope(n: number, p: number, x: number, g: number, step: number, tau: number, out: number): void;
-  mpgWrite(n: number, p: number, x: number, g: number, step: number, tau: number, out: number): number;
-  combine(n: number, a: number, x: number, b: number, y: number, out: number): void;
   momentumStep(n: number, x: number, g: number, v: number, lr: number, mu: number): void;
   im2col(d: number, x: number, r0: number, rows: number, out: number): void;
   convForwardRows(d: number, x: number, w: number, y: number, r0: number, r1: number, slot: number, blockRows: number): void;

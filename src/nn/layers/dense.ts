@@ -141,7 +141,10 @@ export class Dense implements Layer {
     const n = rows * this.fanOut;
     const c = form.plan?.combine;
     if (c) {
-      k.combine(n, c.a, input.slot(c.sa), c.b, input.slot(c.sb), out);
+      const a = input.slot(c.sa), b = input.slot(c.sb);
+      out.set(a.subarray(0, n));
+      if (c.a !== 1) k.scale(n, c.a, out);
+      if (c.b !== 0) k.axpy(n, c.b, b, out);
     } else if (form.sparse) {
       input.sparse.forward(rows, form.sparse.byRow, layout.weights(theta, block), out);
     } else {
