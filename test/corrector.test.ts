@@ -67,6 +67,29 @@ for (const k of backends()) {
 }
 
 for (const k of backends()) {
+  test(`[${k.name}] a full-batch corrector's progress test takes θ's loss from its own steps (no forward pass of its own), also at a fixed α`, () => {
+    const problem = regressionProblem(k, 64, 5);
+    const layout = problem.mlp.layout;
+    const theta = k.alloc(layout.size);
+    let evaluations = 0;
+    const evaluate = problem.evaluate.bind(problem);
+    problem.evaluate = (...args: Parameters<Problem['evaluate']>) => {
+      evaluations++;
+      return evaluate(...args);
+    };
+    for (const fixedAlpha of [undefined, 0.9]) {
+      initParameters(layout, 'relu', 7, theta);
+      evaluations = 0;
+      const r = new Corrector(k, problem, layout.weightCount).run(theta, {
+        h: 1, maxSteps: 2000, tolerance: 1e-3, moveTolerance: 1e-3, lossScale: problem.nullLoss, l1Scale: 10,
+        accelerate: true, restartBound: 'project', stop: 'move', ...(fixedAlpha !== undefined && { fixedAlpha }),
+      });
+      // the progress test ran (checks every 5 steps, at least three) and ended the corrector
+      assert.ok(r.steps >= 15 && r.steps < 2000, `α ${fixedAlpha}: ${r.steps} steps`);
+      assert.equal(evaluations, 0, `α ${fixedAlpha}: forward passes of θ outside the corrector's steps`);
+    }
+  });
+
   test(`[${k.name}] a kept forward pass gives the same loss and gradient as a fresh one, and is never reused twice`, () => {
     const problem = regressionProblem(k, 40, 6);
     const layout = problem.mlp.layout;
