@@ -6,7 +6,7 @@
 // can be planned. After every pass: the objective's loss on the corrector's fixed 8,192-row
 // training subsample and its accuracy there, the test accuracy (on --test-rows test images), l1.
 //
-//   npm run build && node dist/bench/cifar-fit.js --data DIR [--max-cpu 900] [--test-rows 2000] [--lr 0.1]
+//   npm run build && node dist/bench/cifar-fit.js --data DIR [--max-cpu 900] [--test-rows 2000] [--lr 0.1] [--lambda-factor 0.1]
 //
 // One thread (REGPATH_THREADS=1 unless set). DIR: CIFAR-10 binary batches (bench/synth-cifar.ts
 // writes synthetic ones of the real shape).
@@ -30,6 +30,8 @@ if (!dir) throw new Error('cifar-fit: --data <folder of CIFAR-10 binary batches>
 const maxCpu = Number(arg('--max-cpu', '900'));
 const testRows = Number(arg('--test-rows', '2000'));
 const lr = Number(arg('--lr', '0.1'));
+/** λ as a fraction of the init's trade-off: 0.1 the path's first fit, 0.01 and 0.001 the dense-end walk's next ones. */
+const lambdaFactor = Number(arg('--lambda-factor', '0.1'));
 const archText = arg('--arch', 'conv32k3,pool2,conv32k4,pool2,fc512');
 const cpu = (): number => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; };
 
@@ -55,8 +57,8 @@ const grad = k.alloc(n);
 let t = cpu();
 fullGradient(problem, theta, grad);
 const mpgStep = new MpgSolver(k).step(theta, grad, penalised, lr / (1 - 0.9), k.alloc(n));
-const lambda = 0.1 * tradeoff(mpgStep.alpha);
-console.log(`full-batch gradient at the init: ${(cpu() - t).toFixed(1)} CPU-s; α* ${mpgStep.alpha.toFixed(6)}, first fit's λ ${lambda.toExponential(3)}`);
+const lambda = lambdaFactor * tradeoff(mpgStep.alpha);
+console.log(`full-batch gradient at the init: ${(cpu() - t).toFixed(1)} CPU-s; α* ${mpgStep.alpha.toFixed(6)}, fit's λ ${lambda.toExponential(3)} (${lambdaFactor} × the init's trade-off)`);
 const sgd = new Sgd(k, n, lr, 0.9);
 const prox = new Proximal(k, sgd, penalised, lambda);
 const sample = problem.subsample();
