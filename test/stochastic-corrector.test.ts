@@ -182,6 +182,39 @@ for (const k of backends()) {
   });
 }
 
+for (const k of backends()) {
+  test(`[${k.name}] a warm-up of w passes takes a first step of 1/(w·steps per pass) of the plain one, and the warmed fit still reaches the exact lasso objective`, () => {
+    const problem = lassoProblem(k, 30);
+    const p = problem.mlp.layout.weightCount;
+    const n = problem.mlp.layout.size;
+    const corrector = new StochasticCorrector(k, problem, p, SOLVER);
+    const point = fixture.path[5]!;
+    // one step from θ = 0 (zero velocity): θ1 = -lr·g, then the soft-threshold at lr·λ/(1-μ)
+    const firstStep = (warmupPasses: number): Float32Array => {
+      const theta = k.alloc(n);
+      problem.reseed(7);
+      corrector.run(theta, { ...settings(0, problem), maxSteps: 1, warmupPasses });
+      return Float32Array.from(theta);
+    };
+    const plain = firstStep(0);
+    const warmed = firstStep(2);
+    // a pass over 60 rows in batches of 30 is 2 steps, checked as 10 (MIN_CHECK_STEPS): 20 steps of warm-up
+    let norm = 0;
+    for (let i = 0; i < n; i++) {
+      norm = Math.max(norm, Math.abs(plain[i]!));
+      assert.ok(Math.abs(warmed[i]! - plain[i]! / 20) <= 1e-6 * Math.abs(plain[i]!) + 1e-12, `parameter ${i}: ${warmed[i]} against ${plain[i]! / 20}`);
+    }
+    assert.ok(norm > 0, 'the plain step moved');
+    const theta = k.alloc(n);
+    problem.reseed(7);
+    corrector.run(theta, { ...settings(point.lambda, problem), warmupPasses: 2 });
+    const got = problem.evaluate(theta).loss + point.lambda * k.l1Norm(p, theta);
+    const exact = point.loss + point.lambda * point.l1;
+    assert.ok(got - exact <= 1e-3 * fixture.path[0]!.loss, `objective ${got} against the exact ${exact}`);
+    k.free(theta);
+  });
+}
+
 test('the fixed subsample holds every (rows/n)-th training row, is made once, and is the training data when n ≥ rows', () => {
   const k = backends()[0]!;
   const problem = lassoProblem(k, 30);

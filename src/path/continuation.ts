@@ -319,7 +319,7 @@ export class Continuation {
       ...this.stochasticLambda(state, spacing),
       ...(initial && this.stochastic && { lambdaFactor: DENSE_START }),
       // the dense-end walk's fits below the first are compared by their loss (see denseWalk)
-      ...(initial && this.walk && { trend: true }),
+      ...(initial && this.walk && { trend: true, warmupPasses: DENSE_WALK_WARMUP }),
       ...(initial && this.initialLambda !== undefined && { lambda: this.initialLambda }),
     });
     state.h = r.h;
@@ -582,6 +582,11 @@ const DENSE_WALK = 0.1;
  * 1,041 and spent a quarter of the points above the l1 that matters (train HV 0.980 → 0.971).
  */
 const DENSE_WALK_MIN_FALL = 0.5;
+/**
+ * Passes of learning-rate warm-up for the dense-end walk's fits below the first (each from the
+ * random init; see StochasticCorrectorSettings.warmupPasses).
+ */
+const DENSE_WALK_WARMUP = 5;
 /**
  * Redos of a network's sparser step (sparserRevived) after which its later steps keep the last
  * point's zeros from their first try. Two, not one: wine's 8-unit net revives weights once at
