@@ -177,3 +177,12 @@ test('biases are penalised only with penalizeBias, and l1 counts exactly the pen
     assert.equal(biasesAllZero, penalizeBias);
   }
 });
+
+test('--lr sets the mini-batch continuation\'s step: a tiny rate leaves the initial fit near the random init', async () => {
+  const base = await computePath({ ...small, points: 6, batch: 40 });
+  const slow = await computePath({ ...small, points: 6, batch: 40, learningRate: 1e-5 });
+  const start = (r: typeof base) => r.raw.find((p) => p.phase === 'initial')!;
+  // at the default 0.1 the first fit learns Iris; 1e-5 a step moves the weights by ~1e-5·|g| per step
+  assert.ok(start(base).trainAccuracy! > 0.9, `default: initial point train accuracy ${start(base).trainAccuracy}`);
+  assert.ok(start(slow).trainLoss > 5 * start(base).trainLoss, `lr 1e-5: initial loss ${start(slow).trainLoss} vs ${start(base).trainLoss} at 0.1`);
+});

@@ -95,7 +95,7 @@ export const FLAGS = {
   lambdaMinRatio: { syntax: '--lambda-min-ratio <r>', help: 'sweep: smallest λ as a fraction of λ_max', parse: number },
   fitEpochs: { syntax: '--fit-epochs <n>', help: 'sweep, weighted-sum: cap on epochs per fit', parse: integer },
   denseEpochs: { syntax: '--dense-epochs <n>', help: 'sweep, weighted-sum: SGD epochs of the dense start of a network', parse: integer },
-  learningRate: { syntax: '--lr <rate>', help: 'learning rate of the command\'s optimiser (path baselines: SGD with momentum 0.9; ensemble, widths, neurons --reduce: Adam)', parse: number },
+  learningRate: { syntax: '--lr <rate>', help: 'learning rate of the command\'s optimiser (path: the heavy-ball SGD, momentum 0.9, of the baselines and of the continuation on mini-batches; ensemble, widths, neurons --reduce: Adam)', parse: number },
   population: { syntax: '--population <n>', help: 'nsga2: population size', parse: integer },
   generations: { syntax: '--generations <n>', help: 'nsga2: number of generations', parse: integer },
   l1Ref: { syntax: '--l1-ref <x>', help: 'l1 normalisation of the hypervolume and gap', parse: number },

@@ -4,7 +4,7 @@ import type { Problem } from '../nn/problem.js';
 import { Sgd } from '../optim/optimizer.js';
 import { tradeoff } from '../optim/mpg.js';
 import { Corrector, type CorrectorReport } from './corrector.js';
-import { StochasticCorrector, usesStochasticCorrector, type StochasticCorrectorSettings } from './stochastic-corrector.js';
+import { STOCHASTIC_DEFAULTS, StochasticCorrector, usesStochasticCorrector, type StochasticCorrectorSettings } from './stochastic-corrector.js';
 import { gradientPredictor, shrinkPredictor } from './predictors.js';
 import { measurePoint, type MethodContext, type PathMethod, type PointSink } from './method.js';
 import type { BranchEnd, ContinuationSettings, ContinuationState, Phase, RawPoint } from './types.js';
@@ -54,7 +54,7 @@ export class Continuation {
     const n = problem.mlp.layout.size;
     this.stochastic = usesStochasticCorrector(problem);
     this.corrector = this.stochastic
-      ? new StochasticCorrector(k, problem, settings.penalised)
+      ? new StochasticCorrector(k, problem, settings.penalised, { ...STOCHASTIC_DEFAULTS, lr: settings.stochasticLearningRate })
       : new Corrector(k, problem, settings.penalised, linearMetric(problem, settings.penalised) ?? undefined);
     this.sgd = new Sgd(k, n, settings.predictorLearningRate, 0.9);
     this.grad = k.alloc(n);
@@ -643,6 +643,8 @@ export const continuationMethod: PathMethod = {
       // test run's hypervolume fell from 0.97 ('start') to 0.74 (and to 0.11 with 'step')
       restartBound: ctx.problem.fullBatch ? 'project' : 'start', initialToleranceFactor: 0.2,
       maxInitialSteps: o.maxCorrectorSteps * 5, maxCorrectorSteps: o.maxCorrectorSteps,
+      // `--lr`: the seed's CIFAR-10 CNN does not train at 0.1 (loss stays at ln 10 from its first pass)
+      stochasticLearningRate: o.learningRate,
       maxPredictorSteps: 100, predictorLearningRate: 0.1, maxOvershoot: 2.5, maxRetries: 3,
       tolerance: o.tolerance, moveTolerance: o.tolerance, flatSlope: 0.02, minLossFraction: 1e-3, minLossChange: 1e-5, lambdaMinRatio: 1e-4, endTolerance: 1e-5, floorShare: 0.1, networkFloorShare: 0.05, gapShare: 1e-3, networkStop: 'either', networkStationarityShare: 0.2, keepZeros: false, stallSlopeFactor: 10,
       maxBranchPoints: o.points * 3, minScale: 0.1, maxScale: 100,

@@ -146,6 +146,8 @@ export interface ContinuationSettings {
   maxCorrectorSteps: number;
   maxPredictorSteps: number;
   predictorLearningRate: number;
+  /** Mini-batch runs: the stochastic corrector's heavy-ball learning rate (`--lr`, default 0.1). */
+  stochasticLearningRate: number;
   /** Full batch: corrector converged when its stationarity falls to this fraction of its start value. */
   tolerance: number;
   /** Mini-batch: corrector converged when a check interval moves less than this fraction of the spacing. */
