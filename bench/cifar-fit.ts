@@ -19,20 +19,17 @@ import { Problem, toDevice } from '../src/nn/problem.js';
 import { MpgSolver, tradeoff } from '../src/optim/mpg.js';
 import { Proximal, Sgd } from '../src/optim/optimizer.js';
 import { fullGradient } from '../src/path/baselines/fit.js';
+import { numberArg, stringArg } from './timing.js';
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(name);
-  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1]! : fallback;
-}
 process.env['REGPATH_THREADS'] ??= '1';
-const dir = arg('--data', '');
+const dir = stringArg('--data', '');
 if (!dir) throw new Error('cifar-fit: --data <folder of CIFAR-10 binary batches> is required');
-const maxCpu = Number(arg('--max-cpu', '900'));
-const testRows = Number(arg('--test-rows', '2000'));
-const lr = Number(arg('--lr', '0.1'));
+const maxCpu = numberArg('--max-cpu', 900);
+const testRows = numberArg('--test-rows', 2000);
+const lr = numberArg('--lr', 0.1);
 /** λ as a fraction of the init's trade-off: 0.1 the path's first fit, 0.01 and 0.001 the dense-end walk's next ones. */
-const lambdaFactor = Number(arg('--lambda-factor', '0.1'));
-const archText = arg('--arch', 'conv32k3,pool2,conv32k4,pool2,fc512');
+const lambdaFactor = numberArg('--lambda-factor', 0.1);
+const archText = stringArg('--arch', 'conv32k3,pool2,conv32k4,pool2,fc512');
 const cpu = (): number => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; };
 
 const k = createWasmKernels();

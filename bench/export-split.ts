@@ -9,15 +9,12 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadDataset, splitDataset, fitStandardizer, standardizeInPlace } from '../src/data/index.js';
+import { numberArg, stringArg } from './timing.js';
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(name);
-  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1]! : fallback;
-}
 
-const data = arg('--data', 'mnist');
-const seed = Number(arg('--seed', '1'));
-const out = arg('--out', '');
+const data = stringArg('--data', 'mnist');
+const seed = numberArg('--seed', 1);
+const out = stringArg('--out', '');
 if (!out) throw new Error('export-split: --out <folder> is required');
 mkdirSync(out, { recursive: true });
 const ds = loadDataset(data);

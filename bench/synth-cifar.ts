@@ -17,6 +17,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Rng } from '../src/util/rng.js';
+import { numberArg, stringArg } from './timing.js';
 
 export const SIDE = 32;
 export const PIXELS = 3 * SIDE * SIDE;
@@ -112,18 +113,14 @@ export function writeSynthCifar(dir: string, rows: number, testRows: number, see
   writeFileSync(join(dir, 'batches.meta.txt'), NAMES.join('\n') + '\n');
 }
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(name);
-  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1]! : fallback;
-}
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
-  const out = arg('--out', '');
+  const out = stringArg('--out', '');
   if (!out) throw new Error('synth-cifar: --out <folder> is required');
-  const rows = Number(arg('--rows', '50000'));
-  const testRows = Number(arg('--test-rows', String(Math.round(rows / 5))));
-  const seed = Number(arg('--seed', '1'));
-  const o = { distractor: Number(arg('--distractor', String(DEFAULT_SYNTH.distractor))), noise: Number(arg('--noise', String(DEFAULT_SYNTH.noise))) };
+  const rows = numberArg('--rows', 50000);
+  const testRows = numberArg('--test-rows', Math.round(rows / 5));
+  const seed = numberArg('--seed', 1);
+  const o = { distractor: numberArg('--distractor', DEFAULT_SYNTH.distractor), noise: numberArg('--noise', DEFAULT_SYNTH.noise) };
   const t0 = process.hrtime.bigint();
   writeSynthCifar(out, rows, testRows, seed, o);
   console.log(`synthetic CIFAR-10: ${rows} training + ${testRows} test images (seed ${seed}, distractor ${o.distractor}, noise ${o.noise}) → ${out} in ${(Number(process.hrtime.bigint() - t0) / 1e9).toFixed(1)} s`);

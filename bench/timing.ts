@@ -16,8 +16,19 @@ export function timeMedianMin(fn: () => void, reps: number, warmMs = 200): [numb
   return [ts[ts.length >> 1]!, ts[0]!];
 }
 
+/** The word after flag `name` on the command line, if there is one. */
+function argAfter(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : undefined;
+}
+
+/** The word after flag `name` on the command line (`--out DIR`), else `fallback`. */
+export function stringArg(name: string, fallback: string): string {
+  return argAfter(name) ?? fallback;
+}
+
 /** The number after flag `name` on the command line (`--reps 9`), else `fallback`. */
 export function numberArg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(name);
-  return i >= 0 && i + 1 < process.argv.length ? Number(process.argv[i + 1]) : fallback;
+  const word = argAfter(name);
+  return word === undefined ? fallback : Number(word);
 }
