@@ -100,9 +100,8 @@ function softmaxRows(m: i32, n: i32, logits: usize, labels: usize, grad: usize, 
     }
     product *= sum;
     linear += ly - <f64>mx;
-    // grad = p / (sum·m): one division per row and a float32 multiplication per entry. The
-    // label's entry is -(Σ_{j≠y} p_j)/(sum·m) rather than (p_y/sum - 1)/m, which avoids the
-    // cancellation when the prediction is confident.
+    // grad = p / (sum·m): one division per row and a float32 multiplication per entry; the
+    // label's entry from the others' sum (see the file comment).
     const scale: f64 = 1 / (sum * fm);
     const sv = f32x4.splat(<f32>scale);
     for (let v = 0; v < V; v++) {
