@@ -113,7 +113,8 @@ export class LiveReport {
       return;
     }
     const now = performance.now();
-    if (!this.dir || now < this.next) return;
+    // path.json changes with points, not passes
+    if (!this.dir || now < this.next || e.type !== 'point') return;
     writeReportAfterRun(this.dir, true);
     const took = performance.now() - now;
     this.next = performance.now() + LIVE_REPORT_WAIT * took;

@@ -11,8 +11,14 @@ import { checkFormat } from './format.js';
 import { readJsonFile, stringifyFinite } from './json.js';
 import { appendJsonLine, readJsonLines } from './jsonl.js';
 import { lockFolder } from './lock.js';
-import { SETTINGS_FILE, isUnstartedRun } from './run.js';
+import { POINT_FILE, SETTINGS_FILE, isUnstartedRun } from './run.js';
 import { readSafetensors, writeSafetensors, type SafetensorsContent, type Tensors } from './safetensors.js';
+
+/** A point in progress as the path code hands it over: JSON-able numbers (non-finite ones too) and vectors. */
+export interface SavedPoint {
+  json: Record<string, unknown>;
+  tensors: Record<string, Float32Array | Int32Array>;
+}
 
 export { checkFormat };
 
@@ -141,6 +147,50 @@ export class RunFolder {
     return readSafetensors(this.path(relPath));
   }
 
+  /**
+   * Replaces the point in progress (POINT_FILE) atomically and durably: a safetensors file of the
+   * vectors, with the rest as JSON in its metadata (non-finite numbers, e.g. a lowest objective
+   * still at +∞, written as {"nonFinite": "Infinity"}, which plain JSON cannot hold).
+   */
+  writePoint(point: SavedPoint): void {
+    const tensors: Tensors = {};
+    for (const [name, a] of Object.entries(point.tensors)) {
+      tensors[name] = a instanceof Int32Array ? { dtype: 'I32', shape: [a.length], data: a } : { dtype: 'F32', shape: [a.length], data: a };
+    }
+    writeSafetensors(this.prepare(POINT_FILE), tensors, { point: JSON.stringify(point.json, (_k, v: unknown) => encodeNumber(v)) });
+  }
+
+  /**
+   * The point in progress, or null when there is none, or 'unreadable' when the file cannot be
+   * read back (cut short or garbled; it is never half-written by a kill, but a machine crash can
+   * leave it so): the caller restarts that point.
+   */
+  readPoint(): SavedPoint | 'unreadable' | null {
+    if (!this.has(POINT_FILE)) return null;
+    try {
+      const { tensors, metadata } = readSafetensors(this.path(POINT_FILE));
+      const json = JSON.parse(metadata.point ?? '', (_k, v: unknown) => decodeNumber(v)) as unknown;
+      if (typeof json !== 'object' || json === null || Array.isArray(json)) return 'unreadable';
+      const vectors: SavedPoint['tensors'] = {};
+      for (const [name, t] of Object.entries(tensors)) {
+        if ((t.dtype !== 'F32' && t.dtype !== 'I32') || t.shape.length !== 1) return 'unreadable';
+        vectors[name] = t.data as Float32Array | Int32Array;
+      }
+      return { json: json as Record<string, unknown>, tensors: vectors };
+    } catch {
+      return 'unreadable';
+    }
+  }
+
+  /** Removes the point in progress (once it is saved as a point); its removal need not be durable. */
+  removePoint(): void {
+    try {
+      fs.rmSync(this.path(POINT_FILE), { force: true });
+    } catch (err) {
+      fsFail(err, 'remove', this.path(POINT_FILE));
+    }
+  }
+
   /** Folders prepare() has made (a path run writes into points/ once per point). */
   private readonly made = new Set<string>();
 
@@ -185,6 +235,18 @@ export function checkOutFree(dir: string): void {
   if (!fs.existsSync(dir)) return;
   if (!fs.statSync(dir).isDirectory()) fail('BAD_RUN', `${dir} exists and is not a folder; choose another --out`);
   if (fs.readdirSync(dir).length > 0) fail('BAD_RUN', `${dir} already exists and is not empty; choose another --out`);
+}
+
+/** JSON has no ±∞ or NaN: a non-finite number becomes {"nonFinite": "Infinity"} (and back). */
+function encodeNumber(v: unknown): unknown {
+  return typeof v === 'number' && !Number.isFinite(v) ? { nonFinite: String(v) } : v;
+}
+
+function decodeNumber(v: unknown): unknown {
+  if (typeof v !== 'object' || v === null) return v;
+  const keys = Object.keys(v);
+  const tag = (v as { nonFinite?: unknown }).nonFinite;
+  return keys.length === 1 && (tag === 'Infinity' || tag === '-Infinity' || tag === 'NaN') ? Number(tag) : v;
 }
 
 function mkdirp(dir: string): void {

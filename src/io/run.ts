@@ -27,6 +27,12 @@ export const PATH_FILE = 'path.json';
 export const PATH_FORMAT = 'regpath.path/1';
 export const PREPROCESS_FILE = 'preprocess.safetensors';
 export const LOG_FILE = 'log.jsonl';
+/**
+ * A mini-batch path's point in progress, saved at its fit's pass boundaries (RunFolder.writePoint):
+ * a resume continues the point from there. Removed once the point is saved.
+ */
+export const POINT_FILE = 'point-in-progress.safetensors';
+export const POINT_FORMAT = 'regpath.point-in-progress/1';
 
 /** settings.json: the command that wrote the folder and its resolved options. */
 export interface RunSettings extends Obj {

@@ -1,5 +1,5 @@
 import type { Kernels } from '../kernels/kernels.js';
-import { Rng } from '../util/rng.js';
+import { Rng, type RngState } from '../util/rng.js';
 import { Mlp, WORKSPACE_BYTES, rowsWithin, type Architecture, type FirstLayerPlan, type SparseBatch } from './mlp.js';
 import { sparseInput, sparseRows, type SparseInput } from './sparse-input.js';
 import { rowChunks } from './chunks.js';
@@ -46,6 +46,16 @@ export interface Evaluation {
  * Evaluation buffers are sized for it too, so judging needs no chunking.
  */
 export const SUBSAMPLE_ROWS = 8192;
+
+/** Where a batch stream stands (Problem.streamState). */
+export interface BatchStream {
+  rng: RngState;
+  order: Int32Array;
+  cursor: number;
+  within: number;
+  left: number;
+  steps: number;
+}
 
 /**
  * A training problem: the model, its training (and optional test) data in kernel memory, and a
@@ -135,6 +145,25 @@ export class Problem {
     this.cursor = this.order.length;
     this.within = 0;
     this.left = 0;
+  }
+
+  /**
+   * The batch stream's position: a checkpoint of a fit in progress saves it, and `restoreStream`
+   * continues the stream from there exactly (the row order of the epoch, the place in it, the
+   * generator). `order` is the live array: copy it to keep it.
+   */
+  streamState(): BatchStream {
+    return { rng: this.rng.state(), order: this.order, cursor: this.cursor, within: this.within, left: this.left, steps: this.steps };
+  }
+
+  restoreStream(s: BatchStream): void {
+    if (s.order.length !== this.order.length) throw new Error(`internal: a batch stream of ${s.order.length} blocks for ${this.order.length}`);
+    this.rng.restore(s.rng);
+    this.order.set(s.order);
+    this.cursor = s.cursor;
+    this.within = s.within;
+    this.left = s.left;
+    this.steps = s.steps;
   }
 
   /**

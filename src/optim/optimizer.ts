@@ -23,6 +23,10 @@ export class Sgd implements Optimizer {
   reset(): void {
     this.v.fill(0);
   }
+  /** The velocity v (a checkpoint of a fit in progress saves and restores it). */
+  get velocity(): Float32Array {
+    return this.v;
+  }
 }
 
 /** Adam (Kingma & Ba 2015) with the usual bias corrections. */

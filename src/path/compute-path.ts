@@ -1,7 +1,7 @@
 import { fail } from '../errors.js';
 import { kernels as defaultKernels, type Kernels } from '../kernels/index.js';
 import { RunFolder, defaultRunDir } from '../io/run-folder.js';
-import { LOG_FILE, PREPROCESS_FILE, SETTINGS_FILE, SETTINGS_FORMAT, givenOptions, isUnstartedRun, readSettings, refuseChangedOptions } from '../io/run.js';
+import { LOG_FILE, POINT_FILE, POINT_FORMAT, PREPROCESS_FILE, SETTINGS_FILE, SETTINGS_FORMAT, givenOptions, isUnstartedRun, optionFlag, readSettings, refuseChangedOptions } from '../io/run.js';
 import { fingerprintData, refuseChangedData, type DataFingerprint } from '../io/fingerprint.js';
 import { storedDataDir } from '../data/fashion-mnist.js';
 import { toCsv } from '../io/csv.js';
@@ -13,6 +13,7 @@ import { checkPathOptions, savedPathOptions, type PathOptions, type ResolvedPath
 import { prepareData, type PreparedData } from './prepare.js';
 import { CSV_COLUMNS, L2_CSV_COLUMNS, PATH_FORMAT, branchEndsOf, frontSize, summarise, weightsFile, type PathSummary } from './result.js';
 import type { RawPoint } from './types.js';
+import type { PassSink, PathMethod, PointCheckpoint, PointPass } from './method.js';
 import type { Architecture } from '../nn/mlp.js';
 import { FrontModel, type Coefficients, type FrontPosition, type Prediction } from './front-model.js';
 import { datasetFromArrays, isArrayData } from '../data/arrays.js';
@@ -22,13 +23,22 @@ export { SETTINGS_FORMAT };
 
 /** Keys of ComputePathOptions that are not options of the run (and so not saved or compared). */
 const NOT_RUN_OPTIONS = new Set([
-  'onProgress', 'onStage', 'kernels', 'outParent', 'prepared', 'settingsExtra', 'out', 'resume',
+  'onProgress', 'onStage', 'kernels', 'outParent', 'prepared', 'settingsExtra', 'out', 'resume', 'stopAfterPasses',
   'folds', 'validationFraction', // saved in the settings' selection, checked by crossValidatePath
 ]);
 
+/**
+ * What a run reports as it goes: its start (`resumedPasses`: passes of the point in progress it
+ * continues, 0 for none; `restartedPoint`: why a saved point in progress could not be used), every
+ * point, and every pass of a mini-batch fit (see PointPass).
+ */
 export type PathEvent =
-  | { type: 'start'; dataset: PreparedData['info']; layers: number[]; arch?: string; points: number; resumedPoints: number; out: string | null }
-  | { type: 'point'; point: RawPoint; state: unknown; frontSize: number };
+  | {
+    type: 'start'; dataset: PreparedData['info']; layers: number[]; arch?: string; points: number; resumedPoints: number; out: string | null;
+    resumedPasses: number; restartedPoint?: string;
+  }
+  | { type: 'point'; point: RawPoint; state: unknown; frontSize: number }
+  | ({ type: 'pass' } & PointPass);
 
 export interface ComputePathOptions extends PathOptions {
   /** Progress callback (the CLI draws its progress bar from it). */
@@ -47,6 +57,11 @@ export interface ComputePathOptions extends PathOptions {
   prepared?: PreparedData;
   /** Internal: extra fields for settings.json (the cross-validation settings of the run). */
   settingsExtra?: Record<string, unknown>;
+  /**
+   * Internal (tests): after this many passes of mini-batch fits in this session, save the point
+   * in progress and stop with an INTERRUPTED error, as a kill after that pass would.
+   */
+  stopAfterPasses?: number;
 }
 
 export interface PathResult extends PathSummary {
@@ -172,7 +187,10 @@ function run(
     }
     return t;
   };
-  const priorElapsed = log.length ? log[log.length - 1]!.elapsed : 0;
+  const saved = folder?.resumed ? savedPoint(folder, method, problem, penalised, resolved, raw.length) : { point: null };
+  const resumePoint = saved.point?.checkpoint ?? null;
+  // the time of the saved point's passes counts: from its checkpoint, not from the last point
+  const priorElapsed = resumePoint ? saved.point!.elapsed : log.length ? log[log.length - 1]!.elapsed : 0;
   const elapsed = (): number => priorElapsed + (performance.now() - started) / 1000;
   let lastState: unknown = log.length ? log[log.length - 1]!.state : null;
   const summary = (status: PathSummary['status']): PathSummary => {
@@ -193,8 +211,35 @@ function run(
     folder.writeText('path.csv', toCsv([...(resolved.penalty === 'l2' ? L2_CSV_COLUMNS : CSV_COLUMNS)], s.points.map((p) => ({ ...p }))), durable);
   };
 
-  options.onProgress?.({ type: 'start', dataset: data.info, layers: arch.layers, ...(arch.specs && { arch: resolved.arch! }), points: resolved.points, resumedPoints: raw.length, out: folder?.dir ?? null });
-  let lastCheckpoint = -Infinity; // the first point is checkpointed at once
+  options.onProgress?.({
+    type: 'start', dataset: data.info, layers: arch.layers, ...(arch.specs && { arch: resolved.arch! }), points: resolved.points, resumedPoints: raw.length,
+    out: folder?.dir ?? null, resumedPasses: saved.point?.passes ?? 0, ...(saved.restarted && { restartedPoint: saved.restarted }),
+  });
+  let lastCheckpoint = -Infinity; // the first point (or pass) is checkpointed at once
+  /** Whether POINT_FILE may exist (a stale one is superseded or removed with the next point). */
+  let pointOnDisk = folder?.resumed === true && folder.has(POINT_FILE);
+  let passes = 0;
+  // A mini-batch fit's pass: saved as the point in progress when CHECKPOINT_SECONDS have passed
+  // since the last checkpoint (on the seed's CIFAR-10 CNN every pass, ~30 s; on Fashion-MNIST
+  // about every third), then reported.
+  const pass: PassSink = (p, save) => {
+    const stop = options.stopAfterPasses !== undefined && ++passes >= options.stopAfterPasses;
+    const now = performance.now();
+    if (folder && (stop || now - lastCheckpoint >= CHECKPOINT_SECONDS * 1000)) {
+      lastCheckpoint = now;
+      const c = save();
+      folder.writePoint({
+        json: {
+          format: POINT_FORMAT, method: resolved.method, points: raw.length, index: p.index, passes: p.pass, elapsed: round(elapsed(), 3),
+          options: savedPathOptions(resolved), parameters: layout.size, point: c.json,
+        },
+        tensors: c.tensors,
+      });
+      pointOnDisk = true;
+    }
+    options.onProgress?.({ type: 'pass', ...p });
+    if (stop) fail('INTERRUPTED', `path: stopped after ${passes} passes (point ${p.index}, pass ${p.pass}); resume with --resume`);
+  };
   const sink = (point: RawPoint, theta: Float32Array, state: unknown): void => {
     checkConverged(point, theta, resolved);
     const copy = Float32Array.from(theta);
@@ -209,6 +254,10 @@ function run(
       // (a resume drops log lines whose weights did not make it, see validLog)
       folder.writeTensors(weightsFile(point.index), parametersToTensors(layout, copy), { l1: String(point.l1), trainLoss: String(point.trainLoss) }, NOT_DURABLE);
       folder.appendLog(LOG_FILE, { point, state, elapsed: round(elapsed(), 3) } satisfies LogRecord, NOT_DURABLE);
+      // the point in progress is this point: a kill before its removal leaves a stale one, which a
+      // resume tells by its count of saved points
+      if (pointOnDisk) folder.removePoint();
+      pointOnDisk = false;
       const now = performance.now();
       if (now - lastCheckpoint >= CHECKPOINT_SECONDS * 1000) {
         lastCheckpoint = now;
@@ -219,7 +268,7 @@ function run(
     options.onProgress?.({ type: 'point', point, state, frontSize: frontSize(raw, resolved.penalty ?? 'l1') });
   };
   try {
-    method.run({ k, problem, options: resolved, penalised, sink, load, resume: log.length ? log[log.length - 1]!.state : null });
+    method.run({ k, problem, options: resolved, penalised, sink, load, resume: log.length ? log[log.length - 1]!.state : null, pass, resumePoint });
   } catch (err) {
     // a run that fails (or is stopped by its caller) leaves its summaries as of its last point
     if (folder && raw.length) {
@@ -292,6 +341,41 @@ function validLog(folder: RunFolder, log: LogRecord[]): LogRecord[] {
   }
   if (good < log.length) folder.rewriteLog(LOG_FILE, log.slice(0, good));
   return log.slice(0, good);
+}
+
+/**
+ * The point in progress a stopped run saved, if the method can continue from it: null when there
+ * is none, or it belongs to a point already saved (a kill between the point's log line and its
+ * removal) or to a point past the log's end (a machine crash cut the log). A file that cannot be
+ * read, or that the method cannot continue from, restarts the point (`restarted` says why); one
+ * written by a run with other settings is refused.
+ */
+function savedPoint(
+  folder: RunFolder, method: PathMethod, problem: Problem, penalised: number, resolved: ResolvedPathOptions, points: number,
+): { point: { checkpoint: PointCheckpoint; elapsed: number; passes: number } | null; restarted?: string } {
+  const file = folder.path(POINT_FILE);
+  const c = folder.readPoint();
+  if (c === null) return { point: null };
+  const restart = (why: string): { point: null; restarted: string } => ({ point: null, restarted: `${file} ${why}; point ${points} restarts` });
+  const j = c === 'unreadable' ? null : c.json;
+  if (!j || j.format !== POINT_FORMAT || typeof j.points !== 'number' || typeof j.elapsed !== 'number' || typeof j.passes !== 'number' ||
+    typeof j.options !== 'object' || j.options === null || typeof j.point !== 'object' || j.point === null) {
+    return restart('cannot be read (cut short or damaged)');
+  }
+  if (j.points !== points) return { point: null };
+  const options = savedPathOptions(resolved) as unknown as Record<string, unknown>;
+  const was = j.options as Record<string, unknown>;
+  const diffs = [...new Set([...Object.keys(options), ...Object.keys(was)])]
+    .filter((key) => JSON.stringify(options[key] ?? null) !== JSON.stringify(was[key] ?? null))
+    .map((key) => `${optionFlag(key)} ${JSON.stringify(was[key] ?? null)} (this run: ${JSON.stringify(options[key] ?? null)})`);
+  if (j.method !== resolved.method) diffs.unshift(`method ${JSON.stringify(j.method)} (this run: ${resolved.method})`);
+  if (j.parameters !== problem.mlp.layout.size) diffs.push(`${String(j.parameters)} parameters (this run: ${problem.mlp.layout.size})`);
+  if (diffs.length) {
+    fail('BAD_RUN', `${file} was saved by a run with other settings: ${diffs.join(', ')}; delete it to restart point ${points} from its start`);
+  }
+  const checkpoint = { json: j.point as Record<string, unknown>, tensors: (c as Exclude<typeof c, 'unreadable'>).tensors };
+  if (!method.readsPoint?.(problem, penalised, checkpoint)) return restart('does not hold a point this run can continue');
+  return { point: { checkpoint, elapsed: j.elapsed, passes: j.passes } };
 }
 
 /** Networks beyond this many parameters do not fit the kernels' 4 GiB WebAssembly memory. */

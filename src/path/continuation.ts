@@ -4,9 +4,9 @@ import type { Problem } from '../nn/problem.js';
 import { Sgd } from '../optim/optimizer.js';
 import { tradeoff } from '../optim/mpg.js';
 import { Corrector, type CorrectorReport } from './corrector.js';
-import { STOCHASTIC_DEFAULTS, StochasticCorrector, usesStochasticCorrector, type StochasticCorrectorSettings } from './stochastic-corrector.js';
+import { STOCHASTIC_DEFAULTS, StochasticCorrector, readableSnapshot, usesStochasticCorrector, type StochasticCorrectorSettings } from './stochastic-corrector.js';
 import { gradientPredictor, shrinkPredictor } from './predictors.js';
-import { measurePoint, type MethodContext, type PathMethod, type PointSink } from './method.js';
+import { measurePoint, type MethodContext, type PassSink, type PathMethod, type PointCheckpoint, type PointSink } from './method.js';
 import type { BranchEnd, ContinuationSettings, ContinuationState, Phase, RawPoint } from './types.js';
 import { lambdaMax } from './lambda-max.js';
 import { linearMetric } from './linear-metric.js';
@@ -29,7 +29,9 @@ import { nonDominated, type FrontPoint } from '../metrics/front.js';
  * all-zero network. A mini-batch path (stochastic-corrector.ts) starts at its dense end instead
  * (DENSE_START) and walks one sparser branch, as a linear model's does. Every segment reseeds
  * the batch sampler from (seed, point index), so a run resumed from any saved point continues
- * exactly as it would have.
+ * exactly as it would have. A mini-batch point in progress (a fit of the dense-end walk or a
+ * sparser point: on the seed's CIFAR-10 CNN hours of passes) is also saved at its passes'
+ * boundaries (`onPass`, see pointSnapshot), and `run` continues it from such a snapshot.
  */
 export class Continuation {
   private readonly corrector: { run(theta: Float32Array, s: StochasticCorrectorSettings): CorrectorReport };
@@ -46,10 +48,14 @@ export class Continuation {
   /** The stochastic dense-end walk (see denseWalk): the last fit kept, and the λ it may not go below. */
   private walk: { point: RawPoint; floor: number; seconds: number } | undefined;
   private readonly walkTheta: Float32Array;
+  /** The mini-batch point being fitted: where its loop iteration started (for pointSnapshot). */
+  private inProgress: { spacing: number; retries: number; start: number } | null = null;
 
   constructor(
     private readonly k: Kernels, private readonly problem: Problem,
     private readonly settings: ContinuationSettings, private readonly sink: PointSink<ContinuationState>,
+    /** Mini-batch fits: called after each pass (see PassSink). */
+    private readonly onPass: PassSink | null = null,
   ) {
     const n = problem.mlp.layout.size;
     this.stochastic = usesStochasticCorrector(problem);
@@ -75,26 +81,41 @@ export class Continuation {
 
   /**
    * Runs from `state` to the end. `load(i)` must return the parameters of raw point i (for the
-   * branch switch and for resuming).
+   * branch switch and for resuming). `saved`: a mini-batch point in progress after `state`'s
+   * (pointSnapshot, checked by readablePoint), continued from its last saved pass.
    */
-  run(state: ContinuationState, load: (index: number) => Float32Array): ContinuationState {
+  run(state: ContinuationState, load: (index: number) => Float32Array, saved: PointCheckpoint | null = null): ContinuationState {
     const s = this.settings;
     const theta = this.theta;
-    let retries = 0;
+    let pending = saved && this.stochastic ? (saved.json as unknown as PointInProgress) : null;
+    if (pending) {
+      state = structuredClone(pending.state);
+      this.initialLambda = pending.initialLambda ?? undefined;
+      this.walk = pending.walk ?? undefined;
+      if (this.walk) this.walkTheta.set(saved!.tensors.walkTheta!);
+    }
+    let retries = pending?.retries ?? 0;
     // a network's sparser step whose corrector revived weights the last point had at 0 is redone
     // keeping the predictor's zeros (see sparserRevived)
     let keepZeros = false;
     let nonzerosBefore = Infinity;
     while (state.phase !== 'done') {
-      const spacing = this.spacing(state);
+      // a resumed point: its spacing, its time so far and (in the corrector) θ and the batch stream
+      // as they were at its last saved pass
+      const resumed = pending ? { json: pending.corrector, tensors: saved!.tensors } : undefined;
+      const spacing = pending?.spacing ?? this.spacing(state);
       this.problem.reseed((s.seed * 1000003 + state.next) >>> 0);
-      const start = performance.now();
+      const start = performance.now() - (pending?.seconds ?? 0) * 1000;
+      pending = null;
+      this.inProgress = { spacing, retries, start };
       let report: CorrectorReport;
       if (state.phase === 'initial') {
-        state.lambdaEnd = s.lambdaMinRatio * lambdaMax(this.problem, s.penalised);
-        initParameters(this.problem.mlp.layout, this.problem.arch.activation, s.seed, theta);
-        state.l1Scale = this.k.l1Norm(s.penalised, theta);
-        report = this.correct(state, spacing, s.maxInitialSteps);
+        if (!resumed) {
+          state.lambdaEnd = s.lambdaMinRatio * lambdaMax(this.problem, s.penalised);
+          initParameters(this.problem.mlp.layout, this.problem.arch.activation, s.seed, theta);
+          state.l1Scale = this.k.l1Norm(s.penalised, theta);
+        }
+        report = this.correct(state, spacing, s.maxInitialSteps, false, null, resumed);
         if (!this.stochastic && !linearPath(state)) report = this.settleInitial(state, spacing, report);
       } else {
         theta.set(load(state.last));
@@ -114,7 +135,7 @@ export class Continuation {
         // once revivals recur along the sparser branch, the first try keeps the last point's zeros
         // (see sparserRevived)
         const keep = keepZeros || (state.phase === 'sparser' && (state.revivals ?? 0) >= REVIVALS_BEFORE_KEEPING_ZEROS);
-        report = this.correct(state, spacing, s.maxCorrectorSteps, keep);
+        report = this.correct(state, spacing, s.maxCorrectorSteps, keep, null, resumed);
       }
       let point = this.measure(state.phase, state.next, report, (performance.now() - start) / 1000);
       const lambda = tradeoff(report.alpha);
@@ -281,7 +302,10 @@ export class Continuation {
    * settled, with the branches' momentum rule, at the MPG step's trade-off (lambda null) or at a
    * fixed λ.
    */
-  private correct(state: ContinuationState, spacing: number, maxSteps: number, keepZeros = false, settle: { lambda: number | null } | null = null): CorrectorReport {
+  private correct(
+    state: ContinuationState, spacing: number, maxSteps: number, keepZeros = false, settle: { lambda: number | null } | null = null,
+    resume?: PointCheckpoint,
+  ): CorrectorReport {
     const s = this.settings;
     const initial = state.phase === 'initial';
     // A linear model's path starts at its unregularised end, glmnet's λ = 1e-4·λ_max, solved as
@@ -321,11 +345,32 @@ export class Continuation {
       // the dense-end walk's fits below the first are compared by their loss (see denseWalk)
       ...(initial && this.walk && { trend: true, warmupPasses: DENSE_WALK_WARMUP }),
       ...(initial && this.initialLambda !== undefined && { lambda: this.initialLambda }),
+      ...(this.stochastic && this.onPass && { onPass: this.passHook(state) }),
+      ...(resume && { resume }),
     });
     state.h = r.h;
     // (the stochastic corrector measures σ at the start only at the initial point, the path's reference)
     if ((!initial || this.stochastic) && Number.isFinite(r.startStationarity)) state.sigmaScale = Math.max(state.sigmaScale ?? 0, r.startStationarity);
     return r;
+  }
+
+  /**
+   * The stochastic corrector's onPass: the pass as a pass of this point, and on demand the point's
+   * snapshot (PointInProgress: the continuation's state as the point's fit started, its spacing,
+   * retries, the dense-end walk so far and the seconds spent, around the corrector's own).
+   */
+  private passHook(state: ContinuationState): StochasticCorrectorSettings['onPass'] {
+    const sink = this.onPass!;
+    const p = this.inProgress!;
+    const seconds = (): number => (performance.now() - p.start) / 1000;
+    return (progress, save) => sink({ ...progress, index: state.next, phase: state.phase, seconds: seconds() }, () => {
+      const c = save();
+      const json: PointInProgress = {
+        state: structuredClone(state), spacing: p.spacing, retries: p.retries, seconds: seconds(),
+        initialLambda: this.initialLambda ?? null, walk: this.walk ? structuredClone(this.walk) : null, corrector: c.json,
+      };
+      return { json: json as unknown as Record<string, unknown>, tensors: { ...c.tensors, ...(this.walk && { walkTheta: this.walkTheta }) } };
+    });
   }
 
   /**
@@ -553,6 +598,39 @@ export class Continuation {
 }
 
 /**
+ * A mini-batch point in progress (the json of Continuation's PointCheckpoint): the state as the
+ * point's fit started (the dense fit may have set lambdaEnd, l1Scale, h and sigmaScale), the
+ * loop's locals, the dense-end walk's fits so far (walkTheta among the tensors) and the
+ * stochastic corrector's own snapshot.
+ */
+interface PointInProgress {
+  state: ContinuationState;
+  spacing: number;
+  retries: number;
+  /** Seconds spent on this fit so far (the point's `seconds`, with the walk's). */
+  seconds: number;
+  initialLambda: number | null;
+  walk: { point: RawPoint; floor: number; seconds: number } | null;
+  corrector: Record<string, unknown>;
+}
+
+/**
+ * Whether `c` is a point in progress this problem's continuation can continue from (see
+ * PointInProgress; the corrector's part by readableSnapshot). A file that does not pass is not
+ * used: the point restarts.
+ */
+export function readablePoint(problem: Problem, penalised: number, c: PointCheckpoint): boolean {
+  const j = c.json as Partial<Record<keyof PointInProgress, unknown>>;
+  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  const walk = j.walk;
+  const walkOk = walk === null || (isObject(walk) && isObject(walk.point) && typeof walk.floor === 'number' && typeof walk.seconds === 'number' &&
+    c.tensors.walkTheta instanceof Float32Array && c.tensors.walkTheta.length === problem.mlp.layout.size);
+  return usesStochasticCorrector(problem) && isObject(j.state) && ['initial', 'sparser', 'denser'].includes(j.state.phase as string) &&
+    typeof j.spacing === 'number' && Number.isInteger(j.retries) && typeof j.seconds === 'number' &&
+    (j.initialLambda === null || typeof j.initialLambda === 'number') && walkOk &&
+    isObject(j.corrector) && readableSnapshot(problem, penalised, { json: j.corrector, tensors: c.tensors });
+}
+
 /**
  * ln λ per unit of normalised distance for the stochastic corrector's first step along a branch
  * (afterwards the spacing feedback scales it): 6 makes the default 40 points about 0.25 apart in
@@ -649,8 +727,9 @@ export const continuationMethod: PathMethod = {
       tolerance: o.tolerance, moveTolerance: o.tolerance, flatSlope: 0.02, minLossFraction: 1e-3, minLossChange: 1e-5, lambdaMinRatio: 1e-4, endTolerance: 1e-5, floorShare: 0.1, networkFloorShare: 0.05, gapShare: 1e-3, networkStop: 'either', networkStationarityShare: 0.2, keepZeros: false, stallSlopeFactor: 10,
       maxBranchPoints: o.points * 3, minScale: 0.1, maxScale: 100,
     };
-    const c = new Continuation(ctx.k, ctx.problem, settings, ctx.sink as PointSink<ContinuationState>);
+    const c = new Continuation(ctx.k, ctx.problem, settings, ctx.sink as PointSink<ContinuationState>, ctx.pass ?? null);
     const state = ctx.resume ? structuredClone(ctx.resume as ContinuationState) : c.initialState();
-    c.run(state, ctx.load);
+    c.run(state, ctx.load, ctx.resumePoint ?? null);
   },
+  readsPoint: readablePoint,
 };

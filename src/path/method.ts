@@ -11,6 +11,42 @@ import { effectiveNonzeros } from '../metrics/effective.js';
  */
 export type PointSink<S = unknown> = (point: RawPoint, theta: Float32Array, state: S) => void;
 
+/**
+ * A mini-batch point in progress, saved at a pass boundary of its fit: everything the method needs
+ * to continue the point exactly as if it had not stopped. `json` holds numbers (non-finite ones
+ * too), strings, arrays and objects; `tensors` the vectors. The run folder writes it atomically.
+ */
+export interface PointCheckpoint {
+  json: Record<string, unknown>;
+  tensors: Record<string, Float32Array | Int32Array>;
+}
+
+/** A mini-batch fit after one pass over the training rows (what a progress display shows). */
+export interface PassProgress {
+  /** Passes of this fit so far. */
+  pass: number;
+  steps: number;
+  /** The training loss and l1 at the pass end, on the fit's fixed subsample (Problem.subsample). */
+  loss: number;
+  l1: number;
+  /** The step the next pass takes and the trade-off λ fitted at (null: ∞). */
+  lr: number;
+  lambda: number | null;
+}
+
+/** A pass of the fit of raw point `index`; `seconds` spent on the point so far (over resumed sessions). */
+export interface PointPass extends PassProgress {
+  index: number;
+  phase: string;
+  seconds: number;
+}
+
+/**
+ * Called after every pass a mini-batch fit continues from: `save()` snapshots the point in
+ * progress (the caller decides when to write one; calling it changes nothing).
+ */
+export type PassSink = (progress: PointPass, save: () => PointCheckpoint) => void;
+
 /** What a path method gets to work with. */
 export interface MethodContext {
   k: Kernels;
@@ -23,6 +59,13 @@ export interface MethodContext {
   load(index: number): Float32Array;
   /** The state saved with the last point when resuming, else null. */
   resume: unknown | null;
+  /** Mini-batch fits report every pass here (see PassSink). */
+  pass?: PassSink;
+  /**
+   * The point in progress a stopped run saved (after the point of `resume`): the method continues
+   * it from there, or restarts the point when it cannot read it.
+   */
+  resumePoint?: PointCheckpoint | null;
 }
 
 /**
@@ -37,6 +80,11 @@ export interface PathMethod {
    */
   check?(options: ResolvedPathOptions, layers: readonly number[], trainRows: number): void;
   run(ctx: MethodContext): void;
+  /**
+   * Optional (methods that save points in progress, see PassSink): whether the method can continue
+   * from checkpoint `c` on this problem. Without it, or when it says no, the point restarts.
+   */
+  readsPoint?(problem: Problem, penalised: number, c: PointCheckpoint): boolean;
 }
 
 /** The method-specific facts of a point; measurePoint adds the objectives and accuracies. */

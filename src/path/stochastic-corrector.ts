@@ -1,9 +1,10 @@
 import type { Kernels } from '../kernels/kernels.js';
-import type { Problem } from '../nn/problem.js';
+import type { BatchStream, Problem } from '../nn/problem.js';
 import { MpgSolver, tradeoff, type MpgStep } from '../optim/mpg.js';
 import { Proximal, Sgd } from '../optim/optimizer.js';
 import { fullGradient } from './baselines/fit.js';
 import type { CorrectorReport, CorrectorSettings } from './corrector.js';
+import type { PassProgress, PointCheckpoint } from './method.js';
 
 /**
  * The stochastic corrector: proximal SGD with heavy-ball momentum on the scalarised problem
@@ -40,6 +41,10 @@ import type { CorrectorReport, CorrectorSettings } from './corrector.js';
  *
  * Reproducible: the batch stream is reseeded by the caller for every segment (seed, point index)
  * and the momentum starts from zero, so a run resumed from a saved point repeats the same steps.
+ * After every pass it continues from, `onPass` gets the pass's progress and a snapshot of the fit
+ * (θ, the velocity, the best θ, the loop's counters, the batch stream's position); `resume` with
+ * such a snapshot continues the fit from that pass boundary, with the same steps as if it had not
+ * stopped (a long point survives a kill).
  */
 export interface StochasticSettings {
   /** Heavy-ball learning rate (the sweep's default, 0.1). */
@@ -106,7 +111,17 @@ export type StochasticCorrectorSettings = CorrectorSettings & {
    * 100-step warm-up 97.2 % after 15 (loss 0.0064, l1 751). @default 0 (none)
    */
   warmupPasses?: number;
+  /** Called after every pass the fit continues from: its progress, and its snapshot on demand. */
+  onPass?: (progress: PassProgress, save: () => PointCheckpoint) => void;
+  /** A snapshot from `onPass`: the fit continues from that pass boundary (θ is overwritten). */
+  resume?: PointCheckpoint;
 };
+
+/** The loop's counters a snapshot keeps (see StochasticCorrector.run). */
+const LOOP_FIELDS = [
+  'lambda', 'startStationarity', 'passes', 'steps', 'lr', 'round', 'halvings', 'anneals', 'first', 'last', 'lowest',
+  'roundLowest', 'lastRoundLowest', 'lastDecrease',
+] as const;
 
 export class StochasticCorrector {
   private readonly mpg: MpgSolver;
@@ -138,9 +153,12 @@ export class StochasticCorrector {
    */
   run(theta: Float32Array, s: StochasticCorrectorSettings): CorrectorReport {
     const { k, problem, settings: c } = this;
+    const resume = s.resume ? loopState(s.resume) : null;
     let lambda = s.lambda ?? (s.fixedAlpha !== undefined ? tradeoff(s.fixedAlpha) : undefined);
     let startStationarity = NaN;
-    if (lambda === undefined || s.stationarityReference === undefined) {
+    if (resume) {
+      ({ lambda, startStationarity } = resume);
+    } else if (lambda === undefined || s.stationarityReference === undefined) {
       // one full gradient at the start: for the λ (when the caller gives none) and as the σ the
       // tolerance is relative to (when the caller has no reference from the path)
       const start = this.stationarity(theta);
@@ -150,12 +168,15 @@ export class StochasticCorrector {
     }
     const reference = s.stationarityReference ?? startStationarity;
     const sample = problem.subsample();
+    /** The loss and l1 of the last objective evaluated (for onPass). */
+    let sampleLoss = NaN, l1 = NaN;
     const objective = (): number => {
-      const loss = problem.evaluate(theta, sample).loss;
-      return Number.isFinite(lambda) ? loss + lambda! * k.l1Norm(this.penalised, theta) : k.l1Norm(this.penalised, theta);
+      sampleLoss = problem.evaluate(theta, sample).loss;
+      l1 = k.l1Norm(this.penalised, theta);
+      return Number.isFinite(lambda) ? sampleLoss + lambda! * l1 : l1;
     };
     // keepZeros (the sparser branch): the weights that are 0 now stay 0, so non-zeros never rise
-    const zeros = s.keepZeros ? zeroIndices(theta, this.penalised) : null;
+    const zeros = s.resume ? s.resume.tensors.zeros as Int32Array ?? null : s.keepZeros ? zeroIndices(theta, this.penalised) : null;
     const perPass = Math.max(MIN_CHECK_STEPS, problem.stepsPerEpoch);
     const step = (): boolean => {
       const loss = problem.lossAndGradient(theta, problem.nextBatch(), this.grad);
@@ -175,7 +196,8 @@ export class StochasticCorrector {
     let halvings = 0;
     let anneals = 0;
     let settled = false;
-    const first = objective();
+    let passes = 0;
+    const first = resume ? resume.first : objective();
     let last = first;
     let lowest = Infinity;
     /** The lowest objective at a pass end in this round (at this step), and in the last one. */
@@ -184,7 +206,22 @@ export class StochasticCorrector {
     let lastDecrease = Infinity;
     /** The round's lowest objective after each of its passes, after the round's start value (s.trend). */
     const lows: number[] = [first];
+    if (resume) {
+      ({ passes, steps, lr, round, halvings, anneals, last, lowest, roundLowest, lastRoundLowest, lastDecrease } = resume);
+      lows.splice(0, lows.length, ...resume.lows);
+      this.restore(theta, s.resume!, resume);
+    }
+    const save = (): PointCheckpoint => this.snapshot(theta, zeros, {
+      lambda: lambda!, startStationarity, passes, steps, lr, round, halvings, anneals, first, last, lowest, roundLowest, lastRoundLowest, lastDecrease, lows,
+    });
+    let resumed = resume !== null;
     while (!settled && steps < s.maxSteps && halvings <= MAX_HALVINGS) {
+      // a pass boundary the fit continues from (not the one it was resumed at)
+      if (passes > 0 && !resumed) {
+        s.onPass?.({ pass: passes, steps, loss: sampleLoss, l1, lr, lambda: Number.isFinite(lambda) ? lambda! : null }, save);
+      }
+      resumed = false;
+      passes++;
       this.backup.set(theta);
       let finite = true;
       for (let i = 0; i < perPass && steps < s.maxSteps && finite; i++, steps++) {
@@ -246,11 +283,57 @@ export class StochasticCorrector {
     };
   }
 
+  /** A snapshot of the fit at a pass boundary (see StochasticCorrectorSettings.onPass). */
+  private snapshot(theta: Float32Array, zeros: Int32Array | null, loop: LoopState): PointCheckpoint {
+    const { order, ...stream } = this.problem.streamState();
+    return {
+      json: { ...loop, lows: [...loop.lows], stream },
+      tensors: { theta, velocity: this.sgd.velocity, best: this.best, order, ...(zeros && { zeros }) },
+    };
+  }
+
+  /** θ, the velocity, the best θ and the batch stream of a snapshot (checked by readableSnapshot). */
+  private restore(theta: Float32Array, c: PointCheckpoint, loop: LoopState): void {
+    theta.set(c.tensors.theta as Float32Array);
+    this.sgd.velocity.set(c.tensors.velocity as Float32Array);
+    this.best.set(c.tensors.best as Float32Array);
+    this.prox.lambda = Number.isFinite(loop.lambda) ? loop.lambda : 1e30;
+    const stream = c.json.stream as Omit<BatchStream, 'order'>;
+    this.problem.restoreStream({ ...stream, order: c.tensors.order as Int32Array });
+  }
+
   /** The MPG step at θ from the full-batch gradient (σ, α*). */
   private stationarity(theta: Float32Array): MpgStep {
     fullGradient(this.problem, theta, this.grad);
     return this.mpg.step(theta, this.grad, this.penalised, this.settings.lr / (1 - this.settings.momentum), this.y);
   }
+}
+
+type LoopState = Record<(typeof LOOP_FIELDS)[number], number> & { lows: number[] };
+
+/**
+ * Whether `c` is a snapshot the stochastic corrector of `problem` can continue from: every counter
+ * a number, the vectors of this network's size, the batch stream of this data's. One that does
+ * not pass (a damaged or foreign file) is not used: its point restarts.
+ */
+export function readableSnapshot(problem: Problem, penalised: number, c: PointCheckpoint): boolean {
+  const n = problem.mlp.layout.size;
+  const { json: j, tensors: t } = c;
+  const stream = j.stream as Record<string, unknown> | undefined;
+  const rng = stream?.rng as Record<string, unknown> | undefined;
+  const blocks = problem.streamState().order.length;
+  const within = (a: Int32Array, end: number): boolean => a.every((v) => v >= 0 && v < end);
+  return LOOP_FIELDS.every((f) => typeof j[f] === 'number') && Array.isArray(j.lows) && j.lows.every((v) => typeof v === 'number') &&
+    ['theta', 'velocity', 'best'].every((f) => t[f] instanceof Float32Array && t[f].length === n) &&
+    t.order instanceof Int32Array && t.order.length === blocks && within(t.order, blocks) &&
+    (t.zeros === undefined || (t.zeros instanceof Int32Array && within(t.zeros, penalised))) &&
+    ['cursor', 'within', 'left', 'steps'].every((f) => Number.isInteger(stream?.[f])) &&
+    Array.isArray(rng?.s) && rng.s.length === 4 && rng.s.every((v) => Number.isInteger(v)) && (rng.spare === null || typeof rng.spare === 'number');
+}
+
+/** The loop's counters of a snapshot (checked by readableSnapshot). */
+function loopState(c: PointCheckpoint): LoopState {
+  return c.json as LoopState;
 }
 
 /** Indices of the exact zeros among the first `n` entries. */

@@ -80,6 +80,21 @@ export class Rng {
   fork(): Rng {
     return new Rng(this.nextU32());
   }
+
+  /** The generator's position (a checkpoint saves it; `restore` continues the same stream). */
+  state(): RngState {
+    return { s: [this.s0, this.s1, this.s2, this.s3], spare: this.spare };
+  }
+
+  restore(state: RngState): void {
+    [this.s0, this.s1, this.s2, this.s3] = state.s as [number, number, number, number];
+    this.spare = state.spare;
+  }
+}
+
+export interface RngState {
+  s: number[];
+  spare: number | null;
 }
 
 function rotl(x: number, k: number): number {
