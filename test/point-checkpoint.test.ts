@@ -21,10 +21,15 @@ after(() => fs.rmSync(root, { recursive: true, force: true }));
 /** A small MLP on mini-batches: Iris in batches of 16, so every point is a stochastic fit. */
 const MLP = { data: 'iris', hidden: [4], activation: 'tanh', batch: 16, points: 8 } as const satisfies ComputePathOptions;
 
-/** path.csv and every weights file of a run folder, as bytes. */
-function results(dir: string): Record<string, string> {
-  const out: Record<string, string> = { 'path.csv': fs.readFileSync(path.join(dir, 'path.csv')).toString('base64') };
+/** JSON without wall-clock times, which differ between any two runs. */
+const untimed = (text: string): unknown => JSON.parse(text, (k, v) => (k === 'seconds' || k === 'elapsed' ? undefined : v));
+
+/** path.csv and every weights file of a run folder as bytes; path.json and the log without their times. */
+function results(dir: string): Record<string, unknown> {
+  const out: Record<string, unknown> = { 'path.csv': fs.readFileSync(path.join(dir, 'path.csv')).toString('base64') };
   for (const f of fs.readdirSync(path.join(dir, 'points')).sort()) out[f] = fs.readFileSync(path.join(dir, 'points', f)).toString('base64');
+  out['path.json'] = untimed(fs.readFileSync(path.join(dir, 'path.json'), 'utf8'));
+  out['log.jsonl'] = fs.readFileSync(path.join(dir, 'log.jsonl'), 'utf8').trim().split('\n').map(untimed);
   return out;
 }
 
