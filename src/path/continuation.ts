@@ -3,10 +3,9 @@ import { initParameters } from '../nn/init.js';
 import type { Problem } from '../nn/problem.js';
 import { Sgd } from '../optim/optimizer.js';
 import { tradeoff } from '../optim/mpg.js';
-import { ProxFitter } from './baselines/fit.js';
 import { Corrector, type CorrectorReport } from './corrector.js';
 import { STOCHASTIC_DEFAULTS, StochasticCorrector, usesStochasticCorrector, type StochasticCorrectorSettings } from './stochastic-corrector.js';
-import { gradientPredictor, secantPredictor, shrinkPredictor } from './predictors.js';
+import { gradientPredictor, shrinkPredictor } from './predictors.js';
 import { measurePoint, type MethodContext, type PathMethod, type PointSink } from './method.js';
 import type { BranchEnd, ContinuationSettings, ContinuationState, Phase, RawPoint } from './types.js';
 import { lambdaMax } from './lambda-max.js';
@@ -47,8 +46,6 @@ export class Continuation {
   /** The stochastic dense-end walk (see denseWalk): the last fit kept, and the λ it may not go below. */
   private walk: { point: RawPoint; floor: number; seconds: number } | undefined;
   private readonly walkTheta: Float32Array;
-  /** The sparser branch's point before the last (the secant predictor's). */
-  private readonly secantFrom: Float32Array;
 
   constructor(
     private readonly k: Kernels, private readonly problem: Problem,
@@ -65,7 +62,6 @@ export class Continuation {
     this.lastPoint = k.alloc(n);
     this.theta = k.alloc(n);
     this.walkTheta = this.stochastic ? k.alloc(n) : new Float32Array(0);
-    this.secantFrom = this.stochastic ? new Float32Array(0) : k.alloc(n);
   }
 
   /** Fresh state for a new run. */
@@ -98,10 +94,6 @@ export class Continuation {
         state.lambdaEnd = s.lambdaMinRatio * lambdaMax(this.problem, s.penalised);
         initParameters(this.problem.mlp.layout, this.problem.arch.activation, s.seed, theta);
         state.l1Scale = this.k.l1Norm(s.penalised, theta);
-        if (process.env.REGPATH_INIT_SCALE && !this.stochastic && !linearPath(state)) {
-          const w = this.problem.mlp.layout.weights(theta, 0);
-          this.k.scale(w.length, Number(process.env.REGPATH_INIT_SCALE), w);
-        }
         report = this.correct(state, spacing, s.maxInitialSteps);
         if (!this.stochastic && !linearPath(state)) report = this.settleInitial(state, spacing, report);
       } else {
@@ -117,11 +109,7 @@ export class Continuation {
               backup: this.backup, lossScale: this.problem.nullLoss, l1Scale: paceScale(state) },
             theta, spacing * state.scale, state.predictorLr, s.maxPredictorSteps);
         } else {
-          const delta = this.l1Step(state, spacing * state.scale);
-          const secant = process.env.REGPATH_SECANT && state.before !== undefined && !linearPath(state)
-            ? secantPredictor(this.k, theta, this.secantFrom.set(load(state.before)) ?? this.secantFrom, s.penalised, delta, Number(process.env.REGPATH_SECANT_MAX ?? 2))
-            : null;
-          if (secant === null) shrinkPredictor(this.k, theta, s.penalised, delta);
+          shrinkPredictor(this.k, theta, s.penalised, this.l1Step(state, spacing * state.scale));
         }
         // once revivals recur along the sparser branch, the first try keeps the last point's zeros
         // (see sparserRevived)
@@ -263,12 +251,7 @@ export class Continuation {
     const scale = Math.max(state.l1Scale, this.k.l1Norm(s.penalised, this.theta), 1e-12);
     const lambda = tradeoff(report.alpha);
     if (Number.isFinite(lambda) && (lambda * scale) / this.problem.nullLoss < s.flatSlope) {
-      let before = report.steps;
-      if (process.env.REGPATH_HB_SETTLE) {
-        const fit = new ProxFitter(this.k, this.problem, s.penalised).fit(this.theta, (s.flatSlope * this.problem.nullLoss) / scale, Number(process.env.REGPATH_HB_LR ?? 0.1), Number(process.env.REGPATH_HB_SETTLE), s.seed);
-        before += fit.steps;
-        if (process.env.REGPATH_DEBUG) console.error('HB', fit.steps, fit.converged, this.k.l1Norm(s.penalised, this.theta), this.problem.evaluate(this.theta).loss);
-      }
+      const before = report.steps;
       report = this.correct(state, spacing, s.maxInitialSteps, false, { lambda: (s.flatSlope * this.problem.nullLoss) / scale });
       report.steps += before;
     }
@@ -307,10 +290,10 @@ export class Continuation {
     const atEnd = initial && linearPath(state);
     const r = this.corrector.run(this.theta, {
       h: state.h, maxSteps, lossScale: this.stallLossScale(state),
-      tolerance: atEnd ? s.endTolerance : s.tolerance * (initial ? s.initialToleranceFactor : 1) * (linearPath(state) ? 1 : s.networkStationarityShare) * (state.phase === 'sparser' && !linearPath(state) ? Number(process.env.REGPATH_SPARSER_TOL ?? 1) : 1) * (!initial && !linearPath(state) && !this.stochastic ? Number(process.env.REGPATH_BRANCH_TOL ?? 1) : 1),
+      tolerance: atEnd ? s.endTolerance : s.tolerance * (initial ? s.initialToleranceFactor : 1) * (linearPath(state) ? 1 : s.networkStationarityShare),
       // against the fixed spacing arcLength / (points - 1), not the estimated one: a longer step
       // must not loosen the corrector (MNIST's estimated spacing is about 1.6× the fixed one)
-      moveTolerance: s.moveTolerance * Math.min(spacing, s.arcLength / Math.max(1, s.points - 1)) * (initial ? s.initialToleranceFactor : 1) * (!initial && !linearPath(state) && !this.stochastic ? Number(process.env.REGPATH_BRANCH_TOL ?? 1) : 1),
+      moveTolerance: s.moveTolerance * Math.min(spacing, s.arcLength / Math.max(1, s.points - 1)) * (initial ? s.initialToleranceFactor : 1),
       l1Scale: Math.max(state.l1Scale, 1e-12), accelerate: s.accelerate,
       // A mini-batch initial corrector starts from a random init far from the front, where
       // momentum bounded only by the start's l1 can carry a small deep net into w = 0 (seen on the
@@ -321,7 +304,6 @@ export class Continuation {
       restartBound: initial && !settle && this.stochastic ? 'step' : s.restartBound,
       ...(atEnd && { fixedAlpha: 1 / (1 + state.lambdaEnd!) }),
       ...(settle?.lambda != null && { fixedAlpha: 1 / (1 + settle.lambda) }),
-      ...(!this.stochastic && !linearPath(state) && { lineSearchEvery: settle?.lambda != null ? Number(process.env.REGPATH_LS_SETTLE ?? process.env.REGPATH_LS_EVERY ?? 1) : Number(process.env.REGPATH_LS_EVERY ?? 1) }),
       // A network's lower-loss correctors stop on progress alone (σ measured): a deep net's w = 0
       // is exactly stationary, and a corrector that starts near it (a small net on a regression
       // target in the hundreds) would otherwise meet σ there and end the branch at w = 0.
@@ -493,7 +475,6 @@ export class Continuation {
     state.lastLoss = p.trainLoss;
     state.lastL1 = p.l1;
     state.lastLambda = p.lambda;
-    if (state.phase === 'sparser' && !this.stochastic) state.before = state.last;
     state.last = p.index;
     if (!this.stochastic && !linearPath(state)) (state.trail ??= []).push(p.l1, p.trainLoss);
 
@@ -564,7 +545,6 @@ export class Continuation {
     state.arc = 0;
     state.scale = 1;
     state.last = state.anchor;
-    delete state.before;
     // the anchor's own objectives become the reference for the first sparser step
     state.lastLoss = state.anchorLoss ?? state.lastLoss;
     state.lastL1 = state.anchorL1 ?? state.lastL1;

@@ -5,8 +5,6 @@ import { MpgSolver, type MpgStep } from '../optim/mpg.js';
 import { StationarityTest } from './stationarity.js';
 import { l1BallGap } from './linear-metric.js';
 
-export const DEBUG = { tested: 0, skipped: 0, rejected: 0, rollbacks: 0, restarts: 0 };
-if (process.env.REGPATH_DEBUG) process.on('exit', () => console.error('DEBUG', JSON.stringify(DEBUG)));
 /** Relative rounding noise of a float32 forward pass's loss, for the sufficient-decrease test. */
 const LOSS_NOISE = 1e-5;
 
@@ -92,16 +90,6 @@ export interface CorrectorSettings {
   gapTolerance?: number;
   /** Keep at 0 the weights that are exactly 0 in this vector (e.g. the last point of the path) instead. */
   keepZerosOf?: Float32Array;
-  /**
-   * Full batch: run the line search (its loss-only forward pass at the candidate y) only on every
-   * this-many-th step, on a corrector's first two steps, on a retry after a failed test, and on
-   * a step whose σ would stop the corrector; the steps between take the MPG step at the last
-   * tested h without evaluating y. The progress test's checks fall on tested steps. The
-   * function-value restart then works per block: a tested step whose loss lies above the last
-   * tested iterate's rolls θ back to that iterate and restarts the momentum. @default 1 (test
-   * every step)
-   */
-  lineSearchEvery?: number;
 }
 
 /**
@@ -129,9 +117,6 @@ export class Corrector {
   private readonly y: Float32Array;
   private readonly prev: Float32Array;
   private readonly grad: Float32Array;
-  private readonly base: Float32Array;
-  /** The last tested iterate and its predecessor (lineSearchEvery > 1), allocated on first use. */
-  private tested: { theta: Float32Array; prev: Float32Array } | null = null;
 
   /**
    * `mpg`: the MPG step and the metric it is measured in (a linear model's: LinearMetric,
@@ -144,7 +129,6 @@ export class Corrector {
     this.y = k.alloc(n);
     this.prev = k.alloc(n);
     this.grad = k.alloc(n);
-    this.base = k.alloc(n);
   }
 
   run(theta: Float32Array, s: CorrectorSettings): CorrectorReport {
@@ -194,28 +178,14 @@ export class Corrector {
     // saves its product in the third slot and, when accepted, becomes θ.
     const slots = problem.fullBatch;
     let thetaSlot = -1, prevSlot = -1;
-    // Blocks of untested steps (lineSearchEvery): the last tested iterate and its loss.
-    const every = problem.fullBatch ? Math.max(1, Math.floor(s.lineSearchEvery ?? 1)) : 1;
-    const blocks = every > 1 ? (this.tested ??= { theta: k.alloc(n), prev: k.alloc(n) }) : null;
-    let testedLoss = NaN;
-    /** Whether θ was reached through untested steps since the last tested iterate. */
-    let untested = false;
     let step = 0;
-    const heavy = HB > 0 && problem.fullBatch && s.restartBound === 'project' && (s.fixedAlpha === undefined || !HB_MPG_ONLY);
-    const base = this.base;
     for (; step < s.maxSteps; step++) {
       // extrapolate
       momentumK++;
-      const beta = s.accelerate ? heavy ? Math.min(HB, (momentumK - 1) / (momentumK + 2)) : (momentumK - 1) / (momentumK + 2) : 0;
+      const beta = s.accelerate ? (momentumK - 1) / (momentumK + 2) : 0;
       z.set(theta);
       let extrapolated = false;
-      if (heavy) {
-        base.set(theta);
-        if (beta > 0) {
-          k.axpy(n, beta, theta, base);
-          k.axpy(n, -beta, prev, base);
-        }
-      } else if (beta > 0) {
+      if (beta > 0) {
         k.axpy(n, beta, theta, z);
         k.axpy(n, -beta, prev, z);
         const bound = s.restartBound === 'step' ? k.l1Norm(p, theta) : l1Start;
@@ -228,7 +198,6 @@ export class Corrector {
       }
       const batch = problem.nextBatch();
       const reuse = thetaForwardKept && !extrapolated;
-      const from = heavy ? base : z;
       let plan: FirstLayerPlan | null = null;
       if (slots && !reuse) {
         if (!extrapolated) plan = thetaSlot >= 0 ? { combine: { a: 1, sa: thetaSlot, b: 0, sb: thetaSlot } } : { save: (thetaSlot = freeSlot(prevSlot, -1)) };
@@ -252,32 +221,16 @@ export class Corrector {
         continue;
       }
       let ok = false;
-      let skipped = false;
       for (let tries = 0; tries < 40; tries++) {
         // the last step's α* is a close guess of this one's (see MpgSolver.step)
-        const r = fixed === null ? this.mpg.step(from, grad, p, h, y, undefined, step > 0 ? alpha : null) : this.proxStep(from, grad, h, fixed, y);
-        if (heavy) {
-          if (fixed === null && k.l1Norm(p, y) > l1Start) this.mpg.projectOntoL1Ball(y, p, l1Start);
-          r.omega1 = dotDiff(grad, y, z);
-          r.stepNormSq = this.mpg.distanceSquared(y, z);
-        } else if (fixed === null && s.restartBound === 'project' && k.l1Norm(p, y) > l1Start) {
+        const r = fixed === null ? this.mpg.step(z, grad, p, h, y, undefined, step > 0 ? alpha : null) : this.proxStep(z, grad, h, fixed, y);
+        if (fixed === null && s.restartBound === 'project' && k.l1Norm(p, y) > l1Start) {
           // momentum carried the step past the start's l1: project it back onto that l1 ball and
           // test the projected point (the projected-gradient form of the descent test)
           this.mpg.projectOntoL1Ball(y, p, l1Start);
           r.omega1 = dotDiff(grad, y, z);
           r.stepNormSq = this.mpg.distanceSquared(y, z);
         }
-        if (blocks && tries === 0 && step >= 2 && (step + 1) % every !== 0 && !(progress && (step + 1) % checkEvery === 0)
-          && !(stopOnSigma && test.met(r.stationarity) && !(l1BallGap(grad, z, p) > (s.gapTolerance ?? Infinity)))) {
-          // an untested step at the last tested h (see lineSearchEvery)
-          alpha = r.alpha;
-          stationarity = r.stationarity;
-          ok = true;
-          skipped = true;
-          if (process.env.REGPATH_DEBUG) DEBUG.skipped++;
-          break;
-        }
-        if (process.env.REGPATH_DEBUG) DEBUG.tested++;
         const ly = problem.lossAndGradient(y, batch, null, false, slots ? { save: freeSlot(thetaSlot, prevSlot) } : null);
         // The slack is float32 rounding of the loss: without it, near convergence (where the
         // bound's terms are smaller than that noise) the test fails spuriously and h collapses.
@@ -291,52 +244,16 @@ export class Corrector {
           ok = true;
           break;
         }
-        h /= fixed !== null ? SHRINK_FIXED : 2;
+        h /= 2;
         accepted = 0;
-        if (process.env.REGPATH_DEBUG) DEBUG.rejected++;
       }
       if (!ok) break;
-      if (blocks && skipped) {
-        thetaForwardKept = false;
-        if (slots) {
-          // y's first-layer product was not computed
-          prevSlot = thetaSlot;
-          thetaSlot = -1;
-        }
-        untested = true;
-        thetaLoss = NaN;
-        prev.set(theta);
-        theta.set(y);
-        if (++accepted >= 5) {
-          h *= 1.25;
-          accepted = 0;
-        }
-        continue;
-      }
-      if (blocks && untested && lastLoss > testedLoss) {
-        // the block since the last tested iterate raised the loss: back to that iterate, without momentum
-        if (process.env.REGPATH_DEBUG) DEBUG.rollbacks++;
-        theta.set(blocks.theta);
-        prev.set(blocks.prev);
-        thetaLoss = testedLoss;
-        untested = false;
-        momentumK = 0;
-        thetaForwardKept = false;
-        thetaSlot = prevSlot = -1;
-        continue;
-      }
-      if ((extrapolated || (heavy && beta > 0)) && (s.restartBound !== 'step' || fixed !== null) && lastLoss > thetaLoss) {
-        if (process.env.REGPATH_DEBUG) DEBUG.restarts++;
+      if (extrapolated && (s.restartBound !== 'step' || fixed !== null) && lastLoss > thetaLoss) {
         // Function-value restart (O'Donoghue & Candès): the extrapolated step raised the loss
         // above the current iterate's, so momentum carries the point the wrong way (towards the
         // all-zero network, a Pareto-critical point of every deep net). Redo the step from θ.
         momentumK = 0;
         continue;
-      }
-      if (GRAD_RESTART && fixed !== null && extrapolated && gradRestart(z, y, theta)) {
-        // gradient restart (O'Donoghue & Candès): the step opposes the momentum, so drop it from here on
-        momentumK = 0;
-        if (process.env.REGPATH_DEBUG) DEBUG.restarts++;
       }
       thetaForwardKept = problem.fullBatch;
       if (slots) {
@@ -347,14 +264,7 @@ export class Corrector {
       thetaLoss = lastLoss;
       prev.set(theta);
       theta.set(y);
-      if (blocks) {
-        blocks.theta.set(theta);
-        blocks.prev.set(prev);
-        testedLoss = lastLoss;
-        untested = false;
-      }
-      if (process.env.REGPATH_TRACE && step % 25 === 0) console.error('TRACE', fixed !== null ? 'fix' : 'mpg', step, h.toFixed(4), momentumK, k.l1Norm(p, theta).toFixed(2), acceptedLoss.toExponential(4), stationarity.toExponential(3));
-      if (++accepted >= (fixed !== null ? GROW_FIXED : 5)) {
+      if (++accepted >= 5) {
         h *= 1.25;
         accepted = 0;
       }
@@ -415,18 +325,6 @@ function zeroIndices(theta: Float32Array, p: number): Int32Array {
 /** The first-layer slot (of three) that is neither a nor b (-1: unused). */
 function freeSlot(a: number, b: number): number {
   for (let i = 0; ; i++) if (i !== a && i !== b) return i;
-}
-
-const GRAD_RESTART = !!process.env.REGPATH_GRAD_RESTART;
-const HB = Number(process.env.REGPATH_HB ?? 0);
-const GROW_FIXED = Number(process.env.REGPATH_GROW_FIXED ?? 5);
-const SHRINK_FIXED = Number(process.env.REGPATH_SHRINK_FIXED ?? 2);
-const HB_MPG_ONLY = !!process.env.REGPATH_HB_MPG_ONLY;
-/** (z − y)ᵀ(y − θ) > 0: the prox-gradient step points against the move θ → y. */
-function gradRestart(z: Float32Array, y: Float32Array, theta: Float32Array): boolean {
-  let s = 0;
-  for (let i = 0; i < z.length; i++) s += (z[i]! - y[i]!) * (y[i]! - theta[i]!);
-  return s > 0;
 }
 
 /** gᵀ(y - z), in doubles. */

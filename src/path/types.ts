@@ -42,8 +42,6 @@ export interface ContinuationState {
   anchorLambda?: number | null;
   /** Raw index of the point the next predictor starts from. */
   last: number;
-  /** Full-batch networks' sparser branch: raw index of the branch's point before `last` (the secant predictor's). */
-  before?: number;
   h: number;
   /** Learning rate of the lower-loss predictor (adapted from call to call). */
   predictorLr: number;
