@@ -67,6 +67,55 @@ for (const k of backends()) {
 }
 
 for (const k of backends()) {
+  test(`[${k.name}] heavy-ball steps keep the corrector's guarantees and take one forward pass per step (the line search's, reused for the gradient)`, () => {
+    const problem = regressionProblem(k, 64, 4);
+    const layout = problem.mlp.layout;
+    const fit = k.alloc(layout.size);
+    const grad = k.alloc(layout.size);
+    initParameters(layout, 'relu', 101, fit);
+    const adam = new Adam(k, layout.size, 0.05);
+    for (let s = 0; s < 3000; s++) {
+      problem.lossAndGradient(fit, problem.nextBatch(), grad);
+      adam.step(fit, grad);
+    }
+    // forward passes of the gradient calls: a call that reuses the kept forward pass runs none
+    let gradientCalls = 0, ownForward = 0;
+    const lossAndGradient = problem.lossAndGradient.bind(problem);
+    problem.lossAndGradient = (...args: Parameters<Problem['lossAndGradient']>) => {
+      if (args[2]) {
+        gradientCalls++;
+        if (!args[3]) ownForward++;
+      }
+      return lossAndGradient(...args);
+    };
+    const theta = k.alloc(layout.size);
+    for (const heavyBall of [undefined, 0.9]) {
+      for (const scale of [0.3, 0.5, 0.7]) {
+        theta.set(fit);
+        for (let i = 0; i < layout.weightCount; i++) theta[i]! *= scale;
+        const l1Before = k.l1Norm(layout.weightCount, theta);
+        const lossBefore = problem.evaluate(theta).loss;
+        gradientCalls = ownForward = 0;
+        const r = new Corrector(k, problem, layout.weightCount).run(theta, {
+          h: 1, maxSteps: 400, tolerance: 1e-4, moveTolerance: 1e-4, lossScale: problem.nullLoss, l1Scale: 10,
+          accelerate: true, restartBound: 'project', ...(heavyBall !== undefined && { heavyBall }),
+        });
+        const l1After = k.l1Norm(layout.weightCount, theta);
+        const lossAfter = problem.evaluate(theta).loss;
+        const at = `β ${heavyBall}, scale ${scale}: l1 ${l1Before} → ${l1After}, loss ${lossBefore} → ${lossAfter} in ${r.steps} steps, ${ownForward} of ${gradientCalls} gradients with their own forward pass`;
+        assert.ok(r.steps >= 20, at);
+        assert.ok(l1After <= l1Before * (1 + 1e-6) && l1After > 0, at);
+        assert.ok(lossAfter <= lossBefore * (1 + 400 * 1e-5), at);
+        if (heavyBall === undefined) assert.ok(ownForward >= 0.5 * gradientCalls, at);
+        // only the first step's: later gradients are at the last accepted candidate, whose
+        // forward pass the line search left, or (after a function-value restart) still in place
+        else assert.equal(ownForward, 1, at);
+      }
+    }
+  });
+}
+
+for (const k of backends()) {
   test(`[${k.name}] a full-batch corrector's progress test takes θ's loss from its own steps (no forward pass of its own), also at a fixed α`, () => {
     const problem = regressionProblem(k, 64, 5);
     const layout = problem.mlp.layout;

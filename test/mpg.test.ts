@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MpgSolver, tradeoff } from '../src/optim/mpg.js';
-import { thresholdForL1 } from '../src/path/predictors.js';
+import { secantPredictor, thresholdForL1 } from '../src/path/predictors.js';
 import { Rng } from '../src/util/rng.js';
 import { backends } from './helpers/backends.js';
 
@@ -127,6 +127,35 @@ for (const k of backends()) {
     assert.equal(r.alpha, 0);
     assert.deepEqual(Array.from(y.subarray(0, 4)), [0, 0, 0, 0]);
     assert.deepEqual(Array.from(y.subarray(4)), [-0.5, 1]);
+  });
+}
+
+for (const k of backends()) {
+  test(`[${k.name}] the secant predictor extrapolates the last two points, zeroes weights it carries through 0, and lands on the target l1`, () => {
+    // four weights and a bias: ‖w‖₁ 3.6, before 4.6 (fell 1.0); Δ = 0.55, so t = 0.55
+    const theta = k.alloc(5);
+    const before = k.alloc(5);
+    theta.set([1, -2, 0.5, 0.1, 3]);
+    before.set([1.5, -2.5, 0.2, 0.4, 2]);
+    const l1 = secantPredictor(k, theta, before, 4, 0.55, 2);
+    // secant: [0.725, -1.725, 0.665, -0.065 → 0 (crossed zero), bias 3.55], l1 3.115 > 3.05: threshold 0.065/3
+    const tau = 0.065 / 3;
+    const want = [0.725 - tau, -1.725 + tau, 0.665 - tau, 0, 3.55];
+    want.forEach((w, i) => assert.ok(Math.abs(theta[i]! - w) < 1e-6, `θ[${i}] ${theta[i]} vs ${w}`));
+    assert.ok(Math.abs(l1! - 3.05) < 1e-5, `l1 ${l1}`);
+    // Δ 1.3 against a last step of 0.6: t capped at 2 (secant [0.6, 0, 0.3, 0.1], the 0 stays 0),
+    // then thresholded by 0.3 down to l1 0.3 (uncapped, t 2.17, it would keep 0.29 and 0.008)
+    theta.set([1, 0, 0.5, 0.1, 3]);
+    before.set([1.2, 0.3, 0.6, 0.1, 3]);
+    const capped = secantPredictor(k, theta, before, 4, 1.3, 2);
+    const got = Array.from(theta);
+    [0.3, 0, 0, 0, 3].forEach((w, i) => assert.ok(Math.abs(got[i]! - w) < 1e-6, `capped θ[${i}] ${got[i]} vs ${w}`));
+    assert.ok(Math.abs(capped! - 0.3) < 1e-6, `capped l1 ${capped}`);
+    // the last step did not lower ‖w‖₁: no secant, θ untouched
+    theta.set([1, -2, 0.5, 0.1, 3]);
+    before.set([0.5, -1, 0.5, 0.1, 3]);
+    assert.equal(secantPredictor(k, theta, before, 4, 0.5, 2), null);
+    assert.deepEqual(Array.from(theta), Array.from(Float32Array.from([1, -2, 0.5, 0.1, 3])));
   });
 }
 

@@ -90,6 +90,16 @@ export interface CorrectorSettings {
   gapTolerance?: number;
   /** Keep at 0 the weights that are exactly 0 in this vector (e.g. the last point of the path) instead. */
   keepZerosOf?: Float32Array;
+  /**
+   * Full batch, 'project' bound, MPG steps (no fixed α): heavy-ball steps with momentum
+   * β = min(heavyBall, (k-1)/(k+2)) instead of Nesterov's: y = MPG step from θ + β(θ − θ_prev) with
+   * the gradient at θ, tested by L(y) ≤ L(θ) + gᵀ(y−θ) + ‖y−θ‖²/(2h) (the inertial proximal method
+   * iPiano of Ochs, Chen, Brox & Pock, SIAM J. Imaging Sci. 2014, with backtracking). The accepted
+   * y's forward pass is the next step's, so a step costs one forward and one backward pass, as a
+   * sweep step does, where Nesterov's needs a second forward at the extrapolated point: on the
+   * default MNIST net 5.9 against 7.0–7.7 ms per step at one thread (the sweep's 5.3).
+   */
+  heavyBall?: number;
 }
 
 /**
@@ -117,6 +127,8 @@ export class Corrector {
   private readonly y: Float32Array;
   private readonly prev: Float32Array;
   private readonly grad: Float32Array;
+  /** Heavy-ball steps: the point θ + β(θ − θ_prev) the MPG step starts from. */
+  private readonly base: Float32Array;
 
   /**
    * `mpg`: the MPG step and the metric it is measured in (a linear model's: LinearMetric,
@@ -129,6 +141,7 @@ export class Corrector {
     this.y = k.alloc(n);
     this.prev = k.alloc(n);
     this.grad = k.alloc(n);
+    this.base = k.alloc(n);
   }
 
   run(theta: Float32Array, s: CorrectorSettings): CorrectorReport {
@@ -178,14 +191,26 @@ export class Corrector {
     // saves its product in the third slot and, when accepted, becomes θ.
     const slots = problem.fullBatch;
     let thetaSlot = -1, prevSlot = -1;
+    // Heavy ball: the gradient is taken at z = θ, the step starts from base = θ + β(θ − θ_prev)
+    const heavy = s.heavyBall !== undefined && problem.fullBatch && s.restartBound === 'project' && fixed === null;
+    const base = heavy ? this.base : z;
+    /** Heavy ball after a function-value restart: L(θ), whose gradient is still in `grad` (else NaN). */
+    let keptGradientLoss = NaN;
     let step = 0;
     for (; step < s.maxSteps; step++) {
       // extrapolate
       momentumK++;
-      const beta = s.accelerate ? (momentumK - 1) / (momentumK + 2) : 0;
+      const nesterov = s.accelerate ? (momentumK - 1) / (momentumK + 2) : 0;
+      const beta = heavy ? Math.min(s.heavyBall!, nesterov) : nesterov;
       z.set(theta);
       let extrapolated = false;
-      if (beta > 0) {
+      if (heavy) {
+        base.set(theta);
+        if (beta > 0) {
+          k.axpy(n, beta, theta, base);
+          k.axpy(n, -beta, prev, base);
+        }
+      } else if (beta > 0) {
         k.axpy(n, beta, theta, z);
         k.axpy(n, -beta, prev, z);
         const bound = s.restartBound === 'step' ? k.l1Norm(p, theta) : l1Start;
@@ -198,12 +223,14 @@ export class Corrector {
       }
       const batch = problem.nextBatch();
       const reuse = thetaForwardKept && !extrapolated;
+      const keptGradient = !Number.isNaN(keptGradientLoss);
       let plan: FirstLayerPlan | null = null;
-      if (slots && !reuse) {
+      if (slots && !reuse && !keptGradient) {
         if (!extrapolated) plan = thetaSlot >= 0 ? { combine: { a: 1, sa: thetaSlot, b: 0, sb: thetaSlot } } : { save: (thetaSlot = freeSlot(prevSlot, -1)) };
         else if (thetaSlot >= 0 && prevSlot >= 0) plan = { combine: { a: 1 + beta, sa: thetaSlot, b: -beta, sb: prevSlot } };
       }
-      const lz = problem.lossAndGradient(z, batch, grad, reuse, plan);
+      const lz = keptGradient ? keptGradientLoss : problem.lossAndGradient(z, batch, grad, reuse, plan);
+      keptGradientLoss = NaN;
       thetaForwardKept = false;
       if (problem.fullBatch && Number.isNaN(lastCheck[0]) && !extrapolated && Number.isFinite(lz)) {
         lastCheck = [lz / s.lossScale, l1Start / s.l1Scale];
@@ -223,8 +250,13 @@ export class Corrector {
       let ok = false;
       for (let tries = 0; tries < 40; tries++) {
         // the last step's α* is a close guess of this one's (see MpgSolver.step)
-        const r = fixed === null ? this.mpg.step(z, grad, p, h, y, undefined, step > 0 ? alpha : null) : this.proxStep(z, grad, h, fixed, y);
-        if (fixed === null && s.restartBound === 'project' && k.l1Norm(p, y) > l1Start) {
+        const r = fixed === null ? this.mpg.step(base, grad, p, h, y, undefined, step > 0 ? alpha : null) : this.proxStep(z, grad, h, fixed, y);
+        if (heavy) {
+          // the descent test is taken at θ, where the gradient is
+          if (k.l1Norm(p, y) > l1Start) this.mpg.projectOntoL1Ball(y, p, l1Start);
+          r.omega1 = dotDiff(grad, y, z);
+          r.stepNormSq = this.mpg.distanceSquared(y, z);
+        } else if (fixed === null && s.restartBound === 'project' && k.l1Norm(p, y) > l1Start) {
           // momentum carried the step past the start's l1: project it back onto that l1 ball and
           // test the projected point (the projected-gradient form of the descent test)
           this.mpg.projectOntoL1Ball(y, p, l1Start);
@@ -248,11 +280,13 @@ export class Corrector {
         accepted = 0;
       }
       if (!ok) break;
-      if (extrapolated && (s.restartBound !== 'step' || fixed !== null) && lastLoss > thetaLoss) {
+      if ((extrapolated || (heavy && beta > 0)) && (s.restartBound !== 'step' || fixed !== null) && lastLoss > thetaLoss) {
         // Function-value restart (O'Donoghue & Candès): the extrapolated step raised the loss
         // above the current iterate's, so momentum carries the point the wrong way (towards the
-        // all-zero network, a Pareto-critical point of every deep net). Redo the step from θ.
+        // all-zero network, a Pareto-critical point of every deep net). Redo the step from θ
+        // (a heavy-ball step took its gradient at θ: it is still in `grad`).
         momentumK = 0;
+        if (heavy) keptGradientLoss = lz;
         continue;
       }
       thetaForwardKept = problem.fullBatch;

@@ -50,6 +50,31 @@ export function shrinkPredictor(k: Kernels, theta: Float32Array, penalised: numb
   return k.l1Norm(penalised, w);
 }
 
+/**
+ * Towards sparser, from the branch's last two points: the secant θ + t(θ − θ_before), t chosen so
+ * that the step lowers ‖w‖₁ by `deltaL1` at the rate the last step did (at most `maxFactor`), with
+ * every weight the secant carries through zero (or that is 0 in θ) set to 0, then soft-thresholded
+ * down to ‖w‖₁ − deltaL1 if it lies above. Returns the new l1, or null (θ unchanged) when the last
+ * step did not lower ‖w‖₁.
+ */
+export function secantPredictor(k: Kernels, theta: Float32Array, before: Float32Array, penalised: number, deltaL1: number, maxFactor: number): number | null {
+  const l1 = k.l1Norm(penalised, theta);
+  const fell = k.l1Norm(penalised, before) - l1;
+  if (!(fell > 0)) return null;
+  const t = Math.min(maxFactor, deltaL1 / fell);
+  for (let i = 0; i < theta.length; i++) {
+    const w = theta[i]!;
+    const v = w + t * (w - before[i]!);
+    theta[i] = i < penalised && (w === 0 || (v > 0) !== (w > 0)) ? 0 : v;
+  }
+  const target = Math.max(0, l1 - deltaL1);
+  if (k.l1Norm(penalised, theta) > target) {
+    const w = theta.subarray(0, penalised);
+    k.proxGradient(penalised, w, w, 0, thresholdForL1(w, target), w);
+  }
+  return k.l1Norm(penalised, theta);
+}
+
 /** What the lower-loss predictor works with (buffers owned by the caller, reused). */
 export interface GradientPredictorContext {
   k: Kernels;

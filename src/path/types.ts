@@ -42,6 +42,8 @@ export interface ContinuationState {
   anchorLambda?: number | null;
   /** Raw index of the point the next predictor starts from. */
   last: number;
+  /** Full-batch networks' sparser branch: raw index of the branch's point before `last` (see secantPredictor). */
+  before?: number;
   h: number;
   /** Learning rate of the lower-loss predictor (adapted from call to call). */
   predictorLr: number;
