@@ -10,7 +10,7 @@ import { Rng } from '../src/util/rng.js';
 import type { Architecture } from '../src/nn/mlp.js';
 import { initParameters } from '../src/nn/init.js';
 import { StochasticCorrector, type StochasticCorrectorSettings } from '../src/path/stochastic-corrector.js';
-import { Continuation, continuationMethod } from '../src/path/continuation.js';
+import { Continuation, continuationMethod, INITIAL_MAX_ANNEAL } from '../src/path/continuation.js';
 import { checkPathOptions } from '../src/path/options.js';
 import type { ContinuationSettings, RawPoint } from '../src/path/types.js';
 import type { Kernels } from '../src/kernels/kernels.js';
@@ -47,7 +47,7 @@ function fitFromInit(k: Kernels, problem: Problem, s: Partial<StochasticCorrecto
   problem.reseed((SEED * 1000003) >>> 0);
   const r = new StochasticCorrector(k, problem, penalised).run(theta, {
     h: 1, maxSteps: options.maxCorrectorSteps * 5, tolerance: 1, lossScale: problem.nullLoss, l1Scale: 1, accelerate: true,
-    restartBound: 'step', moveTolerance: options.tolerance * (1.6 / (POINTS - 1)) * 0.2, ...s,
+    restartBound: 'step', moveTolerance: options.tolerance * (1.6 / (POINTS - 1)) * 0.2, maxAnneal: INITIAL_MAX_ANNEAL, ...s,
   });
   const out = { lambda: 1 / r.alpha - 1, loss: problem.evaluate(theta).loss, l1: k.l1Norm(penalised, theta) };
   k.free(theta);

@@ -141,6 +141,30 @@ for (const k of backends()) {
 }
 
 for (const k of backends()) {
+  test(`[${k.name}] maxAnneal bounds the halvings once calm: from w = 0, two leave the noise of the sweep's step that four remove, and a halving that gains nothing still stops the corrector below the bound`, () => {
+    const problem = lassoProblem(k, 30);
+    const p = problem.mlp.layout.weightCount;
+    const point = fixture.path[6]!;
+    const exact = point.loss + point.lambda * point.l1;
+    const run = (maxAnneal?: number) => {
+      const theta = k.alloc(problem.mlp.layout.size);
+      problem.reseed(5);
+      const r = new StochasticCorrector(k, problem, p).run(theta, { ...settings(point.lambda, problem), ...(maxAnneal !== undefined && { maxAnneal }) });
+      const excess = (problem.evaluate(theta).loss + point.lambda * k.l1Norm(p, theta) - exact) / fixture.path[0]!.loss;
+      return { steps: r.steps, h: r.h, excess };
+    };
+    const two = run();
+    const four = run(4);
+    const eight = run(8);
+    assert.deepEqual(run(2), two, 'the default is two halvings');
+    // the step ends halved once more than the rounds it ran (the last halving is the one not taken)
+    assert.ok(four.h < two.h && four.steps > two.steps, `two: ${JSON.stringify(two)}, four: ${JSON.stringify(four)}`);
+    assert.ok(two.excess > 1e-4 && four.excess < 1e-4 && four.excess >= -1e-4, `excess over the exact lasso objective (share of L_null): two ${two.excess}, four ${four.excess}`);
+    assert.deepEqual(eight, four, 'the fourth round gained less than the tolerance, so a higher bound changes nothing');
+  });
+}
+
+for (const k of backends()) {
   test(`[${k.name}] a fit from the init with the trend rule is not stopped by one pass whose objective rose while its lowest still fell`, () => {
     // two interleaved half moons, 400 rows, a 2-8-8-2 tanh net at batches of 50, from the init
     // at λ 1e-4 with the initial corrector's settings: the objective falls for hundreds of steps

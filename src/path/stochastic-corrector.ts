@@ -115,6 +115,12 @@ export type StochasticCorrectorSettings = CorrectorSettings & {
   onPass?: (progress: PassProgress, save: () => PointCheckpoint) => void;
   /** A snapshot from `onPass`: the fit continues from that pass boundary (θ is overwritten). */
   resume?: PointCheckpoint;
+  /**
+   * Halvings of the step once calm, at most (see MAX_ANNEAL): the continuation lets its one fit
+   * from the random init take more than the warm-started points (see INITIAL_MAX_ANNEAL there).
+   * @default MAX_ANNEAL
+   */
+  maxAnneal?: number;
 };
 
 /** The loop's counters a snapshot keeps (see StochasticCorrector.run). */
@@ -258,8 +264,8 @@ export class StochasticCorrector {
       if (!calm) continue;
       // A calm objective can be SGD's noise ball, an excess over the optimum proportional to the
       // step: halve the step and let it calm down again, until a halving no longer lowers the
-      // lowest objective of a round by the tolerance (at most MAX_ANNEAL times).
-      settled = anneals >= MAX_ANNEAL || (lastRoundLowest - roundLowest) / s.lossScale < s.moveTolerance;
+      // lowest objective of a round by the tolerance (at most s.maxAnneal times).
+      settled = anneals >= (s.maxAnneal ?? MAX_ANNEAL) || (lastRoundLowest - roundLowest) / s.lossScale < s.moveTolerance;
       anneals++;
       lastRoundLowest = roundLowest;
       roundLowest = Infinity;
