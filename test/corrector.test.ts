@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { initParameters } from '../src/nn/init.js';
 import { Problem, toDevice } from '../src/nn/problem.js';
 import type { Architecture } from '../src/nn/mlp.js';
+import type { Kernels } from '../src/kernels/kernels.js';
 import { Corrector, type CorrectorSettings } from '../src/path/corrector.js';
 import { Adam } from '../src/optim/optimizer.js';
 import { Rng } from '../src/util/rng.js';
@@ -29,19 +30,26 @@ function regressionProblem(k: ReturnType<typeof backends>[number], rows: number,
   return new Problem(k, arch, toDevice(k, x, y, rows, d), null, rows, seed);
 }
 
+/** A good fit of the regression problem: 3,000 Adam steps (lr 0.05) from a seeded init. */
+function adamFit(k: Kernels, problem: Problem): Float32Array {
+  const layout = problem.mlp.layout;
+  const fit = k.alloc(layout.size);
+  const grad = k.alloc(layout.size);
+  initParameters(layout, 'relu', 101, fit);
+  const adam = new Adam(k, layout.size, 0.05);
+  for (let s = 0; s < 3000; s++) {
+    problem.lossAndGradient(fit, problem.nextBatch(), grad);
+    adam.step(fit, grad);
+  }
+  return fit;
+}
+
 for (const k of backends()) {
   test(`[${k.name}] a corrector with momentum ('project' bound) never ends denser or with a higher loss than it started`, () => {
     const problem = regressionProblem(k, 64, 4);
     const layout = problem.mlp.layout;
     // a good fit, then its weights scaled down: predicted points between the fit and w = 0
-    const fit = k.alloc(layout.size);
-    const grad = k.alloc(layout.size);
-    initParameters(layout, 'relu', 101, fit);
-    const adam = new Adam(k, layout.size, 0.05);
-    for (let s = 0; s < 3000; s++) {
-      problem.lossAndGradient(fit, problem.nextBatch(), grad);
-      adam.step(fit, grad);
-    }
+    const fit = adamFit(k, problem);
     assert.ok(problem.evaluate(fit).loss < 0.01 * problem.nullLoss, 'the fit itself');
     const settings: CorrectorSettings = {
       h: 1, maxSteps: 400, tolerance: 1e-4, moveTolerance: 1e-4, lossScale: problem.nullLoss, l1Scale: 10,
@@ -70,14 +78,7 @@ for (const k of backends()) {
   test(`[${k.name}] heavy-ball steps keep the corrector's guarantees and take one forward pass per step (the line search's, reused for the gradient)`, () => {
     const problem = regressionProblem(k, 64, 4);
     const layout = problem.mlp.layout;
-    const fit = k.alloc(layout.size);
-    const grad = k.alloc(layout.size);
-    initParameters(layout, 'relu', 101, fit);
-    const adam = new Adam(k, layout.size, 0.05);
-    for (let s = 0; s < 3000; s++) {
-      problem.lossAndGradient(fit, problem.nextBatch(), grad);
-      adam.step(fit, grad);
-    }
+    const fit = adamFit(k, problem);
     // forward passes of the gradient calls: a call that reuses the kept forward pass runs none
     let gradientCalls = 0, ownForward = 0;
     const lossAndGradient = problem.lossAndGradient.bind(problem);
