@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { ExactLasso, measureFront, nullLossOf } from '../bench/suite/measure.js';
 import { preparedFor } from '../bench/suite/arrays.js';
 import { writeSuiteTable, type ProblemResult } from '../bench/suite/table.js';
+import { median } from '../bench/suite.js';
 import { writeLinearCsv } from './helpers/linear-data.js';
 
 test('bench suite: the exact lasso path deviates from itself by nothing and covers its range; a front that stops early covers less', () => {
@@ -34,7 +35,7 @@ test('bench suite: front measures on the fixed normalisation, and the table writ
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'regpath-suite-'));
   const r: ProblemResult = {
     format: 'regpath.bench-suite/1', problem: 'toy', title: 'Toy', date: '2026-12-04T00:00:00Z', l1Ref: 2, l1RefNote: 'fixed',
-    nullLoss: 1, trainRows: 3, testRows: 0, methods: { sweep: { ...m, seconds: 1.5, peakRssMiB: 70, stopped: true } },
+    nullLoss: 1, trainRows: 3, testRows: 0, methods: { sweep: { ...m, seconds: 1.5, peakRssMiB: 70, stopped: true }, continuation: { ...m, seconds: 0.8125, runs: 5, secondsRange: [0.8, 0.9], peakRssMiB: 71, stopped: false } },
   };
   fs.writeFileSync(path.join(dir, 'toy.json'), JSON.stringify(r));
   const docs = path.join(dir, 'performance.md');
@@ -44,5 +45,13 @@ test('bench suite: front measures on the fixed normalisation, and the table writ
   const text = fs.readFileSync(docs, 'utf8');
   assert.equal(text.match(/## Benchmark suite/g)?.length, 1, 'the section is added once');
   assert.match(text, /\| Toy \(2026-12-04\) \| 2\.0 \| sweep \(stopped\) \| 0\.4100 \| 2 \| [0-9.]+ \| 80\.0 % \| 1\.5 \| 70 \| — \|/);
+  // a short problem's seconds: the median of its alternating runs, to the hundredth
+  assert.match(text, /\| Toy \(2026-12-04\) \| 2\.0 \| continuation \| 0\.4100 \| 2 \| [0-9.]+ \| 80\.0 % \| 0\.81 \(median of 5\) \| 71 \| — \|/);
   assert.ok(text.startsWith('# Performance\n\ntext\n'));
+});
+
+test('bench suite: the median of an odd and of an even count of sorted timings', () => {
+  assert.equal(median([0.8, 0.85, 2.1]), 0.85);
+  assert.equal(median([0.5, 1.5]), 1);
+  assert.equal(median([3]), 3);
 });

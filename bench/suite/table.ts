@@ -3,7 +3,11 @@ import { join } from 'node:path';
 import type { FrontMeasures } from './measure.js';
 
 export interface MethodResult extends FrontMeasures {
+  /** Wall seconds of the child; the median over `runs` runs when the problem is short. */
   seconds: number | null;
+  /** How many runs `seconds` is the median of (absent: one), and their range. */
+  runs?: number;
+  secondsRange?: [number, number];
   peakRssMiB: number | null;
   /** Stopped at the suite's time limit (its points so far are measured). */
   stopped: boolean;
@@ -46,7 +50,7 @@ export function suiteTable(dir: string, order: string[]): string {
         `${r.title} (${r.date.slice(0, 10)})`, fmt(r.l1Ref, 1), method + (m.stopped ? ' (stopped)' : ''),
         m.hypervolumeTrain.toFixed(4), String(m.points), m.largestGap.toFixed(3),
         m.bestTestAccuracy === null ? '—' : `${(100 * m.bestTestAccuracy).toFixed(1)} %`,
-        m.seconds === null ? '—' : m.seconds.toFixed(1), m.peakRssMiB === null ? '—' : m.peakRssMiB.toFixed(0),
+        secondsCell(m), m.peakRssMiB === null ? '—' : m.peakRssMiB.toFixed(0),
         m.lasso ? `${m.lasso.worstExcessPercent.toFixed(3)} % / ${m.lasso.coveragePercent.toFixed(1)} %` : '—',
       ].map((c) => ` ${c} `).join('|').replace(/^/, '|').replace(/$/, '|'));
       if (m.note) notes.push(`${r.problem} ${method}: ${m.note}`);
@@ -64,6 +68,13 @@ export function writeSuiteTable(docs: string, dir: string, order: string[]): voi
   const b = text.indexOf(END);
   const next = a >= 0 && b > a ? text.slice(0, a) + block + text.slice(b + END.length) : `${text.trimEnd()}\n\n## Benchmark suite\n\n${block}\n`;
   writeFileSync(docs, next);
+}
+
+/** Seconds; a median of several runs gets two decimals and its run count (short runs, where 0.1 s decides). */
+function secondsCell(m: MethodResult): string {
+  if (m.seconds === null) return '—';
+  if (!m.runs || m.runs < 2) return m.seconds.toFixed(1);
+  return `${m.seconds.toFixed(2)} (median of ${m.runs})`;
 }
 
 function fmt(x: number, d: number): string {
