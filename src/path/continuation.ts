@@ -512,6 +512,10 @@ export class Continuation {
     const l1Scale = Math.max(paceScale(state), p.l1);
     const moved = this.distance(state, (p.trainLoss - state.lastLoss) / L0, (p.l1 - state.lastL1) / l1Scale);
     if (moved <= this.settings.maxOvershoot * spacing || state.scale <= this.settings.minScale) return false;
+    // A mini-batch step's λ ignores the scale above the cap (stochasticLambda): cut from the scale
+    // the step used, or the retry would fit the same λ from the same seed, bit for bit (Iris 4
+    // units, --batch 16 --points 8, point 6: a 6-pass retry that repeated the first try).
+    if (this.stochastic) state.scale = Math.min(state.scale, cappedScale(spacing));
     state.scale = Math.max(this.settings.minScale, state.scale * Math.max(0.1, spacing / moved));
     return true;
   }
@@ -653,6 +657,12 @@ export function readablePoint(problem: Problem, penalised: number, c: PointCheck
  */
 const LOG_LAMBDA_PER_DISTANCE = 6;
 const MAX_LOG_LAMBDA_STEP = 1;
+
+/** The largest predictor scale whose stochastic λ step stays within MAX_LOG_LAMBDA_STEP. */
+function cappedScale(spacing: number): number {
+  return MAX_LOG_LAMBDA_STEP / (LOG_LAMBDA_PER_DISTANCE * spacing);
+}
+
 /** The smallest share of L_null a network's progress test measures loss moves in (stallLossScale). */
 const MIN_STALL_LOSS_SHARE = 1e-3;
 /**
