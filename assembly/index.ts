@@ -5,7 +5,7 @@
 export { gemm, gemmTN, gemmNT } from './gemm';
 export { biasActivate, activationBackward, colSums } from './layer';
 export { softmaxCrossEntropyBlocks, countCorrect, meanSquaredError } from './loss';
-export { l1Norm, dot, axpy, scale, countNonzero } from './vector';
+export { l1Norm, dot, axpy, scale, countNonzero, l1Excess } from './vector';
 export { proxGradient, proxLinearDecrease, proxL1, proxStats } from './prox';
 export { momentumStep, adamStep } from './optim';
 export { csrGemm, csrSelectColumns } from './sparse';

@@ -107,3 +107,38 @@ export function countNonzero(n: i32, x: usize): i32 {
   if (t) c = i32x4.sub(c, f32x4.ne(loadPart(x + o, t), z));
   return i32x4.extract_lane(c, 0) + i32x4.extract_lane(c, 1) + i32x4.extract_lane(c, 2) + i32x4.extract_lane(c, 3);
 }
+
+/**
+ * The l1 norm of the soft-threshold S_τ(x) and its support, for projecting onto an l1 ball:
+ * out[0] = Σ max(|x_i| − τ, 0) (f64, each term exact), out[1] = #{i : |x_i| > τ} (as f64).
+ */
+export function l1Excess(n: i32, x: usize, tau: f64, out: usize): void {
+  const zero = f64x2.splat(0);
+  const t = f64x2.splat(tau);
+  let s0 = zero, s1 = zero, c0 = zero, c1 = zero;
+  const nv = <usize>(max(n, 0) & ~3) << 2;
+  let o: usize = 0;
+  for (; o < nv; o += 16) {
+    const u = f32x4.abs(v128.load(x + o));
+    const lo = f64x2.sub(f64x2.promote_low_f32x4(u), t);
+    const hi = f64x2.sub(f64x2.promote_low_f32x4(high(u)), t);
+    // pmax(0, d) is d where 0 < d, else 0 (one instruction, where max's NaN rule needs several)
+    s0 = f64x2.add(s0, f64x2.pmax(zero, lo));
+    s1 = f64x2.add(s1, f64x2.pmax(zero, hi));
+    // a lane of gt() is -1 where |x| − τ > 0 (the sums' test): subtracting counts
+    c0 = i64x2.sub(c0, f64x2.gt(lo, zero));
+    c1 = i64x2.sub(c1, f64x2.gt(hi, zero));
+  }
+  let s = hsum2(f64x2.add(s0, s1));
+  const c = i64x2.add(c0, c1);
+  let count = i64x2.extract_lane(c, 0) + i64x2.extract_lane(c, 1);
+  for (let i = <i32>(nv >> 2); i < n; i++) {
+    const d = <f64>abs(load<f32>(x + (<usize>i << 2))) - tau;
+    if (d > 0) {
+      s += d;
+      count++;
+    }
+  }
+  store<f64>(out, s);
+  store<f64>(out, <f64>count, 8);
+}

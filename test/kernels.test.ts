@@ -579,6 +579,28 @@ describe('wasm vector kernels agree with the js twin', () => {
     px.free();
   });
 
+  test('l1Excess: the soft-threshold\'s l1 norm and support, against the js twin and a direct count', () => {
+    const rng = new Rng(33);
+    let t = 0;
+    for (const n of LENGTHS) {
+      const x = randn(rng, n, 1, 0.3);
+      if (n > 3) x[1] = -0;
+      const px = place(x, t++ % 4);
+      for (const tau of [0, 0.1, 0.5, 10]) {
+        const [s, c] = wasm.l1Excess(n, px.view, tau);
+        const [es, ec] = js.l1Excess(n, x, tau);
+        let direct = 0;
+        for (let i = 0; i < n; i++) if (Math.abs(x[i]!) > tau) direct++;
+        assert.equal(c, direct, `count(${n}, ${tau})`);
+        assert.equal(ec, direct, `js count(${n}, ${tau})`);
+        assert.ok(Math.abs(s - es) <= 1e-12 * Math.max(1, es), `sum(${n}, ${tau}): ${s} vs ${es}`);
+        if (tau === 0) assert.ok(Math.abs(s - js.l1Norm(n, x)) <= 1e-12 * Math.max(1, s));
+      }
+      px.check(`l1Excess(${n})`);
+      px.free();
+    }
+  });
+
   test('axpy and scale (bit-exact), countNonzero', () => {
     const rng = new Rng(32);
     let t = 0;

@@ -192,6 +192,8 @@ export interface Kernels {
   scale(n: number, alpha: number, x: Float32Array): void;
   /** Number of entries with x_i ≠ 0. */
   countNonzero(n: number, x: Float32Array): number;
+  /** [Σ max(|x_i| − tau, 0), #{i : |x_i| > tau}] for tau ≥ 0: ‖S_tau(x)‖₁ and its support, in f64. */
+  l1Excess(n: number, x: Float32Array, tau: number): [number, number];
 
   // ---- proximal operators --------------------------------------------------------------------
   /**

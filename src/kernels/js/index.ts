@@ -4,7 +4,7 @@ import type { Kernels } from '../kernels.js';
 import { csrGemm, csrSelectColumns, gemm, gemmNT, gemmTN } from './gemm.js';
 import { activationBackward, biasActivate, colSums } from './layer.js';
 import { countCorrect, meanSquaredError, softmaxCrossEntropy } from './loss.js';
-import { axpy, countNonzero, dot, l1Norm, scale } from './vector.js';
+import { axpy, countNonzero, dot, l1Excess, l1Norm, scale } from './vector.js';
 import { proxGradient, proxL1, proxLinearDecrease, proxStats } from './prox.js';
 import { adamStep, momentumStep } from './optim.js';
 import { gatherColumns, nonzeroPattern, scatterColumns } from './columns.js';
@@ -24,7 +24,7 @@ export function createJsKernels(): Kernels {
     conv2dScratchSize, conv2dForward, conv2dBackwardInput, conv2dBackwardWeight,
     maxPool2dForward, maxPool2dBackward, avgPool2dForward, avgPool2dBackward,
     softmaxCrossEntropy, countCorrect, meanSquaredError,
-    l1Norm, dot, axpy, scale, countNonzero,
+    l1Norm, dot, axpy, scale, countNonzero, l1Excess,
     proxGradient, proxLinearDecrease, proxL1, proxStats,
     momentumStep, adamStep,
   };

@@ -23,3 +23,15 @@ export function countNonzero(n: number, x: Float32Array): number {
   for (let i = 0; i < n; i++) if (x[i] !== 0) c++;
   return c;
 }
+
+export function l1Excess(n: number, x: Float32Array, tau: number): [number, number] {
+  let s = 0, c = 0;
+  for (let i = 0; i < n; i++) {
+    const d = Math.abs(x[i]!) - tau;
+    if (d > 0) {
+      s += d;
+      c++;
+    }
+  }
+  return [s, c];
+}

@@ -326,6 +326,10 @@ export function createWasmKernels(options: WasmKernelsOptions = {}): WasmKernels
     countNonzero(n, x) {
       return ex.countNonzero(n, p(x, n, 'countNonzero', 'x'));
     },
+    l1Excess(n, x, tau) {
+      ex.l1Excess(n, p(x, n, 'l1Excess', 'x'), tau, statsOut.byteOffset);
+      return [stats[0]!, stats[1]!];
+    },
 
     proxGradient(n, x, g, step, tau, out) {
       ex.proxGradient(n, p(x, n, 'proxGradient', 'x'), p(g, n, 'proxGradient', 'g'), step, tau, p(out, n, 'proxGradient', 'out'));

@@ -29,6 +29,7 @@ export interface WasmExports {
   axpy(n: number, alpha: number, x: number, y: number): void;
   scale(n: number, alpha: number, x: number): void;
   countNonzero(n: number, x: number): number;
+  l1Excess(n: number, x: number, tau: number, out: number): void;
   proxGradient(n: number, x: number, g: number, step: number, tau: number, out: number): void;
   proxLinearDecrease(n: number, x: number, g: number, step: number, tau: number): number;
   proxL1(n: number, x: number, g: number, step: number, tau: number): number;
