@@ -110,26 +110,34 @@ export function countNonzero(n: i32, x: usize): i32 {
 
 /**
  * The l1 norm of the soft-threshold S_τ(x) and its support, for projecting onto an l1 ball:
- * out[0] = Σ max(|x_i| − τ, 0) (f64, each term exact), out[1] = #{i : |x_i| > τ} (as f64).
+ * out[0] = Σ max(|x_i| − τ, 0), out[1] = #{i : |x_i| > τ} (as f64). The terms are exact in f64 and
+ * added one by one in index order, like the js twin, so both give the same bits (a projection's
+ * threshold steers the whole path after it); SIMD forms and compares the terms.
  */
 export function l1Excess(n: i32, x: usize, tau: f64, out: usize): void {
   const zero = f64x2.splat(0);
   const t = f64x2.splat(tau);
-  let s0 = zero, s1 = zero, c0 = zero, c1 = zero;
+  let s: f64 = 0;
+  let c0 = zero, c1 = zero;
   const nv = <usize>(max(n, 0) & ~3) << 2;
   let o: usize = 0;
   for (; o < nv; o += 16) {
     const u = f32x4.abs(v128.load(x + o));
     const lo = f64x2.sub(f64x2.promote_low_f32x4(u), t);
     const hi = f64x2.sub(f64x2.promote_low_f32x4(high(u)), t);
-    // pmax(0, d) is d where 0 < d, else 0 (one instruction, where max's NaN rule needs several)
-    s0 = f64x2.add(s0, f64x2.pmax(zero, lo));
-    s1 = f64x2.add(s1, f64x2.pmax(zero, hi));
-    // a lane of gt() is -1 where |x| − τ > 0 (the sums' test): subtracting counts
-    c0 = i64x2.sub(c0, f64x2.gt(lo, zero));
-    c1 = i64x2.sub(c1, f64x2.gt(hi, zero));
+    // a lane of gt() is -1 where |x| − τ > 0: subtracting counts
+    const glo = f64x2.gt(lo, zero);
+    const ghi = f64x2.gt(hi, zero);
+    c0 = i64x2.sub(c0, glo);
+    c1 = i64x2.sub(c1, ghi);
+    // adding the masked term (+0 where |x| ≤ τ) leaves s as the js twin's skipped add does
+    const mlo = v128.and(lo, glo);
+    const mhi = v128.and(hi, ghi);
+    s = s + f64x2.extract_lane(mlo, 0);
+    s = s + f64x2.extract_lane(mlo, 1);
+    s = s + f64x2.extract_lane(mhi, 0);
+    s = s + f64x2.extract_lane(mhi, 1);
   }
-  let s = hsum2(f64x2.add(s0, s1));
   const c = i64x2.add(c0, c1);
   let count = i64x2.extract_lane(c, 0) + i64x2.extract_lane(c, 1);
   for (let i = <i32>(nv >> 2); i < n; i++) {
