@@ -68,13 +68,14 @@ export async function runSuite(argv: string[], root: string): Promise<void> {
     };
     if (exact) result.methods['exact lasso'] = { ...measureFront(exact.front(200), nullLoss, l1Ref), seconds: null, peakRssMiB: null, stopped: false, note: 'reference: 200 points of the exact path up to λ_max·1e-4' };
     const save = (): void => writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
-    // One round runs every method once. When every method of the problem finishes within
-    // REPEAT_BELOW_SECONDS, REPEATS − 1 more rounds follow and each method's seconds is the median:
-    // there start-up is most of the time and one run's jitter (±0.1 s) decides which is faster.
-    // The rounds alternate the methods, so the VM's drift falls on both alike. Runs are
-    // deterministic (seeded), so the front is the first run's.
+    // One round runs every method once. When every method of the problem finished within a
+    // minute, more rounds follow (see roundsFor) and each method's seconds is the median: on this
+    // VM one run's time varies by ±10 % (±0.1 s on the one-second problems, where start-up is most
+    // of it), as much as the methods differ. The rounds alternate the methods, so the VM's drift
+    // falls on all alike. Runs are deterministic (seeded), so the front is the first run's.
     const runs = new Map<SuiteMethod, Outcome[]>();
-    for (let round = 0; round < REPEATS; round++) {
+    let rounds = 1;
+    for (let round = 0; round < rounds; round++) {
       for (const method of methods) {
         if (method === 'torch' && (!problem.torch || !torch)) continue;
         if (round > 0 && !runs.has(method)) continue;
@@ -92,9 +93,9 @@ export async function runSuite(argv: string[], root: string): Promise<void> {
         }
       }
       const all = [...runs.values()];
-      if (round === 0 && !(all.length > 0 && all.every((o) => o[0]!.seconds < REPEAT_BELOW_SECONDS && !o[0]!.stopped))) break;
-      if (round === REPEATS - 1) {
-        log(`${problem.name}: median of ${REPEATS} alternating runs: ` +
+      if (round === 0) rounds = all.length > 0 && all.every((o) => !o[0]!.stopped) ? roundsFor(Math.max(...all.map((o) => o[0]!.seconds))) : 1;
+      if (round === rounds - 1 && rounds > 1) {
+        log(`${problem.name}: median of ${rounds} alternating runs: ` +
           [...runs].map(([method]) => `${method} ${result.methods[method]!.seconds!.toFixed(2)} s`).join(', '));
       }
     }
@@ -106,9 +107,10 @@ export async function runSuite(argv: string[], root: string): Promise<void> {
   log(`table written to ${docs}`);
 }
 
-/** Problems whose every method finishes within this many seconds are timed REPEATS times. */
-const REPEAT_BELOW_SECONDS = 10;
-const REPEATS = 5;
+/** Rounds of a problem whose slowest method took `seconds` in the first: 5 within 10 s, 3 within a minute, else 1. */
+export function roundsFor(seconds: number): number {
+  return seconds <= 10 ? 5 : seconds <= 60 ? 3 : 1;
+}
 
 /** A method's measures from its runs: the first run's front, the median wall seconds, the largest peak RSS. */
 function methodResult(runs: Outcome[], nullLoss: number, l1Ref: number, exact: ExactLasso | null): MethodResult {

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { ExactLasso, measureFront, nullLossOf } from '../bench/suite/measure.js';
 import { preparedFor } from '../bench/suite/arrays.js';
 import { writeSuiteTable, type ProblemResult } from '../bench/suite/table.js';
-import { median } from '../bench/suite.js';
+import { median, roundsFor } from '../bench/suite.js';
 import { writeLinearCsv } from './helpers/linear-data.js';
 
 test('bench suite: the exact lasso path deviates from itself by nothing and covers its range; a front that stops early covers less', () => {
@@ -54,4 +54,11 @@ test('bench suite: the median of an odd and of an even count of sorted timings',
   assert.equal(median([0.8, 0.85, 2.1]), 0.85);
   assert.equal(median([0.5, 1.5]), 1);
   assert.equal(median([3]), 3);
+});
+
+test('bench suite: one-second problems get 5 timed rounds, MNIST-sized ones 3, long ones 1', () => {
+  assert.equal(roundsFor(0.9), 5);
+  assert.equal(roundsFor(10), 5);
+  assert.equal(roundsFor(26.7), 3);
+  assert.equal(roundsFor(91.9), 1);
 });
