@@ -9,23 +9,17 @@ import { Sgd } from '../optim/optimizer.js';
  * Adam or 7 shrinkage steps).
  */
 
-/** The l1 norm soft-thresholding by τ would leave: Σ max(|w_i| - τ, 0). */
-function l1After(sortedAbsDesc: Float64Array, tau: number): number {
-  let s = 0;
-  for (let i = 0; i < sortedAbsDesc.length; i++) {
-    const v = sortedAbsDesc[i]! - tau;
-    if (v <= 0) break;
-    s += v;
-  }
-  return s;
-}
-
 /**
  * The threshold τ with ‖S_τ(w)‖₁ = target (0 ≤ target ≤ ‖w‖₁), exactly: l1After is piecewise
  * linear in τ with kinks at the sorted |w_i|, so walk the kinks and solve the linear piece.
  */
 export function thresholdForL1(w: Float32Array, target: number): number {
-  const a = Float64Array.from(w, Math.abs).sort().reverse();
+  // the non-zeros alone (zeros only append empty pieces after them): at the sparse end most are
+  let m = 0;
+  for (let i = 0; i < w.length; i++) if (w[i] !== 0) m++;
+  const a = new Float64Array(m);
+  for (let i = 0, j = 0; i < w.length; i++) if (w[i] !== 0) a[j++] = Math.abs(w[i]!);
+  a.sort().reverse();
   if (target <= 0) return a.length ? a[0]! : 0;
   // With the j largest entries above τ: l1 = (Σ_{i<j} a_i) - jτ, valid while a_j ≤ τ ≤ a_{j-1}.
   let prefix = 0;
