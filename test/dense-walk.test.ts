@@ -10,9 +10,10 @@ import { Rng } from '../src/util/rng.js';
 import type { Architecture } from '../src/nn/mlp.js';
 import { initParameters } from '../src/nn/init.js';
 import { StochasticCorrector, type StochasticCorrectorSettings } from '../src/path/stochastic-corrector.js';
-import { Continuation, continuationMethod, INITIAL_MAX_ANNEAL } from '../src/path/continuation.js';
+import { continuationMethod, INITIAL_MAX_ANNEAL } from '../src/path/continuation.js';
+import { denseWalkStep } from '../src/path/dense-walk.js';
 import { checkPathOptions } from '../src/path/options.js';
-import type { ContinuationSettings, RawPoint } from '../src/path/types.js';
+import type { RawPoint } from '../src/path/types.js';
 import type { Kernels } from '../src/kernels/kernels.js';
 import { backends } from './helpers/backends.js';
 
@@ -133,33 +134,29 @@ for (const k of backends()) {
 }
 
 test('the dense-end walk stops at a first fit that separates the training rows, but walks on from a lower fit that does while each decade halves the loss', () => {
-  // denseWalk's decisions alone, on made-up fits: the LeNet-like net on MNIST in numbers (its first
+  // the walk's decisions alone, on made-up fits: the LeNet-like net on MNIST in numbers (its first
   // fit 97.4 % right at loss 0.096, a decade lower all right at 0.0056, a decade below that 0.0010)
-  const k = backends()[0]!;
-  const rows = 40;
-  const x = new Float32Array(rows * 2).map((_, i) => (i % 7) / 7);
-  const y = new Float32Array(rows).map((_, i) => i % 2);
-  const problem = new Problem(k, { layers: [2, 4, 2], activation: 'tanh', loss: 'cross-entropy' }, toDevice(k, x, y, rows, 2), null, 10, SEED);
-  const settings = { penalised: problem.mlp.layout.weightCount, predictorLearningRate: 0.1, minLossChange: 1e-5, minLossFraction: 1e-3, lambdaMinRatio: 1e-4 };
-  const L0 = problem.nullLoss;
+  const L0 = Math.log(10);
+  const rules = { minLossChange: 1e-5, minLossFraction: 1e-3 };
   const fit = (loss: number, accuracy: number): RawPoint =>
     ({ index: 0, phase: 'initial', l1: 1, nonzeros: 1, trainLoss: loss * L0, trainAccuracy: accuracy, lambda: null, steps: 1, converged: true, seconds: 1 });
-  type Walker = { theta: Float32Array; denseWalk(p: RawPoint, lambda: number): RawPoint | null };
-  const walker = (): Walker => new Continuation(k, problem, settings as ContinuationSettings, () => {}) as unknown as Walker;
+  const floor = 1e-6;
 
   // a first fit that gets every row right is the start, however much lower a decade would go
   const separated = fit(0.01, 1);
-  assert.equal(walker().denseWalk(separated, 1e-2), separated);
+  assert.deepEqual(denseWalkStep(undefined, separated, 1e-2, floor, rules, L0), { start: separated, restore: false });
 
-  const c = walker();
-  assert.equal(c.denseWalk(fit(0.04, 0.974), 1e-2), null);
-  c.theta.fill(2);
-  const lower = fit(0.0025, 1);
+  const first = denseWalkStep(undefined, fit(0.04, 0.974), 1e-2, floor, rules, L0);
+  assert.ok('next' in first && Math.abs(first.next - 1e-3) < 1e-15 && first.walk.floor === floor);
   // all rows right a decade lower, and the loss more than halved: on to the next decade
-  assert.equal(c.denseWalk(lower, 1e-3), null);
-  // a decade that does not halve the loss is dropped: the start is the fit before, θ restored
-  c.theta.fill(3);
-  assert.equal(c.denseWalk(fit(0.002, 1), 1e-4), lower);
-  assert.ok(c.theta.every((v) => v === 2));
+  const lower = fit(0.0025, 1);
+  const second = denseWalkStep(first.walk, lower, 1e-3, 123, rules, L0);
+  assert.ok('next' in second && Math.abs(second.next - 1e-4) < 1e-16 && second.walk.point === lower && second.walk.floor === floor, 'the first floor stays');
+  // a decade that does not halve the loss is dropped: the start is the fit before, θ restored,
+  // and its seconds are all three fits'
+  assert.deepEqual(denseWalkStep(second.walk, fit(0.002, 1), 1e-4, floor, rules, L0), { start: lower, restore: true });
   assert.equal(lower.seconds, 3);
+  // the walk stops at the floor (glmnet's λ_min) even while each decade still halves the loss
+  const atFloor = denseWalkStep({ point: fit(0.04, 0.9), floor: 1e-3, seconds: 1 }, fit(0.01, 0.95), 5e-3, floor, rules, L0);
+  assert.ok('start' in atFloor && !atFloor.restore && atFloor.start.trainLoss === 0.01 * L0);
 });

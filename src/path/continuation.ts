@@ -9,6 +9,7 @@ import { gradientPredictor, secantPredictor, shrinkPredictor } from './predictor
 import { measurePoint, type MethodContext, type PassSink, type PathMethod, type PointCheckpoint, type PointSink } from './method.js';
 import type { BranchEnd, ContinuationSettings, ContinuationState, Phase, RawPoint } from './types.js';
 import { lambdaMax } from './lambda-max.js';
+import { denseWalkStep, type DenseWalk } from './dense-walk.js';
 import { linearMetric } from './linear-metric.js';
 import { nonDominated, type FrontPoint } from '../metrics/front.js';
 
@@ -45,8 +46,8 @@ export class Continuation {
   readonly theta: Float32Array;
   /** The stochastic initial point's λ after a try that collapsed to w = 0 (see run). */
   private initialLambda: number | undefined;
-  /** The stochastic dense-end walk (see denseWalk): the last fit kept, and the λ it may not go below. */
-  private walk: { point: RawPoint; floor: number; seconds: number } | undefined;
+  /** The stochastic dense-end walk (see dense-walk.ts): the last fit kept, and the λ it may not go below. */
+  private walk: DenseWalk | undefined;
   private readonly walkTheta: Float32Array;
   /** The mini-batch point being fitted: where its loop iteration started (for pointSnapshot). */
   private inProgress: { spacing: number; retries: number; start: number } | null = null;
@@ -184,57 +185,19 @@ export class Continuation {
     return state;
   }
 
-  /**
-   * Where a mini-batch path's dense end lies, glmnet's way: the first fit is at DENSE_START times
-   * the init's trade-off; while that fit does not yet fit the training rows (a classifier that
-   * still misclassifies some, or a loss above minLossFraction·L_null: 99.9 % of the null loss
-   * explained, glmnet's deviance-ratio stop), λ goes down a decade and the net is fitted again,
-   * and the path starts at the last fit that lowered the training loss. The walk also stops once
-   * a decade lowers the loss by less than minLossChange·L_null or does not at least halve it
-   * (DENSE_WALK_MIN_FALL; that fit is dropped and θ goes back to the one before), and at lambdaMinRatio times the init's trade-off
-   * (glmnet's λ_min = 1e-4·λ_max). Every fit starts from the random init, not from the last fit:
-   * a network's path is not unique, and one grown back from a sparse fit stays sparse (the
-   * LeNet-like net on MNIST: warm-started from the fit at a tenth, l1 80, the fit at a thousandth
-   * reached only l1 195 at loss 0.014 and 96.0 % test accuracy). A classifier whose first fit
-   * already separates its training rows stops at once: the default MNIST MLP at batch 500 (its
-   * first fit: l1 456, loss 0.0037, all 8,000 right) walked on to l1 1,159 at loss 0.0019, with
-   * the same test accuracy and the front's points spread over l1 that buys no loss. One that
-   * needed a lower λ to separate them walks on by the loss rules alone: the LeNet-like net on
-   * MNIST (first fit 97.4 % of the training digits right, loss 0.096) gets all right a decade
-   * lower (loss 0.0056, l1 240) and a decade below that still falls to 0.0010 (l1 1,175); shrunk
-   * from there its path reaches 97.2 % test accuracy at l1 402, where stopping at l1 240 gave at
-   * most 96.9 %. The fits below the first are judged on their trend (the stochastic corrector's
-   * `trend`): stopped at the first pass that rose by batch noise, the LeNet-like fit a hundredth
-   * of the way down stopped at loss 0.0059 where its trend reaches 0.0010, and failed the halving
-   * test for lack of training, not of gain. The first fit keeps the plain test, so a walk that
-   * stops there changes nothing. On Fashion-MNIST's MLP the decade below the first fit lowers the
-   * loss by less than half (two decades: 0.283 → 0.252, an under-trained fit at l1 1,041), so
-   * its start stays where it was. Returns the point to start from, or null to fit the next λ.
-   */
+  /** One decision of the dense-end walk (see dense-walk.ts): the point to start from, or null to fit the next λ. */
   private denseWalk(point: RawPoint, lambda: number): RawPoint | null {
     const s = this.settings;
-    const L0 = this.problem.nullLoss;
-    const prev = this.walk;
-    const seconds = (prev?.seconds ?? 0) + point.seconds;
-    let keep = point;
-    if (prev && ((prev.point.trainLoss - point.trainLoss) / L0 < s.minLossChange || point.trainLoss > DENSE_WALK_MIN_FALL * prev.point.trainLoss)) {
-      this.theta.set(this.walkTheta);
-      keep = prev.point;
-    } else {
-      const floor = prev ? prev.floor : (lambda / DENSE_START) * s.lambdaMinRatio;
-      const next = lambda * DENSE_WALK;
-      const fitsTraining = point.trainLoss <= s.minLossFraction * L0 || (point.trainAccuracy === 1 && !prev);
-      if (!fitsTraining && next >= floor * (1 - 1e-9)) {
-        this.walkTheta.set(this.theta);
-        this.walk = { point, floor, seconds };
-        this.initialLambda = next;
-        return null;
-      }
+    const step = denseWalkStep(this.walk, point, lambda, (lambda / DENSE_START) * s.lambdaMinRatio, s, this.problem.nullLoss);
+    if ('next' in step) {
+      this.walkTheta.set(this.theta);
+      this.walk = step.walk;
+      this.initialLambda = step.next;
+      return null;
     }
-    // the fits dropped or walked past count in the start point's time
-    keep.seconds = seconds;
+    if (step.restore) this.theta.set(this.walkTheta);
     this.walk = undefined;
-    return keep;
+    return step.start;
   }
 
   /**
@@ -353,7 +316,7 @@ export class Continuation {
       ...(!initial && linearPath(state) && { gapTolerance: s.gapShare * (this.problem.nullLoss - (state.anchorLoss ?? 0)) }),
       ...this.stochasticLambda(state, spacing),
       ...(initial && this.stochastic && { lambdaFactor: DENSE_START }),
-      // the dense-end walk's fits below the first are compared by their loss (see denseWalk)
+      // the dense-end walk's fits below the first are compared by their loss (see dense-walk.ts)
       ...(initial && this.walk && { trend: true, warmupPasses: DENSE_WALK_WARMUP }),
       ...(initial && this.initialLambda !== undefined && { lambda: this.initialLambda }),
       ...(this.stochastic && this.onPass && { onPass: this.passHook(state) }),
@@ -629,7 +592,7 @@ interface PointInProgress {
   /** Seconds spent on this fit so far (the point's `seconds`, with the walk's). */
   seconds: number;
   initialLambda: number | null;
-  walk: { point: RawPoint; floor: number; seconds: number } | null;
+  walk: DenseWalk | null;
   corrector: Record<string, unknown>;
 }
 
@@ -693,15 +656,6 @@ const DENSE_START = 0.1;
  * gave 0.9797, 0.9779, 0.9737: the points' lower noise let λ run ahead of their l1 in the middle.
  */
 export const INITIAL_MAX_ANNEAL = 4;
-/** The factor on λ per step of the dense-end walk (see denseWalk): a decade. */
-const DENSE_WALK = 0.1;
-/**
- * A decade of the dense-end walk is kept only when it at least halves the training loss: on the
- * LeNet-like net on MNIST the decades took it 0.093 → 0.0066 → 0.0024 (best test accuracy 95.5 →
- * 96.5 %), while on Fashion-MNIST's MLP two decades took 0.283 to an under-trained 0.252 at l1
- * 1,041 and spent a quarter of the points above the l1 that matters (train HV 0.980 → 0.971).
- */
-const DENSE_WALK_MIN_FALL = 0.5;
 /**
  * Passes of learning-rate warm-up for the dense-end walk's fits below the first (each from the
  * random init; see StochasticCorrectorSettings.warmupPasses).
