@@ -10,8 +10,10 @@ import { Sgd } from '../optim/optimizer.js';
  */
 
 /**
- * The threshold τ with ‖S_τ(w)‖₁ = target (0 ≤ target ≤ ‖w‖₁), exactly: l1After is piecewise
- * linear in τ with kinks at the sorted |w_i|, so walk the kinks and solve the linear piece.
+ * The threshold τ with ‖S_τ(w)‖₁ = target (0 ≤ target ≤ ‖w‖₁), exactly: ‖S_τ(w)‖₁ =
+ * Σ max(|w_i| − τ, 0) is piecewise linear in τ with kinks at the sorted |w_i|, so walk the kinks
+ * and solve the linear piece. (projectOntoL1Ball finds the same τ by Newton steps; the predictors
+ * keep this exact form, whose bits their paths were measured with.)
  */
 export function thresholdForL1(w: Float32Array, target: number): number {
   // the non-zeros alone (zeros only append empty pieces after them): at the sparse end most are
