@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { computePath } from '../src/path/compute-path.js';
 import { loadDataset, loadIris } from '../src/data/index.js';
@@ -9,6 +8,7 @@ import { datasetFromArrays } from '../src/data/arrays.js';
 import { RegpathError } from '../src/errors.js';
 import { exactFront, lossAt, solveLasso } from './reference/lasso.js';
 import { writeLinearCsv } from './helpers/linear-data.js';
+import { tempDir } from './helpers/tmp.js';
 
 function irisArrays(): { rows: number[][]; species: string[]; names: string[] } {
   const ds = loadIris();
@@ -18,7 +18,7 @@ function irisArrays(): { rows: number[][]; species: string[]; names: string[] } 
 
 test('in-memory arrays give the same front, to the last bit, as the same data read from a CSV file', async () => {
   const { rows, species, names } = irisArrays();
-  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'regpath-arrays-')), 'iris.csv');
+  const file = path.join(tempDir('arrays'), 'iris.csv');
   fs.writeFileSync(file, [[...names, 'species'].join(','), ...rows.map((r, i) => [...r.map((v) => String(Math.fround(v))), species[i]].join(','))].join('\n') + '\n');
   const options = { hidden: [3], points: 6, seed: 2 };
   const fromCsv = await computePath({ ...options, data: file });

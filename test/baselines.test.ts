@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { computePath, type PathResult } from '../src/path/compute-path.js';
 import { checkPathOptions } from '../src/path/options.js';
@@ -10,8 +9,9 @@ import { loadDataset } from '../src/data/index.js';
 import { hypervolume } from '../src/metrics/front.js';
 import { exactFront, type Task } from './reference/lasso.js';
 import { writeLinearCsv } from './helpers/linear-data.js';
+import { tempDir } from './helpers/tmp.js';
 
-const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'regpath-baselines-'));
+const tmp = (): string => tempDir('baselines');
 
 
 /** Worst relative excess of the front's losses over the exact lasso front at the same l1 values. */

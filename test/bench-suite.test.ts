@@ -1,13 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { ExactLasso, measureFront, nullLossOf } from '../bench/suite/measure.js';
 import { preparedFor } from '../bench/suite/arrays.js';
 import { writeSuiteTable, type ProblemResult } from '../bench/suite/table.js';
 import { median, roundsFor } from '../bench/suite.js';
 import { writeLinearCsv } from './helpers/linear-data.js';
+import { tempDir } from './helpers/tmp.js';
 
 test('bench suite: the exact lasso path deviates from itself by nothing and covers its range; a front that stops early covers less', () => {
   const file = writeLinearCsv('regression', 12);
@@ -32,7 +32,7 @@ test('bench suite: front measures on the fixed normalisation, and the table writ
   assert.equal(m.points, 2);
   assert.ok(Math.abs(m.hypervolumeTrain - (0.5 * 0.1 + 0.6 * 0.6)) < 1e-12, String(m.hypervolumeTrain));
   assert.equal(m.bestTestAccuracy, 0.8);
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'regpath-suite-'));
+  const dir = tempDir('suite');
   const r: ProblemResult = {
     format: 'regpath.bench-suite/1', problem: 'toy', title: 'Toy', date: '2026-12-04T00:00:00Z', l1Ref: 2, l1RefNote: 'fixed',
     nullLoss: 1, trainRows: 3, testRows: 0, methods: { sweep: { ...m, seconds: 1.5, peakRssMiB: 70, stopped: true }, continuation: { ...m, seconds: 0.8125, runs: 5, secondsRange: [0.8, 0.9], peakRssMiB: 71, stopped: false } },

@@ -2,17 +2,17 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { assertOneLineError } from './helpers/cli-assert.js';
+import { tempDir } from './helpers/tmp.js';
 
 const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/regpath.js');
 
 /** Runs the CLI in a fresh folder; returns its exit code, output and whatever it left there. */
 function run(args: string[], files: Record<string, string | Buffer> = {}): { code: number | null; stderr: string; stdout: string; left: string[] } {
-  const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'regpath-cli-'));
+  const cwd = tempDir('cli');
   for (const [name, content] of Object.entries(files)) {
     fs.mkdirSync(path.dirname(path.join(cwd, name)), { recursive: true });
     fs.writeFileSync(path.join(cwd, name), content);

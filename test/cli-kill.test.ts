@@ -2,9 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { tempDir } from './helpers/tmp.js';
 
 const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/regpath.js');
 
@@ -17,7 +17,7 @@ const logLines = (dir: string): number => {
 };
 
 test('a run killed with SIGKILL keeps every finished point, and --resume finishes it', async () => {
-  const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'regpath-kill-')), 'run');
+  const out = path.join(tempDir('kill'), 'run');
   const args = [bin, 'path', '--data', 'mnist', '--hidden', '0', '--points', '10', '--test-fraction', '0.5', '--out', out];
   const child = spawn(process.execPath, args, { stdio: 'ignore' });
   const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));

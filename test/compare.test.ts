@@ -2,14 +2,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { comparePaths } from '../src/path/compare.js';
 import { computePath } from '../src/path/compute-path.js';
 import { hypervolume, largestGap } from '../src/metrics/front.js';
+import { tempDir } from './helpers/tmp.js';
 
-const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'regpath-compare-'));
+const tmp = (): string => tempDir('compare');
 const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/regpath.js');
 /** Small, fast settings for every method on iris. */
 const fast = { data: 'iris', hidden: [4], activation: 'tanh' as const, points: 10, nlambda: 20, fitEpochs: 20, denseEpochs: 100, population: 16, generations: 10 };

@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +13,7 @@ import { Mlp } from '../src/nn/mlp.js';
 import { toDevice } from '../src/nn/problem.js';
 import { Rng } from '../src/util/rng.js';
 import { assertOneLineError } from './helpers/cli-assert.js';
+import { tempDir } from './helpers/tmp.js';
 
 const k = createJsKernels();
 const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/regpath.js');
@@ -68,7 +68,7 @@ test('attribution a_j = mean over examples of |w_j ∂ℓ_b/∂w_j| equals the p
 });
 
 /** A tiny path run and ensemble run on iris, made once for the tests below. */
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'regpath-credit-'));
+const dir = tempDir('credit');
 const made = (async () => {
   await computePath({ data: 'iris', hidden: [5], points: 4, out: path.join(dir, 'path5'), kernels: k, standardize: false, maxCorrectorSteps: 200 });
   runEnsemble({ data: 'iris', hidden: [5], epochs: 4, batch: 40, samples: 2, out: path.join(dir, 'ens5'), kernels: k });

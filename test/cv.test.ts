@@ -2,7 +2,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Dataset } from '../src/data/index.js';
@@ -14,9 +13,10 @@ import type { PathPoint } from '../src/path/result.js';
 import { checkPathOptions } from '../src/path/options.js';
 import { prepareData } from '../src/path/prepare.js';
 import { assertOneLineError } from './helpers/cli-assert.js';
+import { tempDir } from './helpers/tmp.js';
 
 const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/regpath.js');
-const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'regpath-cv-'));
+const tmp = (): string => tempDir('cv');
 
 /** A classification set whose class c has sizes[c] rows; feature = row number. */
 function classes(sizes: number[]): Dataset {
@@ -210,7 +210,7 @@ test('a validation part: the path on the rest, validation loss and accuracy for 
 
 /** Runs the CLI in a fresh folder; returns its exit code, output and whatever it left there. */
 function cli(args: string[]): { code: number | null; stderr: string; stdout: string; left: string[] } {
-  const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'regpath-cvcli-'));
+  const cwd = tempDir('cvcli');
   const r = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: 'utf8', env: { ...process.env, REGPATH_KERNELS: 'js' } });
   const left = fs.readdirSync(cwd);
   fs.rmSync(cwd, { recursive: true });

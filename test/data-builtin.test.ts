@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { RegpathError, type ErrorCode } from '../src/errors.js';
 import { ACCEPTED_SPECS, loadDataset } from '../src/data/index.js';
 import type { LoadOptions } from '../src/data/index.js';
+import { tempDir } from './helpers/tmp.js';
 
 function rejects(spec: string, code: ErrorCode, message: string, opts?: LoadOptions): void {
   assert.throws(
@@ -82,7 +82,7 @@ describe('built-in iris', () => {
 });
 
 describe('dataset specs', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'regpath-spec-'));
+  const dir = tempDir('spec');
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   test('unknown names and other files list the accepted forms', () => {

@@ -1,16 +1,16 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { encodeIdx } from '../src/data/index.js';
 import { checkPathOptions } from '../src/path/options.js';
 import { prepareData, type DataMemory } from '../src/path/prepare.js';
+import { tempDir } from './helpers/tmp.js';
 
 // An IDX or CIFAR-10 folder with an official split, loaded into a given memory (the kernels', in a
 // run): the features must exist once, so the parts stay views of the loader's buffer,
 // standardised in place.
-const root = mkdtempSync(join(tmpdir(), 'regpath-memory-'));
+const root = tempDir('memory');
 after(() => rmSync(root, { recursive: true, force: true }));
 const dir = join(root, 'idx');
 mkdirSync(dir);

@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -11,9 +10,10 @@ import { Ensemble } from '../src/ensemble/model.js';
 import { ensembleToTensors, ENSEMBLE_FILE } from '../src/ensemble/io.js';
 import { writeSafetensors } from '../src/io/safetensors.js';
 import { assertOneLineError } from './helpers/cli-assert.js';
+import { tempDir } from './helpers/tmp.js';
 
 const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/regpath.js');
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'regpath-ens-cli-'));
+const dir = tempDir('ens-cli');
 fs.writeFileSync(path.join(dir, 'reg.csv'), 'a,b,y\n1,2,0.5\n3,1,1.25\n2,2,0.75\n4,1,2.5\n1,1,0.1\n');
 // a finished ensemble run, and a copy whose ensemble file has layers that do not fit iris
 runEnsemble({ data: 'iris', hidden: [4], epochs: 2, batch: 40, samples: 2, out: path.join(dir, 'ens'), kernels: createJsKernels() });

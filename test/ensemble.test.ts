@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { createJsKernels } from '../src/kernels/index.js';
 import { Ensemble, clipEnsemble, initEnsemble, sampleWeights } from '../src/ensemble/model.js';
@@ -19,6 +18,7 @@ import { toDevice } from '../src/nn/problem.js';
 import { Rng } from '../src/util/rng.js';
 import { RegpathError } from '../src/errors.js';
 import { backends } from './helpers/backends.js';
+import { tempDir } from './helpers/tmp.js';
 
 const k = createJsKernels();
 
@@ -311,7 +311,7 @@ test('an ensemble survives the safetensors round trip; a file with the wrong sha
   const e = new Ensemble([3, 5, 2]);
   initEnsemble(e, 8);
   e.piAll[3] = 1;
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'regpath-ens-'));
+  const dir = tempDir('ens');
   const file = path.join(dir, 'e.safetensors');
   writeSafetensors(file, ensembleToTensors(e));
   const back = tensorsToEnsemble(readSafetensors(file).tensors, file);
@@ -325,7 +325,7 @@ test('an ensemble survives the safetensors round trip; a file with the wrong sha
 });
 
 test('regpath ensemble run folder: reports, saved ensemble equal to the result, and a resumed run equal to an uninterrupted one', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'regpath-ens-run-'));
+  const dir = tempDir('ens-run');
   // 12 epochs: with Adam's moments kept (the default) iris needs more than 6 to leave chance level
   const opts = { data: 'iris', hidden: [6], epochs: 12, batch: 30, samples: 3, checkpointEvery: 2, evalEvery: 3, kernels: k };
   const full = runEnsemble({ ...opts, out: path.join(dir, 'a'), perturbFractions: [0, 1] });

@@ -8,8 +8,9 @@ import { fileURLToPath } from 'node:url';
 import { exportModel } from '../src/export/export.js';
 import { predict } from '../src/export/predict.js';
 import { RegpathError } from '../src/errors.js';
-import { listTree, makeRuns, tmp, type TestRun } from './helpers/export-fixtures.js';
+import { listTree, makeRuns, type TestRun } from './helpers/export-fixtures.js';
 import { assertOneLineError } from './helpers/cli-assert.js';
+import { tempDir } from './helpers/tmp.js';
 
 const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/regpath.js');
 
@@ -17,7 +18,7 @@ let root: string;
 let runs: { iris: TestRun; reg: TestRun };
 
 before(async () => {
-  root = tmp('regpath-export-errors-');
+  root = tempDir('export-errors');
   runs = await makeRuns(root);
   // a run from a newer regpath, a folder that is not a run, and prediction inputs
   const newer = path.join(root, 'newer');

@@ -8,7 +8,8 @@ import { exportModel, MODEL_INFO_FILE, type ModelInfo } from '../src/export/expo
 import { foldStandardizer } from '../src/export/fold.js';
 import { readSafetensors } from '../src/io/safetensors.js';
 import { denseForward, type DenseLayer } from '../src/nn/sparse.js';
-import { assertClose, makeRuns, referenceOutputs, softmax, sparsePoint, tmp, type TestRun } from './helpers/export-fixtures.js';
+import { assertClose, makeRuns, referenceOutputs, softmax, sparsePoint, type TestRun } from './helpers/export-fixtures.js';
+import { tempDir } from './helpers/tmp.js';
 
 let root: string;
 let runs: { iris: TestRun; reg: TestRun };
@@ -16,7 +17,7 @@ let runs: { iris: TestRun; reg: TestRun };
 before(async () => {
   tf.enableProdMode(); // also silences tfjs's "install tfjs-node" banner
   await tf.setBackend('cpu');
-  root = tmp();
+  root = tempDir('export');
   runs = await makeRuns(root);
 });
 after(() => fs.rmSync(root, { recursive: true, force: true }));

@@ -12,9 +12,9 @@ import { decodeSafetensors, encodeSafetensors } from '../src/io/safetensors.js';
 import { openRun, loadRunModel } from '../src/export/run.js';
 import { readSettings } from '../src/io/run.js';
 import { computePath } from '../src/path/compute-path.js';
-import { tmp } from './helpers/export-fixtures.js';
+import { tempDir } from './helpers/tmp.js';
 
-const root = tmp('regpath-fuzz-');
+const root = tempDir('fuzz');
 after(() => fs.rmSync(root, { recursive: true, force: true }));
 
 /** Runs `f`; anything thrown must be a RegpathError. */

@@ -3,12 +3,12 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import fsDefault from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { RegpathError } from '../src/errors.js';
 import { writeFileAtomic, writeJsonAtomic } from '../src/io/atomic.js';
+import { tempDir } from './helpers/tmp.js';
 
-const root = fs.mkdtempSync(path.join(os.tmpdir(), 'regpath-io-atomic-'));
+const root = tempDir('io-atomic');
 after(() => fs.rmSync(root, { recursive: true, force: true }));
 let n = 0;
 const freshDir = (): string => {

@@ -1,12 +1,12 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { RegpathError } from '../src/errors.js';
 import { appendJsonLine, readJsonLines } from '../src/io/jsonl.js';
+import { tempDir } from './helpers/tmp.js';
 
-const root = fs.mkdtempSync(path.join(os.tmpdir(), 'regpath-io-log-'));
+const root = tempDir('io-log');
 after(() => fs.rmSync(root, { recursive: true, force: true }));
 let n = 0;
 const freshFile = (): string => path.join(root, `log-${n++}.jsonl`);

@@ -1,14 +1,14 @@
 import { test, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { RegpathError } from '../src/errors.js';
 import { RunFolder, defaultRunDir } from '../src/io/run-folder.js';
+import { tempDir } from './helpers/tmp.js';
 
-const root = fs.mkdtempSync(path.join(os.tmpdir(), 'regpath-io-run-'));
+const root = tempDir('io-run');
 after(() => fs.rmSync(root, { recursive: true, force: true }));
 let n = 0;
 const fresh = (): string => path.join(root, `r${n++}`);

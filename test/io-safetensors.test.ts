@@ -1,7 +1,6 @@
 import { test, describe, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { RegpathError } from '../src/errors.js';
 import {
@@ -12,8 +11,9 @@ import {
   type Tensor,
   type Tensors,
 } from '../src/io/safetensors.js';
+import { tempDir } from './helpers/tmp.js';
 
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'regpath-io-st-'));
+const tmp = tempDir('io-st');
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 /** A file from a raw header text and data bytes, the way a foreign writer might produce it. */

@@ -1,14 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { computePath } from '../src/path/compute-path.js';
 import { checkPathOptions } from '../src/path/options.js';
 import { loadDataset } from '../src/data/index.js';
 import { writeLinearCsv } from './helpers/linear-data.js';
+import { tempDir } from './helpers/tmp.js';
 
-const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'regpath-l2-'));
+const tmp = (): string => tempDir('l2');
 
 /** Solves A x = b (small, dense, symmetric positive definite) by Gaussian elimination. */
 function solve(a: number[][], b: number[]): number[] {

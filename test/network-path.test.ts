@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { computePath } from '../src/path/compute-path.js';
+import { tempDir } from './helpers/tmp.js';
 
 /**
  * Full-batch network paths (README, "Spacing", "Corrector", "Exact zeros"): about `points` front
@@ -59,7 +59,7 @@ for (const c of CASES) {
 test('breast cancer 8 relu, seed 2: after two redone sparser steps the branch keeps the last point\'s zeros from the first try (2 redos, not 14)', async () => {
   // Without the rule the corrector revived zeros, and the step was redone, at 14 of the branch's
   // points; the redo count is saved with every point's state in log.jsonl.
-  const out = mkdtempSync(join(tmpdir(), 'regpath-revivals-'));
+  const out = tempDir('revivals');
   try {
     const r = await computePath({ data: 'bench/data/breast-cancer.csv', hidden: [8], points: 40, seed: 2, out: join(out, 'run') });
     const states = readFileSync(join(out, 'run', 'log.jsonl'), 'utf8').trim().split('\n').map((line) => (JSON.parse(line) as { state: { revivals?: number } }).state);

@@ -2,7 +2,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { assertOneLineError } from './helpers/cli-assert.js';
@@ -12,6 +11,7 @@ import { forward64, layoutOf, netToTensors, tensorsToNet, type Net } from '../sr
 import { loadExperimentData } from '../src/experiments/data.js';
 import { ParameterLayout } from '../src/nn/layout.js';
 import { Rng } from '../src/util/rng.js';
+import { tempDir } from './helpers/tmp.js';
 
 const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/regpath.js');
 
@@ -25,7 +25,7 @@ function listFiles(dir: string): string[] {
   return (fs.readdirSync(dir, { recursive: true }) as string[]).sort();
 }
 
-const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'regpath-neurons-'));
+const tmp = (): string => tempDir('neurons');
 
 /** A finished path run (iris, one hidden layer of 3) shared by the cases that need one. */
 let pathRun: string | null = null;

@@ -5,9 +5,9 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { tempDir } from './helpers/tmp.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const pkg = JSON.parse(fs.readFileSync(path.join(repo, 'package.json'), 'utf8')) as { version: string };
@@ -17,7 +17,7 @@ let project: string;
 let files: string[];
 
 before(() => {
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'regpath-pack-'));
+  tmp = tempDir('pack');
   // --ignore-scripts: the suite runs after `npm run build`, so prepare's rebuild is not needed
   execFileSync('node', [path.join(repo, 'scripts/prune-dist.mjs')]);
   const out = execFileSync(npm, ['pack', '--ignore-scripts', '--json', '--pack-destination', tmp], { cwd: repo, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });

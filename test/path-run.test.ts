@@ -3,12 +3,12 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import fsDefault from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { computePath } from '../src/path/compute-path.js';
 import { readSafetensors } from '../src/io/safetensors.js';
+import { tempDir } from './helpers/tmp.js';
 
-const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'regpath-run-'));
+const tmp = (): string => tempDir('run');
 const small = { data: 'iris', hidden: [4], activation: 'tanh' as const, points: 12, seed: 3 };
 
 test('an interrupted run keeps its finished points and --resume finishes it exactly as an uninterrupted run', async () => {

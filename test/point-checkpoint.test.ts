@@ -12,10 +12,10 @@ import { computePath, type ComputePathOptions, type PathEvent } from '../src/pat
 import { POINT_FILE } from '../src/io/run.js';
 import { readSafetensors } from '../src/io/safetensors.js';
 import { writeSynthCifar } from '../bench/synth-cifar.js';
-import { tmp } from './helpers/export-fixtures.js';
+import { tempDir } from './helpers/tmp.js';
 
 const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/regpath.js');
-const root = tmp('regpath-point-checkpoint-');
+const root = tempDir('point-checkpoint');
 after(() => fs.rmSync(root, { recursive: true, force: true }));
 
 /** A small MLP on mini-batches: Iris in batches of 16, so every point is a stochastic fit. */

@@ -1,13 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { computePath, type PathOptions } from '../src/index.js';
 import { evenlySpaced } from '../src/path/baselines/nsga2.js';
 import { loadDataset } from '../src/data/index.js';
 import { exactFront } from './reference/lasso.js';
 import { writeLinearCsv } from './helpers/linear-data.js';
+import { tempDir } from './helpers/tmp.js';
 
 /** `--points` sets the size of every baseline's front: within ±25 % of what was asked. */
 function within(asked: number, got: number, what: string): void {
@@ -28,7 +28,7 @@ for (const points of [5, 12]) {
 test('sweep on linear models gives about --points front points, on any target scale, and stays on the exact path', async () => {
   const file = writeLinearCsv('regression', 4);
   // the same problem with the target in the hundreds (as scikit-learn's diabetes)
-  const scaled = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'regpath-points-')), 'scaled.csv');
+  const scaled = path.join(tempDir('points'), 'scaled.csv');
   const lines = fs.readFileSync(file, 'utf8').trim().split('\n');
   fs.writeFileSync(scaled, [lines[0], ...lines.slice(1).map((l) => {
     const c = l.split(',');
@@ -75,7 +75,7 @@ test('evenlySpaced picks count points along the front, both ends, in order', () 
 test('the spaced sweep resumed after a kill ends as the uninterrupted run, on a network and on a linear model', async () => {
   const file = writeLinearCsv('softmax', 6);
   for (const o of [{ ...iris, method: 'sweep', points: 10 }, { data: file, hidden: [], testFraction: 0, method: 'sweep', points: 10 }] as PathOptions[]) {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'regpath-points-'));
+    const dir = tempDir('points');
     const full = await computePath({ ...o, out: path.join(dir, 'whole') });
     let seen = 0;
     await assert.rejects(computePath({ ...o, out: path.join(dir, 'cut'), onProgress: (e) => {

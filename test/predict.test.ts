@@ -9,7 +9,8 @@ import { createJsKernels } from '../src/kernels/index.js';
 import { Mlp } from '../src/nn/mlp.js';
 import { SparseMlp, csrFromDense, denseForward, type DenseLayer } from '../src/nn/sparse.js';
 import { Rng } from '../src/util/rng.js';
-import { assertClose, makeRuns, referenceOutputs, softmax, sparsePoint, tmp, type TestRun } from './helpers/export-fixtures.js';
+import { assertClose, makeRuns, referenceOutputs, softmax, sparsePoint, type TestRun } from './helpers/export-fixtures.js';
+import { tempDir } from './helpers/tmp.js';
 
 const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/regpath.js');
 
@@ -17,7 +18,7 @@ let root: string;
 let runs: { iris: TestRun; reg: TestRun };
 
 before(async () => {
-  root = tmp('regpath-predict-');
+  root = tempDir('predict');
   runs = await makeRuns(root);
 });
 after(() => fs.rmSync(root, { recursive: true, force: true }));

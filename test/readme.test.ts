@@ -18,12 +18,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildProgram } from '../src/cli/main.js';
 import { encodeIdx } from '../src/data/idx.js';
 import { loadIris } from '../src/data/iris.js';
+import { tempDir } from './helpers/tmp.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const bin = path.join(root, 'bin/regpath.js');
@@ -116,7 +116,7 @@ function files(dir: string): void {
 test('every regpath command in the README runs (made small) and exits 0', () => {
   const commands = readmeCommands(fs.readFileSync(path.join(root, 'README.md'), 'utf8'));
   assert.ok(commands.length >= 15, `found ${commands.length} commands`);
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'regpath-readme-'));
+  const dir = tempDir('readme');
   files(dir);
   const run = (args: string[]): void => {
     const r = spawnSync(process.execPath, [bin, ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, REGPATH_THREADS: '1' } });

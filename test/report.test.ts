@@ -5,7 +5,6 @@ import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildReport, compileWarnings, writeRunReport } from '../src/report/build.js';
@@ -16,9 +15,10 @@ import { jsonForScript } from '../src/report/html.js';
 import { writeLinearCsv } from './helpers/linear-data.js';
 import { LiveReport, loadReportBuilder } from '../src/cli/report-command.js';
 import { REPORT_FILE } from '../src/report/build.js';
+import { tempDir } from './helpers/tmp.js';
 
 const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/regpath.js');
-const root = fs.mkdtempSync(path.join(os.tmpdir(), 'regpath-report-'));
+const root = tempDir('report');
 const dirs = { iris: path.join(root, 'iris'), linear: path.join(root, 'linear'), cv: path.join(root, 'cv'), compare: path.join(root, 'compare') };
 /** Feature names a hostile CSV header could carry: each would run script if pasted into HTML. */
 const HOSTILE = ['</script><script>window.pwned=1</script>', '<img src=x onerror="window.pwned=2">'];
@@ -210,7 +210,7 @@ test('in headless chromium: no console errors, the front\'s marks, the explorer,
     return;
   }
   const { chromium } = await import('playwright-core');
-  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'regpath-chromium-'));
+  const profile = tempDir('chromium');
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM, headless: true, viewport: { width: 1400, height: 1000 },
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],

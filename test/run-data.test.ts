@@ -8,9 +8,9 @@ import { gzipSync } from 'node:zlib';
 import { computePath } from '../src/path/compute-path.js';
 import { encodeIdx } from '../src/data/idx.js';
 import { RegpathError, type ErrorCode } from '../src/errors.js';
-import { tmp } from './helpers/export-fixtures.js';
+import { tempDir } from './helpers/tmp.js';
 
-const root = tmp('regpath-run-data-');
+const root = tempDir('run-data');
 after(() => fs.rmSync(root, { recursive: true, force: true }));
 
 function csv(name: string, text: string): string {

@@ -6,9 +6,10 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { listTree, makeRuns, tmp, type TestRun } from './helpers/export-fixtures.js';
+import { listTree, makeRuns, type TestRun } from './helpers/export-fixtures.js';
 import { assertOneLineError } from './helpers/cli-assert.js';
 import { writeSafetensors, readSafetensors } from '../src/io/safetensors.js';
+import { tempDir } from './helpers/tmp.js';
 
 const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/regpath.js');
 
@@ -16,7 +17,7 @@ let root: string;
 let runs: { iris: TestRun; reg: TestRun };
 
 before(async () => {
-  root = tmp('regpath-run-files-');
+  root = tempDir('run-files');
   runs = await makeRuns(root);
   fs.writeFileSync(path.join(root, 'rows.csv'), 'sepal_length,sepal_width,petal_length,petal_width\n5.1,3.5,1.4,0.2\n6.2,2.9,4.3,1.3\n7.7,3.0,6.1,2.3\n');
 });

@@ -7,10 +7,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { predict } from '../src/export/predict.js';
-import { tmp } from './helpers/export-fixtures.js';
+import { tempDir } from './helpers/tmp.js';
 
 const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/regpath.js');
-const root = tmp('regpath-run-kill-');
+const root = tempDir('run-kill');
 after(() => fs.rmSync(root, { recursive: true, force: true }));
 
 const ARGS = ['path', '--data', 'iris', '--hidden', '2', '--points', '2', '--direction', 'sparser', '--json'];

@@ -13,11 +13,11 @@ import { runEnsemble } from '../src/ensemble/run.js';
 import { crossValidatePath } from '../src/select/cross-validate.js';
 import { RegpathError } from '../src/errors.js';
 import { LOCK_FILE } from '../src/io/lock.js';
-import { tmp } from './helpers/export-fixtures.js';
 import { assertOneLineError } from './helpers/cli-assert.js';
+import { tempDir } from './helpers/tmp.js';
 
 const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/regpath.js');
-const root = tmp('regpath-run-resume-');
+const root = tempDir('run-resume');
 after(() => fs.rmSync(root, { recursive: true, force: true }));
 
 const isError = (code: string, message: string) => (e: unknown): boolean => {

@@ -2,7 +2,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RegpathError } from '../src/errors.js';
@@ -12,9 +11,10 @@ import { applyRule, parseRule, ruleText, type SelectablePath } from '../src/sele
 import { selectFromRun } from '../src/select/select-run.js';
 import type { ValidatedPoint } from '../src/select/selection.js';
 import { assertOneLineError } from './helpers/cli-assert.js';
+import { tempDir } from './helpers/tmp.js';
 
 const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/regpath.js');
-const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'regpath-select-'));
+const tmp = (): string => tempDir('select');
 
 test('rules parse: min, 1se, nonzeros=N, accuracy=A as a fraction or a percentage', () => {
   assert.deepEqual(parseRule('min'), { kind: 'min' });

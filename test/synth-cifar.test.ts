@@ -4,14 +4,14 @@
 // and the images carry their class: a nearest-class-mean rule fitted on the training batches
 // labels the test batch well above chance (1 in 10), while the clutter keeps it well below 100 %.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { RECORD, writeSynthCifar } from '../bench/synth-cifar.js';
 import { loadDataset, splitPreset } from '../src/data/index.js';
+import { tempDir } from './helpers/tmp.js';
 
-const root = mkdtempSync(join(tmpdir(), 'regpath-synth-cifar-'));
+const root = tempDir('synth-cifar');
 after(() => rmSync(root, { recursive: true, force: true }));
 
 describe('synthetic CIFAR-10 batches', () => {

@@ -1,7 +1,6 @@
 // Small runs for the export and predict tests (iris classification, a CSV regression), made once
 // per test file in a temp folder, and regpath's own dense forward pass as the reference.
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { computePath } from '../../src/path/compute-path.js';
 import { loadDataset } from '../../src/data/load.js';
@@ -20,7 +19,6 @@ export interface TestRun {
   summary: { points: Array<{ index: number; l1: number; nonzeros: number; weights: string }>; model: { layers: number[]; activation: string }; dataset: { task: string } };
 }
 
-export const tmp = (prefix = 'regpath-export-'): string => fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 
 /** A regression CSV with features on very different scales (so the folded standardisation matters). */
 export function writeRegressionCsv(file: string, rows = 80): void {

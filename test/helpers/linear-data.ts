@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { Rng } from '../../src/util/rng.js';
+import { tempDir } from './tmp.js';
 
 /**
  * A small seeded linear problem as a CSV file (120 rows, 6 features of which 3 matter): the
@@ -23,7 +23,7 @@ export function writeLinearCsv(kind: 'regression' | 'binary' | 'softmax', seed: 
     else y = String(Math.min(2, Math.max(0, Math.round(z / 2 + 1 + 0.7 * rng.normal()))));
     lines.push([...x.map((v) => v.toFixed(4)), y].join(','));
   }
-  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'regpath-linear-')), `${kind}.csv`);
+  const file = path.join(tempDir('linear'), `${kind}.csv`);
   fs.writeFileSync(file, lines.join('\n') + '\n');
   return file;
 }
