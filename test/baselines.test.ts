@@ -11,8 +11,6 @@ import { exactFront, type Task } from './reference/lasso.js';
 import { writeLinearCsv } from './helpers/linear-data.js';
 import { tempDir } from './helpers/tmp.js';
 
-const tmp = (): string => tempDir('baselines');
-
 
 /** Worst relative excess of the front's losses over the exact lasso front at the same l1 values. */
 function excessOverExact(file: string, kind: 'regression' | 'softmax', r: PathResult): { worst: number; lowest: number } {
@@ -65,7 +63,7 @@ test('continuation and sweep agree on a linear model (both within 0.1 % of the e
 
 test('sweep on a network: dense start, λ grid upwards, ends at the all-zero network; resume repeats it exactly', async () => {
   const opts = { data: 'iris', hidden: [4], activation: 'tanh' as const, method: 'sweep', nlambda: 15, denseEpochs: 100, fitEpochs: 20, seed: 2 };
-  const whole = tmp();
+  const whole = tempDir('baselines');
   const full = await computePath({ ...opts, out: whole });
   assert.equal(full.raw[0]!.phase, 'dense');
   assert.equal(full.raw[0]!.lambda, 0);
@@ -75,7 +73,7 @@ test('sweep on a network: dense start, λ grid upwards, ends at the all-zero net
   for (let i = 2; i < full.raw.length && full.raw[i]!.phase === 'sweep'; i++) assert.ok(full.raw[i]!.lambda! > full.raw[i - 1]!.lambda!, 'λ increases');
   assert.ok(full.points.length >= 8, `front of ${full.points.length} points`);
 
-  const cut = tmp();
+  const cut = tempDir('baselines');
   let seen = 0;
   await assert.rejects(computePath({ ...opts, out: cut, onProgress: (e) => {
     if (e.type === 'point' && ++seen === 4) throw new Error('simulated kill');
@@ -127,7 +125,7 @@ test('nsga2 refuses a network it cannot handle in reasonable time, saying why an
   assert.throws(() => nsga2Method.check!(o, [784, 20, 20, 10], 8000),
     /nsga2: refusing a network of 16,330 parameters .*25,100 times.*about \d+ (minutes|hours).*up to 2,000 parameters.*--method continuation or --method sweep/);
   assert.doesNotThrow(() => nsga2Method.check!(o, [4, 4, 4, 3], 120));
-  const out = path.join(tmp(), 'run');
+  const out = path.join(tempDir('baselines'), 'run');
   await assert.rejects(computePath({ data: 'iris', hidden: [50, 50], method: 'nsga2', out }), /refusing a network of 2,953 parameters/);
   assert.ok(!fs.existsSync(out), 'no run folder');
 });
@@ -145,8 +143,8 @@ test('baseline options are validated with the option name', () => {
 for (const method of ['weighted-sum', 'nsga2']) {
   test(`${method}: a killed run resumed with --resume ends as the uninterrupted run`, async () => {
     const opts = { data: 'iris', hidden: [3], method, points: 8, fitEpochs: 20, denseEpochs: 60, population: 16, generations: 8, seed: 4 };
-    const whole = tmp();
-    const cut = tmp();
+    const whole = tempDir('baselines');
+    const cut = tempDir('baselines');
     const full = await computePath({ ...opts, out: whole });
     let seen = 0;
     await assert.rejects(computePath({ ...opts, out: cut, onProgress: (e) => {

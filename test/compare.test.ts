@@ -9,7 +9,6 @@ import { computePath } from '../src/path/compute-path.js';
 import { hypervolume, largestGap } from '../src/metrics/front.js';
 import { tempDir } from './helpers/tmp.js';
 
-const tmp = (): string => tempDir('compare');
 const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/regpath.js');
 /** Small, fast settings for every method on iris. */
 const fast = { data: 'iris', hidden: [4], activation: 'tanh' as const, points: 10, nlambda: 20, fitEpochs: 20, denseEpochs: 100, population: 16, generations: 10 };
@@ -17,7 +16,7 @@ const fast = { data: 'iris', hidden: [4], activation: 'tanh' as const, points: 1
 interface PathJson { method: string; points: Array<{ l1: number; trainLoss: number; testLoss: number }>; metrics: { nullLoss: number; bestTestAccuracy: { accuracy: number } } }
 
 test('compare runs each method on the same data, recomputes the measures with a common l1_ref and writes JSON and CSV', async () => {
-  const out = path.join(tmp(), 'cmp');
+  const out = path.join(tempDir('compare'), 'cmp');
   const r = await comparePaths({ ...fast, methods: ['continuation', 'sweep', 'weighted-sum', 'nsga2'], out });
   assert.deepEqual(r.rows.map((row) => row.method), ['continuation', 'sweep', 'weighted-sum', 'nsga2']);
   const runs = r.rows.map((row) => JSON.parse(fs.readFileSync(path.join(row.run!, 'path.json'), 'utf8')) as PathJson);
@@ -55,7 +54,7 @@ test('compare runs each method on the same data, recomputes the measures with a 
 });
 
 test('compare refuses runs with different data, split, seed or architecture, naming both', async () => {
-  const dir = tmp();
+  const dir = tempDir('compare');
   const small = { ...fast, method: 'sweep', nlambda: 4, fitEpochs: 5, denseEpochs: 10 };
   const a = path.join(dir, 'a');
   const b = path.join(dir, 'b');
@@ -74,7 +73,7 @@ test('compare refuses runs with different data, split, seed or architecture, nam
 });
 
 test('compare: bad input is refused before anything runs or is written', async () => {
-  const dir = tmp();
+  const dir = tempDir('compare');
   const out = path.join(dir, 'cmp');
   await assert.rejects(comparePaths({ ...fast, methods: ['continuation', 'lars'], out }), /method: expected one of continuation, sweep, weighted-sum, nsga2, got "lars"/);
   await assert.rejects(comparePaths({ ...fast, methods: ['sweep', 'sweep'], out }), /method "sweep" is listed twice/);
@@ -88,7 +87,7 @@ test('compare: bad input is refused before anything runs or is written', async (
 });
 
 test('regpath compare prints the table; bad input is one line and a non-zero exit', () => {
-  const cwd = tmp();
+  const cwd = tempDir('compare');
   const run = (args: string[]) => spawnSync(process.execPath, [bin, ...args], { cwd, encoding: 'utf8', env: { ...process.env, REGPATH_KERNELS: 'js' } });
   const ok = run(['compare', '--methods', 'sweep,weighted-sum', '--data', 'iris', '--hidden', '3', '--points', '8', '--nlambda', '10',
     '--fit-epochs', '10', '--dense-epochs', '50', '--out', 'cmp']);

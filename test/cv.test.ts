@@ -16,8 +16,6 @@ import { assertOneLineError } from './helpers/cli-assert.js';
 import { tempDir } from './helpers/tmp.js';
 
 const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/regpath.js');
-const tmp = (): string => tempDir('cv');
-
 /** A classification set whose class c has sizes[c] rows; feature = row number. */
 function classes(sizes: number[]): Dataset {
   const y: number[] = [];
@@ -125,7 +123,7 @@ test('min and 1-SE picks on a hand-made table', () => {
 const iris = { data: 'iris', hidden: [3], activation: 'tanh' as const, points: 8, seed: 2 };
 
 test('3-fold cross-validation on iris: fold sub-runs, aligned validation numbers, min and 1-SE points', async () => {
-  const out = tmp();
+  const out = tempDir('cv');
   const stages: string[] = [];
   const r = await crossValidatePath({ ...iris, folds: 3, out, onStage: (s) => stages.push(`${s.stage}${s.fold}`) });
   assert.deepEqual(stages, ['full0', 'fold1', 'fold2', 'fold3']);
@@ -162,7 +160,7 @@ test('3-fold cross-validation on iris: fold sub-runs, aligned validation numbers
   assert.match(fs.readFileSync(path.join(out, 'path.csv'), 'utf8').split('\n')[0]!, /validationLoss,validationAccuracy$/);
 
   // kill it in fold 2 and resume: the same selection as the uninterrupted run
-  const cut = tmp();
+  const cut = tempDir('cv');
   let inFold2 = false;
   let seen = 0;
   await assert.rejects(crossValidatePath({

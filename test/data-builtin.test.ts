@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { RegpathError, type ErrorCode } from '../src/errors.js';
 import { ACCEPTED_SPECS, loadDataset } from '../src/data/index.js';
 import type { LoadOptions } from '../src/data/index.js';
@@ -83,7 +83,6 @@ describe('built-in iris', () => {
 
 describe('dataset specs', () => {
   const dir = tempDir('spec');
-  after(() => rmSync(dir, { recursive: true, force: true }));
 
   test('unknown names and other files list the accepted forms', () => {
     rejects('mnsit', 'FILE_NOT_FOUND', `mnsit: no such file or folder; expected ${ACCEPTED_SPECS}`);

@@ -3,15 +3,14 @@
 // CHW → HWC reordering, the scaling, the preset test split, class names, and the exact errors
 // for truncated files, bad labels, a short meta file and a folder without training batches.
 import assert from 'node:assert/strict';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { RegpathError, type ErrorCode } from '../src/errors.js';
 import { CIFAR10_CLASSES, loadDataset, splitPreset } from '../src/data/index.js';
 import { tempDir } from './helpers/tmp.js';
 
 const root = tempDir('cifar');
-after(() => rmSync(root, { recursive: true, force: true }));
 
 /** Byte of image `id`, channel c, row y, column x: distinct enough to catch any mix-up. */
 const pixel = (id: number, c: number, y: number, x: number): number => (id * 31 + c * 101 + y * 7 + x * 3) % 256;

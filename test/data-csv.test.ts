@@ -1,14 +1,13 @@
 import assert from 'node:assert/strict';
-import { rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { RegpathError, type ErrorCode } from '../src/errors.js';
 import { loadDataset, MAX_INFERRED_CLASSES } from '../src/data/index.js';
 import type { LoadOptions } from '../src/data/index.js';
 import { tempDir } from './helpers/tmp.js';
 
 const dir = tempDir('csv');
-after(() => rmSync(dir, { recursive: true, force: true }));
 
 function csv(name: string, text: string | Buffer): string {
   const file = join(dir, name);

@@ -1,14 +1,13 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { RegpathError, type ErrorCode } from '../src/errors.js';
 import { encodeIdx, loadDataset, loadFashionMnist, parseIdx, splitPreset } from '../src/data/index.js';
 import { tempDir } from './helpers/tmp.js';
 
 const root = tempDir('idx');
-after(() => rmSync(root, { recursive: true, force: true }));
 
 /** A made-up MNIST-style set: n images of 2×3 pixels whose bytes encode (row, pixel). */
 function images(n: number, seed: number): Uint8Array {

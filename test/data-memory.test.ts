@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { encodeIdx } from '../src/data/index.js';
 import { checkPathOptions } from '../src/path/options.js';
 import { prepareData, type DataMemory } from '../src/path/prepare.js';
@@ -11,7 +11,6 @@ import { tempDir } from './helpers/tmp.js';
 // run): the features must exist once, so the parts stay views of the loader's buffer,
 // standardised in place.
 const root = tempDir('memory');
-after(() => rmSync(root, { recursive: true, force: true }));
 const dir = join(root, 'idx');
 mkdirSync(dir);
 const pixels = (n: number, seed: number): Uint8Array => Uint8Array.from({ length: n * 6 }, (_, i) => (i * 37 + seed) % 256);

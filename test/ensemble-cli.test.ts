@@ -61,4 +61,3 @@ test('regpath perturb on a saved ensemble prints the table and writes perturb.js
   assert.ok(fs.existsSync(path.join(dir, 'ens', 'perturb.csv')));
 });
 
-test('cleanup', () => fs.rmSync(dir, { recursive: true }));

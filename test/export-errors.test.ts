@@ -1,5 +1,5 @@
 // Bad input to `regpath export` and `regpath predict`: one clear line, non-zero exit, nothing written.
-import { after, before, test } from 'node:test';
+import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -32,7 +32,6 @@ before(async () => {
   fs.writeFileSync(path.join(root, 'bad-cell.csv'), 'sepal_length,sepal_width,petal_length,petal_width\n5.1,3.5,1.4,0.2\n5.1,wide,1.4,0.2\n');
   fs.writeFileSync(path.join(root, 'bad-selected.json'), '');
 });
-after(() => fs.rmSync(root, { recursive: true, force: true }));
 
 function cli(args: string[]): { code: number | null; stderr: string; stdout: string } {
   const r = spawnSync(process.execPath, [bin, ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, REGPATH_KERNELS: 'js' } });

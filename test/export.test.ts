@@ -1,4 +1,4 @@
-import { after, before, test } from 'node:test';
+import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -20,7 +20,6 @@ before(async () => {
   root = tempDir('export');
   runs = await makeRuns(root);
 });
-after(() => fs.rmSync(root, { recursive: true, force: true }));
 
 const TOL = 1e-5;
 

@@ -1,4 +1,4 @@
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import fsDefault from 'node:fs';
@@ -9,7 +9,6 @@ import { writeFileAtomic, writeJsonAtomic } from '../src/io/atomic.js';
 import { tempDir } from './helpers/tmp.js';
 
 const root = tempDir('io-atomic');
-after(() => fs.rmSync(root, { recursive: true, force: true }));
 let n = 0;
 const freshDir = (): string => {
   const d = path.join(root, String(n++));

@@ -1,4 +1,4 @@
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -7,7 +7,6 @@ import { appendJsonLine, readJsonLines } from '../src/io/jsonl.js';
 import { tempDir } from './helpers/tmp.js';
 
 const root = tempDir('io-log');
-after(() => fs.rmSync(root, { recursive: true, force: true }));
 let n = 0;
 const freshFile = (): string => path.join(root, `log-${n++}.jsonl`);
 

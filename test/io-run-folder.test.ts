@@ -1,4 +1,4 @@
-import { test, after, describe } from 'node:test';
+import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -9,7 +9,6 @@ import { RunFolder, defaultRunDir } from '../src/io/run-folder.js';
 import { tempDir } from './helpers/tmp.js';
 
 const root = tempDir('io-run');
-after(() => fs.rmSync(root, { recursive: true, force: true }));
 let n = 0;
 const fresh = (): string => path.join(root, `r${n++}`);
 

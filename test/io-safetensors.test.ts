@@ -1,4 +1,4 @@
-import { test, describe, after } from 'node:test';
+import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -14,7 +14,6 @@ import {
 import { tempDir } from './helpers/tmp.js';
 
 const tmp = tempDir('io-st');
-after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 /** A file from a raw header text and data bytes, the way a foreign writer might produce it. */
 function rawFile(header: string | object, data: number[] = [], declaredLen?: bigint): Uint8Array {

@@ -8,8 +8,6 @@ import { loadDataset } from '../src/data/index.js';
 import { writeLinearCsv } from './helpers/linear-data.js';
 import { tempDir } from './helpers/tmp.js';
 
-const tmp = (): string => tempDir('l2');
-
 /** Solves A x = b (small, dense, symmetric positive definite) by Gaussian elimination. */
 function solve(a: number[][], b: number[]): number[] {
   const n = b.length;
@@ -59,7 +57,7 @@ function ridge(file: string, lambda: number): { loss: number; l2squared: number 
 
 test('l2 path of a linear model: the sweep follows the closed-form ridge path (loss and ‖w‖² at every λ)', async () => {
   const file = writeLinearCsv('regression', 5);
-  const out = path.join(tmp(), 'run');
+  const out = path.join(tempDir('l2'), 'run');
   const r = await computePath({ data: file, hidden: [], testFraction: 0, standardize: false, task: 'regress', penalty: 'l2', nlambda: 30, out });
   assert.equal(r.method, 'sweep', 'l2 defaults to the sweep');
   assert.equal(r.objective.penalty, 'l2');
@@ -88,7 +86,7 @@ test('l2 path of a linear model: the sweep follows the closed-form ridge path (l
 });
 
 test('l1 paths keep their format: no penalty in settings, no l2squared, l1Ref in the metrics', async () => {
-  const out = path.join(tmp(), 'run');
+  const out = path.join(tempDir('l2'), 'run');
   const r = await computePath({ data: 'iris', hidden: [], method: 'sweep', nlambda: 6, fitEpochs: 5, out });
   assert.equal(r.objective.penalty, 'l1');
   const settings = JSON.parse(fs.readFileSync(path.join(out, 'settings.json'), 'utf8'));

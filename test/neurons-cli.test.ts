@@ -25,13 +25,11 @@ function listFiles(dir: string): string[] {
   return (fs.readdirSync(dir, { recursive: true }) as string[]).sort();
 }
 
-const tmp = (): string => tempDir('neurons');
-
 /** A finished path run (iris, one hidden layer of 3) shared by the cases that need one. */
 let pathRun: string | null = null;
 async function irisRun(): Promise<string> {
   if (!pathRun) {
-    pathRun = path.join(tmp(), 'run');
+    pathRun = path.join(tempDir('neurons'), 'run');
     await computePath({ data: 'iris', hidden: [3], method: 'sweep', nlambda: 5, fitEpochs: 5, denseEpochs: 20, out: pathRun });
   }
   return pathRun;
@@ -73,7 +71,7 @@ for (const c of cases) {
   test(`bad input: ${c.name} → one clear line, nothing written`, async () => {
     const r0 = await irisRun();
     const before = listFiles(r0);
-    const cwd = tmp();
+    const cwd = tempDir('neurons');
     c.setup?.(cwd);
     const was = listFiles(cwd);
     const r = run(cwd, c.args(r0));
@@ -84,7 +82,7 @@ for (const c of cases) {
 }
 
 test('neurons --network --write-reduced: a hand-built net with scaled copies is written reduced, with the same outputs on the training data', () => {
-  const cwd = tmp();
+  const cwd = tempDir('neurons');
   const layers = [4, 6, 5, 3];
   const layout = new ParameterLayout(layers);
   const theta = new Float32Array(layout.size);
@@ -115,7 +113,7 @@ test('neurons --network --write-reduced: a hand-built net with scaled copies is 
 });
 
 test('neurons on a path run: a table per hidden layer with N(N+1)', async () => {
-  const r = run(tmp(), ['neurons', await irisRun(), '--point', '1']);
+  const r = run(tempDir('neurons'), ['neurons', await irisRun(), '--point', '1']);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /hidden layer\s+neurons\s+dead\s+constant \(into bias\)\s+merged/);
   assert.match(r.stdout, /120 training rows/);

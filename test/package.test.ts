@@ -1,7 +1,7 @@
 // The package as a user gets it: `npm pack`, installed into a fresh project from the tarball, run
 // through its bin, imported from ESM and type-checked from TypeScript. Dependencies come from the
 // npm cache the repository's own install filled (--prefer-offline), so this takes seconds.
-import { after, before, test } from 'node:test';
+import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -30,7 +30,6 @@ before(() => {
     cwd: project, stdio: ['ignore', 'pipe', 'pipe'],
   });
 });
-after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 /** Runs a command in the user's project; REGPATH_KERNELS=wasm makes missing kernels an error, not a fallback. */
 function run(cmd: string, args: string[]): { status: number | null; stdout: string; stderr: string } {

@@ -8,12 +8,11 @@ import { computePath } from '../src/path/compute-path.js';
 import { readSafetensors } from '../src/io/safetensors.js';
 import { tempDir } from './helpers/tmp.js';
 
-const tmp = (): string => tempDir('run');
 const small = { data: 'iris', hidden: [4], activation: 'tanh' as const, points: 12, seed: 3 };
 
 test('an interrupted run keeps its finished points and --resume finishes it exactly as an uninterrupted run', async () => {
-  const whole = tmp();
-  const cut = tmp();
+  const whole = tempDir('run');
+  const cut = tempDir('run');
   const full = await computePath({ ...small, out: whole });
   let seen = 0;
   await assert.rejects(
@@ -42,7 +41,7 @@ test('an interrupted run keeps its finished points and --resume finishes it exac
 });
 
 test('a running path fsyncs its weights and log lines in checkpoints (the first point, then at most one a second), and every file at the end', async (t) => {
-  const out = tmp();
+  const out = tempDir('run');
   // which file each fsync was for (a temp file counts as the file it replaces)
   const opened = new Map<number, string>();
   const synced: Array<{ file: string; point: number }> = [];
@@ -90,7 +89,7 @@ test('a running path fsyncs its weights and log lines in checkpoints (the first 
 });
 
 test('the run folder holds path.json, path.csv and weights that reproduce each point', async () => {
-  const out = tmp();
+  const out = tempDir('run');
   const r = await computePath({ ...small, out });
   const json = JSON.parse(fs.readFileSync(path.join(out, 'path.json'), 'utf8'));
   assert.equal(json.format, 'regpath.path/1');

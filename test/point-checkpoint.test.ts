@@ -2,7 +2,7 @@
 // resumed (once or several times) writes path.csv and point weights byte for byte as the run that
 // was never stopped; a damaged checkpoint restarts its point, a stale one is ignored, one from a
 // run with other settings is refused; every pass is reported; the run's seconds keep counting.
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -16,7 +16,6 @@ import { tempDir } from './helpers/tmp.js';
 
 const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/regpath.js');
 const root = tempDir('point-checkpoint');
-after(() => fs.rmSync(root, { recursive: true, force: true }));
 
 /** A small MLP on mini-batches: Iris in batches of 16, so every point is a stochastic fit. */
 const MLP = { data: 'iris', hidden: [4], activation: 'tanh', batch: 16, points: 8 } as const satisfies ComputePathOptions;

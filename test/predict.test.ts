@@ -1,4 +1,4 @@
-import { after, before, test } from 'node:test';
+import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -21,7 +21,6 @@ before(async () => {
   root = tempDir('predict');
   runs = await makeRuns(root);
 });
-after(() => fs.rmSync(root, { recursive: true, force: true }));
 
 /** The run's raw rows as CSV, columns in the given order (names from the data; 'target' for y). */
 function writeInput(run: TestRun, file: string, order: string[], targetName: string): void {

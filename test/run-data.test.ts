@@ -1,6 +1,6 @@
 // Degenerate and unbounded data are refused before a run folder is created, with the reason;
 // a run that diverges says so and writes nothing of the failed point.
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -11,7 +11,6 @@ import { RegpathError, type ErrorCode } from '../src/errors.js';
 import { tempDir } from './helpers/tmp.js';
 
 const root = tempDir('run-data');
-after(() => fs.rmSync(root, { recursive: true, force: true }));
 
 function csv(name: string, text: string): string {
   const f = path.join(root, name);

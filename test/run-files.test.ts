@@ -1,6 +1,6 @@
 // Run folders read back through one checked reader: crafted or damaged files, paths leaving the
 // folder, diverged networks, and the CLI's small contracts (one-line errors, EPIPE, predict --out).
-import { after, before, test } from 'node:test';
+import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -21,7 +21,6 @@ before(async () => {
   runs = await makeRuns(root);
   fs.writeFileSync(path.join(root, 'rows.csv'), 'sepal_length,sepal_width,petal_length,petal_width\n5.1,3.5,1.4,0.2\n6.2,2.9,4.3,1.3\n7.7,3.0,6.1,2.3\n');
 });
-after(() => fs.rmSync(root, { recursive: true, force: true }));
 
 function cli(args: string[], env: Record<string, string> = {}): { exitCode: number | null; stderr: string; stdout: string } {
   const r = spawnSync(process.execPath, [bin, ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, REGPATH_KERNELS: 'js', ...env } });

@@ -1,6 +1,6 @@
 // A kill at every atomic rename of a small run: --resume then gives exactly the front, weights
 // and predictions of the run that was never interrupted.
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -11,7 +11,6 @@ import { tempDir } from './helpers/tmp.js';
 
 const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/regpath.js');
 const root = tempDir('run-kill');
-after(() => fs.rmSync(root, { recursive: true, force: true }));
 
 const ARGS = ['path', '--data', 'iris', '--hidden', '2', '--points', '2', '--direction', 'sparser', '--json'];
 

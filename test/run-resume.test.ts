@@ -1,6 +1,6 @@
 // --resume checks what it resumes: the same data (fingerprint), the same options, and no
 // other process writing the folder (lock).
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
@@ -18,7 +18,6 @@ import { tempDir } from './helpers/tmp.js';
 
 const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/regpath.js');
 const root = tempDir('run-resume');
-after(() => fs.rmSync(root, { recursive: true, force: true }));
 
 const isError = (code: string, message: string) => (e: unknown): boolean => {
   assert.ok(e instanceof RegpathError, String(e));

@@ -14,8 +14,6 @@ import { assertOneLineError } from './helpers/cli-assert.js';
 import { tempDir } from './helpers/tmp.js';
 
 const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/regpath.js');
-const tmp = (): string => tempDir('select');
-
 test('rules parse: min, 1se, nonzeros=N, accuracy=A as a fraction or a percentage', () => {
   assert.deepEqual(parseRule('min'), { kind: 'min' });
   assert.deepEqual(parseRule(' 1SE '), { kind: '1se' });
@@ -94,7 +92,7 @@ test('min and 1se need validation numbers and say which option gives them', () =
 });
 
 test('select writes selected.json and a readable copy of the chosen weights; min/1se agree with path.json', async () => {
-  const out = tmp();
+  const out = tempDir('select');
   const r = await crossValidatePath({ data: 'iris', hidden: [3], activation: 'tanh', points: 8, seed: 4, validationFraction: 0.3, out });
   for (const rule of ['1se', 'min', 'nonzeros=8', 'accuracy=0.9']) {
     const s = selectFromRun(out, rule);
@@ -137,7 +135,7 @@ function fakeRun(dir: string, pathJson: Record<string, unknown>): void {
 }
 
 test('bad input to select: one clear error, nothing written', () => {
-  const base = tmp();
+  const base = tempDir('select');
   const good = { ...front(false), points: front(false).points.map((p) => ({ ...p, weights: `points/${p.index}.safetensors` })) };
   const cases: Array<[string, string, (dir: string) => void, RegExp]> = [
     ['no such folder', 'min', () => {}, /no such run folder/],
@@ -161,7 +159,7 @@ test('bad input to select: one clear error, nothing written', () => {
 });
 
 test('regpath select: prints the pick, --json prints selected.json; errors are one line with a non-zero exit', () => {
-  const dir = tmp();
+  const dir = tempDir('select');
   const good = { ...front(false), points: front(false).points.map((p) => ({ ...p, weights: `points/${p.index}.safetensors` })) };
   fakeRun(dir, good);
   const run = (args: string[]) => spawnSync(process.execPath, [bin, 'select', ...args], { encoding: 'utf8', env: { ...process.env, REGPATH_KERNELS: 'js' } });

@@ -4,15 +4,14 @@
 // and the images carry their class: a nearest-class-mean rule fitted on the training batches
 // labels the test batch well above chance (1 in 10), while the clutter keeps it well below 100 %.
 import assert from 'node:assert/strict';
-import { readFileSync, rmSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { RECORD, writeSynthCifar } from '../bench/synth-cifar.js';
 import { loadDataset, splitPreset } from '../src/data/index.js';
 import { tempDir } from './helpers/tmp.js';
 
 const root = tempDir('synth-cifar');
-after(() => rmSync(root, { recursive: true, force: true }));
 
 describe('synthetic CIFAR-10 batches', () => {
   test('the CIFAR-10 loader reads them: 5 training batches, a test batch, balanced labels, the records\' pixels', () => {
