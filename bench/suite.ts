@@ -1,7 +1,7 @@
 // `npm run bench -- --suite`: the continuation against the λ sweeps on six problems.
 //
 //   npm run bench -- --suite [--problems mnist,iris,...] [--methods continuation,sweep,torch]
-//                            [--max-seconds S] [--python EXE] [--no-torch]
+//                            [--max-seconds S] [--python EXE] [--no-torch] [--seeds N]
 //
 // For every problem (bench/suite/problems.ts) and method, one child process (`regpath path
 // --json`, or bench/torch_sweep.py on the same arrays): train hypervolume on a fixed
@@ -10,7 +10,10 @@
 // get the exact lasso path (test/reference/lasso.ts): the worst loss excess at the same l1 as % of
 // the loss range, and the coverage of that range. Results go to bench/results/suite/<problem>.json
 // as soon as each method finishes (an interrupted suite keeps what it did); the table of all saved
-// results is written into docs/performance.md between the suite markers.
+// results is written into docs/performance.md between the suite markers. `--seeds N` also runs
+// regpath's methods with seeds 2..N (one run each, untimed) and records each seed's train
+// hypervolume and best test accuracy: a network's front moves by a few thousandths of HV from seed
+// to seed (and with any change to the path), so one seed's value is one draw.
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,7 +21,7 @@ import { runNode, run } from './suite/child.js';
 import { preparedFor, writeArrays } from './suite/arrays.js';
 import { ExactLasso, measureFront, nullLossOf, type FrontMeasures, type SuitePoint } from './suite/measure.js';
 import { METHODS, PROBLEMS, type SuiteMethod, type SuiteProblem } from './suite/problems.js';
-import { writeSuiteTable, type ProblemResult, type MethodResult } from './suite/table.js';
+import { summarizeSeeds, writeSuiteTable, type ProblemResult, type MethodResult, type SeedSpread } from './suite/table.js';
 
 export async function runSuite(argv: string[], root: string): Promise<void> {
   const value = (name: string): string | undefined => {
@@ -36,6 +39,8 @@ export async function runSuite(argv: string[], root: string): Promise<void> {
   const problems = list('--problems', PROBLEMS.map((p) => p.name)).map((n) => PROBLEMS.find((p) => p.name === n)!);
   const methods = list('--methods', METHODS).filter((m) => m !== 'torch' || !argv.includes('--no-torch'));
   const maxSeconds = Number(value('--max-seconds') ?? 1800);
+  const seeds = Number(value('--seeds') ?? 1);
+  if (!Number.isInteger(seeds) || seeds < 1) throw new Error(`--seeds: expected a whole number of seeds ≥ 1, got ${value('--seeds')}`);
   const python = value('--python') ?? '/usr/bin/python3';
   const outDir = join(root, 'bench', 'results', 'suite');
   mkdirSync(outDir, { recursive: true });
@@ -99,6 +104,21 @@ export async function runSuite(argv: string[], root: string): Promise<void> {
           [...runs].map(([method]) => `${method} ${result.methods[method]!.seconds!.toFixed(2)} s`).join(', '));
       }
     }
+    // the other seeds (the seed flag also moves a random split: their training sets differ too)
+    for (const method of seeds > 1 ? [...runs.keys()].filter((m) => m !== 'torch') : []) {
+      const m = result.methods[method]!;
+      const spread: SeedSpread = { seeds, hypervolumeTrain: [m.hypervolumeTrain], bestTestAccuracy: [m.bestTestAccuracy] };
+      for (let seed = 2; seed <= seeds; seed++) {
+        const r = runRegpath(root, problem, method, maxSeconds, seed);
+        const f = r ? measureFront(r.points, nullLoss, l1Ref) : null;
+        spread.hypervolumeTrain.push(f ? f.hypervolumeTrain : null);
+        spread.bestTestAccuracy.push(f ? f.bestTestAccuracy : null);
+      }
+      m.seedSpread = spread;
+      save();
+      const s = summarizeSeeds(spread);
+      log(`${problem.name}: ${method}: train HV over seeds 1–${seeds}: mean ${s.mean.toFixed(4)}, ${s.min.toFixed(4)}–${s.max.toFixed(4)}`);
+    }
     if (torch) result.torch = torch;
     save();
   }
@@ -152,12 +172,14 @@ interface Outcome {
   note?: string;
 }
 
-function runRegpath(root: string, problem: SuiteProblem, method: SuiteMethod, maxSeconds: number): Outcome | null {
+/** One `regpath path` child; `seed` (default: the CLI's) is passed as --seed. */
+function runRegpath(root: string, problem: SuiteProblem, method: SuiteMethod, maxSeconds: number, seed?: number): Outcome | null {
   const dir = mkdtempSync(join(tmpdir(), `regpath-suite-${problem.name}-`));
   const out = join(dir, 'run');
   const args = problem.args.map((a) => (a.endsWith('.csv') ? join(root, a) : a));
-  const c = runNode(dir, [join(root, 'bin', 'regpath.js'), 'path', '--json', '--method', method, ...args, ...(problem.methodArgs?.[method] ?? []), '--out', out],
-    maxSeconds, join(logDir(root), `${problem.name}.${method}.log`));
+  const seedArgs = seed === undefined ? [] : ['--seed', String(seed)];
+  const c = runNode(dir, [join(root, 'bin', 'regpath.js'), 'path', '--json', '--method', method, ...args, ...(problem.methodArgs?.[method] ?? []), ...seedArgs, '--out', out],
+    maxSeconds, join(logDir(root), `${problem.name}.${method}${seed === undefined ? '' : `.seed${seed}`}.log`));
   try {
     const pathJson = join(out, 'path.json');
     if (!existsSync(pathJson)) {

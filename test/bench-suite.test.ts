@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ExactLasso, measureFront, nullLossOf } from '../bench/suite/measure.js';
 import { preparedFor } from '../bench/suite/arrays.js';
-import { writeSuiteTable, type ProblemResult } from '../bench/suite/table.js';
+import { summarizeSeeds, writeSuiteTable, type ProblemResult } from '../bench/suite/table.js';
 import { median, roundsFor } from '../bench/suite.js';
 import { writeLinearCsv } from './helpers/linear-data.js';
 import { tempDir } from './helpers/tmp.js';
@@ -61,4 +61,25 @@ test('bench suite: one-second problems get 5 timed rounds, MNIST-sized ones 3, l
   assert.equal(roundsFor(10), 5);
   assert.equal(roundsFor(26.7), 3);
   assert.equal(roundsFor(91.9), 1);
+});
+
+test('bench suite: --seeds N keeps each seed\'s hypervolume, and the table notes their mean and range', () => {
+  const spread = { seeds: 4, hypervolumeTrain: [1.12, 1.11, null, 1.1], bestTestAccuracy: [0.93, 0.92, null, 0.91] };
+  const s = summarizeSeeds(spread);
+  assert.equal(s.ran, 3);
+  assert.ok(Math.abs(s.mean - 1.11) < 1e-12);
+  assert.equal(s.min, 1.1);
+  assert.equal(s.max, 1.12);
+  const m = measureFront([{ l1: 0, trainLoss: 1 }, { l1: 1, trainLoss: 0.5 }], 1, 2);
+  const dir = tempDir('suite-seeds');
+  const r: ProblemResult = {
+    format: 'regpath.bench-suite/1', problem: 'toy', title: 'Toy', date: '2026-12-05T00:00:00Z', l1Ref: 2, l1RefNote: 'fixed',
+    nullLoss: 1, trainRows: 3, testRows: 0, methods: { continuation: { ...m, seconds: 1, peakRssMiB: 70, stopped: false, seedSpread: spread } },
+  };
+  fs.writeFileSync(path.join(dir, 'toy.json'), JSON.stringify(r));
+  const docs = path.join(dir, 'performance.md');
+  fs.writeFileSync(docs, '# Performance\n');
+  writeSuiteTable(docs, dir, ['toy']);
+  const text = fs.readFileSync(docs, 'utf8');
+  assert.match(text, /- toy continuation: train HV over seeds 1–4: mean 1\.1100, 1\.1000–1\.1200 \(1\.1200 \/ 1\.1100 \/ failed \/ 1\.1000\); best test accuracy mean 92\.0 %/);
 });

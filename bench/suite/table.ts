@@ -13,6 +13,20 @@ export interface MethodResult extends FrontMeasures {
   stopped: boolean;
   note?: string;
   lasso?: { worstExcessPercent: number; coveragePercent: number };
+  /** With `--seeds N`: the measures of seeds 1..N (seed 1 is the front above; null: a run that failed). */
+  seedSpread?: SeedSpread;
+}
+
+export interface SeedSpread {
+  seeds: number;
+  hypervolumeTrain: (number | null)[];
+  bestTestAccuracy: (number | null)[];
+}
+
+/** Mean, least and largest train HV of the seeds that ran, and how many ran. */
+export function summarizeSeeds(s: SeedSpread): { mean: number; min: number; max: number; ran: number } {
+  const v = s.hypervolumeTrain.filter((x): x is number => x !== null);
+  return { mean: v.reduce((a, b) => a + b, 0) / v.length, min: Math.min(...v), max: Math.max(...v), ran: v.length };
 }
 
 /** bench/results/suite/<problem>.json (format regpath.bench-suite/1). */
@@ -54,6 +68,7 @@ export function suiteTable(dir: string, order: string[]): string {
         m.lasso ? `${m.lasso.worstExcessPercent.toFixed(3)} % / ${m.lasso.coveragePercent.toFixed(1)} %` : '—',
       ].map((c) => ` ${c} `).join('|').replace(/^/, '|').replace(/$/, '|'));
       if (m.note) notes.push(`${r.problem} ${method}: ${m.note}`);
+      if (m.seedSpread) notes.push(`${r.problem} ${method}: ${seedsNote(m.seedSpread)}`);
     }
     if (r.torch && r.methods.torch) notes.push(`${r.problem}: PyTorch ${r.torch.version}, ${r.torch.blas}`);
   }
@@ -68,6 +83,15 @@ export function writeSuiteTable(docs: string, dir: string, order: string[]): voi
   const b = text.indexOf(END);
   const next = a >= 0 && b > a ? text.slice(0, a) + block + text.slice(b + END.length) : `${text.trimEnd()}\n\n## Benchmark suite\n\n${block}\n`;
   writeFileSync(docs, next);
+}
+
+/** The note on a method's seeds: train HV mean and range, and each seed's value. */
+function seedsNote(s: SeedSpread): string {
+  const sum = summarizeSeeds(s);
+  const each = s.hypervolumeTrain.map((x) => (x === null ? 'failed' : x.toFixed(4))).join(' / ');
+  const acc = s.bestTestAccuracy.filter((x): x is number => x !== null);
+  const accText = acc.length ? `; best test accuracy mean ${((100 * acc.reduce((a, b) => a + b, 0)) / acc.length).toFixed(1)} %` : '';
+  return `train HV over seeds 1–${s.seeds}: mean ${sum.mean.toFixed(4)}, ${sum.min.toFixed(4)}–${sum.max.toFixed(4)} (${each})${accText}`;
 }
 
 /** Seconds; a median of several runs gets two decimals and its run count (short runs, where 0.1 s decides). */
