@@ -110,7 +110,8 @@ export async function runSuite(argv: string[], root: string): Promise<void> {
       const spread: SeedSpread = { seeds, hypervolumeTrain: [m.hypervolumeTrain], bestTestAccuracy: [m.bestTestAccuracy] };
       for (let seed = 2; seed <= seeds; seed++) {
         const r = runRegpath(root, problem, method, maxSeconds, seed);
-        const f = r ? measureFront(r.points, nullLoss, l1Ref) : null;
+        // a run stopped at the time limit has part of a front: it counts as failed
+        const f = r && !r.stopped ? measureFront(r.points, nullLoss, l1Ref) : null;
         spread.hypervolumeTrain.push(f ? f.hypervolumeTrain : null);
         spread.bestTestAccuracy.push(f ? f.bestTestAccuracy : null);
       }

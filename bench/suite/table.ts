@@ -13,7 +13,7 @@ export interface MethodResult extends FrontMeasures {
   stopped: boolean;
   note?: string;
   lasso?: { worstExcessPercent: number; coveragePercent: number };
-  /** With `--seeds N`: the measures of seeds 1..N (seed 1 is the front above; null: a run that failed). */
+  /** With `--seeds N`: the measures of seeds 1..N (seed 1 is the front above; null: a run that failed or was stopped). */
   seedSpread?: SeedSpread;
 }
 
@@ -88,7 +88,7 @@ export function writeSuiteTable(docs: string, dir: string, order: string[]): voi
 /** The note on a method's seeds: train HV mean and range, and each seed's value. */
 function seedsNote(s: SeedSpread): string {
   const sum = summarizeSeeds(s);
-  const each = s.hypervolumeTrain.map((x) => (x === null ? 'failed' : x.toFixed(4))).join(' / ');
+  const each = s.hypervolumeTrain.map((x) => (x === null ? 'no complete front' : x.toFixed(4))).join(' / ');
   const acc = s.bestTestAccuracy.filter((x): x is number => x !== null);
   const accText = acc.length ? `; best test accuracy mean ${((100 * acc.reduce((a, b) => a + b, 0)) / acc.length).toFixed(1)} %` : '';
   return `train HV over seeds 1–${s.seeds}: mean ${sum.mean.toFixed(4)}, ${sum.min.toFixed(4)}–${sum.max.toFixed(4)} (${each})${accText}`;
