@@ -117,7 +117,7 @@ export async function runSuite(argv: string[], root: string): Promise<void> {
       }
       m.seedSpread = spread;
       save();
-      const s = summarizeSeeds(spread);
+      const s = summarizeSeeds(spread.hypervolumeTrain);
       log(`${problem.name}: ${method}: train HV over seeds 1–${seeds}: mean ${s.mean.toFixed(4)}, ${s.min.toFixed(4)}–${s.max.toFixed(4)}`);
     }
     if (torch) result.torch = torch;

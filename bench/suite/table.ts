@@ -23,9 +23,9 @@ export interface SeedSpread {
   bestTestAccuracy: (number | null)[];
 }
 
-/** Mean, least and largest train HV of the seeds that ran, and how many ran. */
-export function summarizeSeeds(s: SeedSpread): { mean: number; min: number; max: number; ran: number } {
-  const v = s.hypervolumeTrain.filter((x): x is number => x !== null);
+/** Mean, least and largest of one measure over the seeds that gave a value, and how many did. */
+export function summarizeSeeds(values: (number | null)[]): { mean: number; min: number; max: number; ran: number } {
+  const v = values.filter((x): x is number => x !== null);
   return { mean: v.reduce((a, b) => a + b, 0) / v.length, min: Math.min(...v), max: Math.max(...v), ran: v.length };
 }
 
@@ -87,10 +87,10 @@ export function writeSuiteTable(docs: string, dir: string, order: string[]): voi
 
 /** The note on a method's seeds: train HV mean and range, and each seed's value. */
 function seedsNote(s: SeedSpread): string {
-  const sum = summarizeSeeds(s);
+  const sum = summarizeSeeds(s.hypervolumeTrain);
   const each = s.hypervolumeTrain.map((x) => (x === null ? 'no complete front' : x.toFixed(4))).join(' / ');
-  const acc = s.bestTestAccuracy.filter((x): x is number => x !== null);
-  const accText = acc.length ? `; best test accuracy mean ${((100 * acc.reduce((a, b) => a + b, 0)) / acc.length).toFixed(1)} %` : '';
+  const acc = summarizeSeeds(s.bestTestAccuracy);
+  const accText = acc.ran ? `; best test accuracy mean ${(100 * acc.mean).toFixed(1)} %` : '';
   return `train HV over seeds 1–${s.seeds}: mean ${sum.mean.toFixed(4)}, ${sum.min.toFixed(4)}–${sum.max.toFixed(4)} (${each})${accText}`;
 }
 
