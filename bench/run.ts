@@ -47,7 +47,14 @@ function value(name: string): string | undefined {
 const root = packageRoot();
 if (flag('--suite')) {
   // the benchmark suite (bench/suite.ts) instead of the kernel benchmarks below
-  await (await import('./suite.js')).runSuite(argv, root);
+  const suite = await import('./suite.js');
+  try {
+    await suite.runSuite(argv, root);
+  } catch (e) {
+    if (!(e instanceof suite.SuiteOptionError)) throw e;
+    process.stderr.write(`bench --suite: ${e.message}\n`);
+    process.exit(2);
+  }
   process.exit();
 }
 const minReps = Number(value('--reps') ?? 15);

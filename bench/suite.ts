@@ -23,6 +23,9 @@ import { ExactLasso, measureFront, nullLossOf, type FrontMeasures, type SuitePoi
 import { METHODS, PROBLEMS, type SuiteMethod, type SuiteProblem } from './suite/problems.js';
 import { summarizeSeeds, writeSuiteTable, type ProblemResult, type MethodResult, type SeedSpread } from './suite/table.js';
 
+/** A bad suite option: bench/run.ts prints its message alone and exits with status 2. */
+export class SuiteOptionError extends Error {}
+
 export async function runSuite(argv: string[], root: string): Promise<void> {
   const value = (name: string): string | undefined => {
     const i = argv.indexOf(name);
@@ -33,14 +36,14 @@ export async function runSuite(argv: string[], root: string): Promise<void> {
     if (v === undefined) return [...all];
     const asked = v.split(',').map((s) => s.trim()).filter(Boolean);
     const bad = asked.filter((a) => !all.includes(a as T));
-    if (bad.length) throw new Error(`${name}: unknown ${bad.join(', ')} (expected some of ${all.join(', ')})`);
+    if (bad.length) throw new SuiteOptionError(`${name}: unknown ${bad.join(', ')} (expected some of ${all.join(', ')})`);
     return asked as T[];
   };
   const problems = list('--problems', PROBLEMS.map((p) => p.name)).map((n) => PROBLEMS.find((p) => p.name === n)!);
   const methods = list('--methods', METHODS).filter((m) => m !== 'torch' || !argv.includes('--no-torch'));
   const maxSeconds = Number(value('--max-seconds') ?? 1800);
   const seeds = Number(value('--seeds') ?? 1);
-  if (!Number.isInteger(seeds) || seeds < 1) throw new Error(`--seeds: expected a whole number of seeds ≥ 1, got ${value('--seeds')}`);
+  if (!Number.isInteger(seeds) || seeds < 1) throw new SuiteOptionError(`--seeds: expected a whole number of seeds ≥ 1, got ${value('--seeds')}`);
   const python = value('--python') ?? '/usr/bin/python3';
   const outDir = join(root, 'bench', 'results', 'suite');
   mkdirSync(outDir, { recursive: true });

@@ -6,6 +6,8 @@ import { ExactLasso, measureFront, nullLossOf } from '../bench/suite/measure.js'
 import { preparedFor } from '../bench/suite/arrays.js';
 import { summarizeSeeds, writeSuiteTable, type ProblemResult } from '../bench/suite/table.js';
 import { median, roundsFor } from '../bench/suite.js';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { writeLinearCsv } from './helpers/linear-data.js';
 import { tempDir } from './helpers/tmp.js';
 
@@ -82,4 +84,17 @@ test('bench suite: --seeds N keeps each seed\'s hypervolume, and the table notes
   writeSuiteTable(docs, dir, ['toy']);
   const text = fs.readFileSync(docs, 'utf8');
   assert.match(text, /- toy continuation: train HV over seeds 1–4: mean 1\.1100, 1\.1000–1\.1200 \(1\.1200 \/ 1\.1100 \/ no complete front \/ 1\.1000\); best test accuracy mean 92\.0 %/);
+});
+
+test('bench suite: a bad --seeds or --problems is one line naming the option, with status 2, before anything runs', () => {
+  const run = fileURLToPath(new URL('../bench/run.js', import.meta.url));
+  for (const [args, message] of [
+    [['--seeds', '0'], 'bench --suite: --seeds: expected a whole number of seeds ≥ 1, got 0'],
+    [['--seeds', '2.5'], 'bench --suite: --seeds: expected a whole number of seeds ≥ 1, got 2.5'],
+    [['--problems', 'mnist,cifar'], 'bench --suite: --problems: unknown cifar (expected some of mnist, fashion-mnist, iris, diabetes, breast-cancer, wine)'],
+  ] as const) {
+    const r = spawnSync(process.execPath, [run, '--suite', ...args], { encoding: 'utf8' });
+    assert.equal(r.status, 2, r.stderr);
+    assert.equal(r.stderr, message + '\n');
+  }
 });
