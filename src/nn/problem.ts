@@ -273,6 +273,50 @@ export class Problem {
   }
 
   /**
+   * Each training row's cross-entropy at θ, in doubles (classification only): one forward pass
+   * over the training rows, in chunks that fit the workspace, on their sparse form when there is
+   * one. Their mean is `evaluate(θ).loss` up to the float32 rounding of the fused loss kernel.
+   */
+  rowLosses(theta: Float32Array): Float64Array {
+    if (this.arch.loss !== 'cross-entropy') throw new Error('internal: row losses are cross-entropies');
+    const t = this.train;
+    const s = this.trainSparse;
+    const classes = this.mlp.outputs;
+    const out = new Float64Array(t.rows);
+    for (const { start, rows, x, y } of rowChunks(t, this.mlp.maxRows)) {
+      const sparse = s ? { byRow: sparseRows(s, start, rows), byColumn: null, offset: s.offset } : null;
+      const logits = this.mlp.forward(theta, x, rows, sparse);
+      for (let i = 0; i < rows; i++) {
+        const z = logits.subarray(i * classes, (i + 1) * classes);
+        let max = -Infinity;
+        for (let c = 0; c < classes; c++) max = Math.max(max, z[c]!);
+        let sum = 0;
+        for (let c = 0; c < classes; c++) sum += Math.exp(z[c]! - max);
+        out[start + i] = Math.log(sum) + max - z[y[i]!]!;
+      }
+    }
+    return out;
+  }
+
+  /**
+   * A full-batch problem on some of the training rows (their inputs and targets copied into
+   * kernel memory once), with the same architecture and no test data; `rows` are indices into
+   * the training rows.
+   */
+  restrictedTo(rows: Int32Array): Problem {
+    const t = this.train;
+    const d = t.features;
+    const x = this.k.alloc(rows.length * d);
+    const y = this.k.alloc(rows.length * t.targets);
+    rows.forEach((r, i) => {
+      x.set(t.x.subarray(r * d, (r + 1) * d), i * d);
+      y.set(t.y.subarray(r * t.targets, (r + 1) * t.targets), i * t.targets);
+    });
+    const data: DeviceData = { x, y, rows: rows.length, features: d, targets: t.targets };
+    return new Problem(this.k, this.arch, data, null, rows.length, 0);
+  }
+
+  /**
    * Mean loss (and accuracy) over a whole data set, in chunks that fit the workspace; with `grad`
    * also the mean gradient, each chunk's mean gradient weighted by its share of the rows (the
    * full-batch gradient; bit for bit the one-pass gradient when the data fit in one chunk). The

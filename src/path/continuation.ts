@@ -11,6 +11,7 @@ import type { BranchEnd, ContinuationSettings, ContinuationState, Phase, RawPoin
 import { lambdaMax } from './lambda-max.js';
 import { denseWalkStep, type DenseWalk } from './dense-walk.js';
 import { linearMetric } from './linear-metric.js';
+import { workingSetRows } from './working-set.js';
 import { nonDominated, type FrontPoint } from '../metrics/front.js';
 
 /**
@@ -53,6 +54,8 @@ export class Continuation {
   private inProgress: { spacing: number; retries: number; start: number } | null = null;
   /** The sparser branch's point before the last (the secant predictor's). */
   private readonly secantFrom: Float32Array;
+  /** The rows the initial point's settling run started on (see settleOnWorkingSet), if it used a working set. */
+  private workingSetRows: number | undefined;
 
   constructor(
     private readonly k: Kernels, private readonly problem: Problem,
@@ -234,7 +237,9 @@ export class Continuation {
    *    gaps: its correctors stopped on small absolute moves at losses whose differences between
    *    neighbours were smaller still, and a later corrector that went further dominated several of
    *    them (MNIST: 11 of 54 raw points above l1 250 dominated; the front's dense end now l1 315).
-   * The steps of all three runs are reported as the point's.
+   *    A classification network settles on the rows it does not fit yet first (see
+   *    settleOnWorkingSet), then on all rows.
+   * The steps of all these runs are reported as the point's.
    */
   private settleInitial(state: ContinuationState, spacing: number, first: CorrectorReport): CorrectorReport {
     const s = this.settings;
@@ -245,12 +250,35 @@ export class Continuation {
     const scale = Math.max(state.l1Scale, this.k.l1Norm(s.penalised, this.theta), 1e-12);
     const lambda = tradeoff(report.alpha);
     if (Number.isFinite(lambda) && (lambda * scale) / this.problem.nullLoss < s.flatSlope) {
-      const before = report.steps;
-      report = this.correct(state, spacing, s.maxInitialSteps, false, { lambda: (s.flatSlope * this.problem.nullLoss) / scale });
+      const lambdaFlat = (s.flatSlope * this.problem.nullLoss) / scale;
+      const before = report.steps + this.settleOnWorkingSet(state, spacing, lambdaFlat);
+      report = this.correct(state, spacing, s.maxInitialSteps, false, { lambda: lambdaFlat });
       report.steps += before;
     }
     report.steps += steps;
     return report;
+  }
+
+  /**
+   * The first part of the settling run at λ_flat for a classification network: the same
+   * accelerated proximal gradient run on the working set of rows whose loss is above
+   * workingSetShare × the mean (src/path/working-set.ts), at λ_flat·N/|W|, to its own progress
+   * test; the full-batch run then continues from its point. Skipped when the working set holds
+   * more than maxWorkingSetShare of the rows (nothing to gain). The default MNIST run settled on
+   * 2,506 of 8,000 rows: over seeds 1–16 the initial point took 2.6 instead of 4.9 s, with the
+   * same train hypervolume on average (1.1158 against 1.1163) and the same best test accuracy
+   * (93.0 %). Returns the steps taken.
+   */
+  private settleOnWorkingSet(state: ContinuationState, spacing: number, lambdaFlat: number): number {
+    const s = this.settings;
+    if (this.problem.arch.loss !== 'cross-entropy' || !(s.workingSetShare > 0)) return 0;
+    const rows = workingSetRows(this.problem.rowLosses(this.theta), s.workingSetShare);
+    const n = this.problem.train.rows;
+    if (rows.length === 0 || rows.length > s.maxWorkingSetShare * n) return 0;
+    const scale = n / rows.length;
+    this.workingSetRows = rows.length;
+    const corrector = new Corrector(this.k, this.problem.restrictedTo(rows), s.penalised);
+    return this.correct(state, spacing, s.maxInitialSteps, false, { lambda: lambdaFlat * scale }, undefined, { corrector, scale }).steps;
   }
 
   /**
@@ -273,11 +301,13 @@ export class Continuation {
   /**
    * One corrector run from this.theta. `settle` (settleInitial only): the initial point is being
    * settled, with the branches' momentum rule, at the MPG step's trade-off (lambda null) or at a
-   * fixed λ.
+   * fixed λ. `workingSet` (settleOnWorkingSet only): run this corrector, on a working set of rows
+   * whose objective is `scale` times the full one's, so the step size and the progress test's
+   * loss unit are scaled to match.
    */
   private correct(
     state: ContinuationState, spacing: number, maxSteps: number, keepZeros = false, settle: { lambda: number | null } | null = null,
-    resume?: PointCheckpoint,
+    resume?: PointCheckpoint, workingSet?: { corrector: Corrector; scale: number },
   ): CorrectorReport {
     const s = this.settings;
     const initial = state.phase === 'initial';
@@ -285,8 +315,9 @@ export class Continuation {
     // the scalarised problem at that λ; the sparser branch then walks the whole path knowing its
     // l1 range (see README, "Where the path starts and stops").
     const atEnd = initial && linearPath(state);
-    const r = this.corrector.run(this.theta, {
-      h: state.h, maxSteps, lossScale: this.stallLossScale(state),
+    const scale = workingSet?.scale ?? 1;
+    const r = (workingSet?.corrector ?? this.corrector).run(this.theta, {
+      h: state.h / scale, maxSteps, lossScale: this.stallLossScale(state) * scale,
       tolerance: atEnd ? s.endTolerance : s.tolerance * (initial ? s.initialToleranceFactor : 1) * (linearPath(state) ? 1 : s.networkStationarityShare),
       // against the fixed spacing arcLength / (points - 1), not the estimated one: a longer step
       // must not loosen the corrector (MNIST's estimated spacing is about 1.6× the fixed one)
@@ -324,7 +355,7 @@ export class Continuation {
       // the path's start may anneal longer than its warm-started points (see INITIAL_MAX_ANNEAL)
       ...(initial && this.stochastic && { maxAnneal: INITIAL_MAX_ANNEAL }),
     });
-    state.h = r.h;
+    state.h = r.h * scale;
     // (the stochastic corrector measures σ at the start only at the initial point, the path's reference)
     if ((!initial || this.stochastic) && Number.isFinite(r.startStationarity)) state.sigmaScale = Math.max(state.sigmaScale ?? 0, r.startStationarity);
     return r;
@@ -388,6 +419,7 @@ export class Continuation {
       // Infinity: no step was measured (say, a float32 gradient that overflowed on a huge target)
       ...(Number.isFinite(r.stationarity) && { stationarity: r.stationarity }),
       ...(Number.isFinite(r.relativeStationarity) && { relativeStationarity: r.relativeStationarity }),
+      ...(phase === 'initial' && this.workingSetRows !== undefined && { workingSetRows: this.workingSetRows }),
     });
   }
 
@@ -734,6 +766,7 @@ export const continuationMethod: PathMethod = {
       // `--lr`: the seed's CIFAR-10 CNN does not train at 0.1 (loss stays at ln 10 from its first pass)
       stochasticLearningRate: o.learningRate,
       maxPredictorSteps: 100, predictorLearningRate: 0.1, maxOvershoot: 2.5, maxRetries: 3,
+      workingSetShare: 0.01, maxWorkingSetShare: 0.85,
       tolerance: o.tolerance, moveTolerance: o.tolerance, flatSlope: 0.02, minLossFraction: 1e-3, minLossChange: 1e-5, lambdaMinRatio: 1e-4, endTolerance: 1e-5, floorShare: 0.1, networkFloorShare: 0.05, gapShare: 1e-3, networkStop: 'either', networkStationarityShare: 0.2, keepZeros: false, stallSlopeFactor: 10,
       maxBranchPoints: o.points * 3, minScale: 0.1, maxScale: 100,
     };

@@ -28,6 +28,11 @@ export interface RawPoint {
   stationarity?: number;
   /** Continuation, full batch: stationarity / its value where the corrector started (converged: ≤ tolerance). */
   relativeStationarity?: number;
+  /**
+   * Continuation, a classification network's initial point: the training rows its settling run
+   * started on before it went on with all of them (src/path/working-set.ts).
+   */
+  workingSetRows?: number;
 }
 
 /** Everything the continuation needs to carry on from its last point (saved with each point). */
@@ -142,6 +147,13 @@ export interface ContinuationSettings {
    * loss range L_null − L(dense end).
    */
   gapShare: number;
+  /**
+   * A classification network's settling run at λ_flat starts on the rows whose loss is above this
+   * share of the mean loss (src/path/working-set.ts); 0: on all rows.
+   */
+  workingSetShare: number;
+  /** … when those rows are at most this share of the training rows (else on all rows at once). */
+  maxWorkingSetShare: number;
   /** Linear models: relative stationarity the solve at glmnet's end (the path's first point) reaches. */
   endTolerance: number;
   maxInitialSteps: number;
