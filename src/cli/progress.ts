@@ -66,7 +66,7 @@ export class Progress {
       this.bar.update(p.index + 1, fields);
     } else {
       this.lastLine = performance.now();
-      process.stderr.write(`${this.prefix}  raw point ${p.index} ${fields.phase}: l1 ${fields.l1}, loss ${fields.loss}${fields.acc ? ', ' + fields.acc : ''}, ${p.steps} steps${p.workingSetRows !== undefined ? ` (${p.workingSetRows} rows first)` : ''}, ${fields.elapsed}s\n`);
+      process.stderr.write(`${this.prefix}  raw point ${p.index} ${fields.phase}: l1 ${fields.l1}, loss ${fields.loss}${fields.acc ? ', ' + fields.acc : ''}, ${p.steps} steps${p.workingSetRows !== undefined ? ` (settled on ${p.workingSetRows} rows first)` : ''}, ${fields.elapsed}s\n`);
     }
   }
 

@@ -14,10 +14,10 @@
  *
  *     min (1/|W|) Σ_{i∈W} ℓ_i(θ) + λ·(N/|W|)·‖θ_pen‖₁
  *
- * on the other rows W alone (the full objective divided by |W|/N, with the left-out rows' losses
- * held where they were), then on all rows from there: the left-out rows' losses grow a little
- * unseen (MNIST: the initial point's loss 0.0010 instead of 0.0008 at the same l1), and the
- * full-batch run and the sparser branch take that back.
+ * on the rows above that bound, W, alone (the full objective divided by |W|/N, with the left-out
+ * rows' losses held where they were), then on all rows from there: the left-out rows' losses
+ * grow a little unseen (MNIST: the initial point's loss 0.0010 instead of 0.0008 at the same
+ * l1), and the full-batch run and the sparser branch take that back.
  */
 
 /**
