@@ -94,6 +94,14 @@ export interface Kernels {
   allocInt(n: number): Int32Array;
   /** Give a buffer from `allocInt` back. */
   freeInt(a: Int32Array): void;
+  /**
+   * A mark of the buffers handed out so far by `alloc` and `allocInt`: `releaseSince(mark)` gives
+   * back every one of them handed out after it and not freed yet. A path run ends this way, so
+   * that its data, network and scratch do not outlive it in the backend's memory (the js
+   * backend's buffers are the garbage collector's: there both do nothing).
+   */
+  allocationMark(): number;
+  releaseSince(mark: number): void;
 
   // ---- GEMM family -------------------------------------------------------------------------
   /** C(m×n) = A(m×k) · B(k×n)  (+ C). */

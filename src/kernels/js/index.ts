@@ -18,6 +18,8 @@ export function createJsKernels(): Kernels {
     free: () => {},
     allocInt: (n) => new Int32Array(n),
     freeInt: () => {},
+    allocationMark: () => 0,
+    releaseSince: () => {},
     gemm, gemmTN, gemmNT, csrGemm, csrSelectColumns,
     nonzeroPattern, gatherColumns, scatterColumns,
     biasActivate, activationBackward, colSums,

@@ -105,6 +105,16 @@ export function createWasmKernels(options: WasmKernelsOptions = {}): WasmKernels
   const statsOut = heap.alloc(4);
   const stats = new Float64Array(statsOut.buffer, statsOut.byteOffset, 2);
   let pool: WasmPool | null = null;
+  /**
+   * The live buffers of alloc and allocInt by byte offset, numbered in the order they were handed
+   * out (for releaseSince; the backend's own scratch below comes from the heap directly and stays).
+   */
+  const handedOut = new Map<number, { n: number; block: Float32Array }>();
+  let handOuts = 0;
+  const handOut = (block: Float32Array): Float32Array => {
+    handedOut.set(block.byteOffset, { n: ++handOuts, block });
+    return block;
+  };
   /** Partial sums of the k-split gemmTN (grown when needed). */
   let scratch: Float32Array | null = null;
   /** f64 partial sums of the blocked reductions (grown when needed; heap blocks are 16-byte aligned). */
@@ -186,14 +196,26 @@ export function createWasmKernels(options: WasmKernelsOptions = {}): WasmKernels
     close() {
       pool?.close();
     },
-    alloc: (n) => heap.alloc(n),
-    free: (a) => heap.free(a),
+    alloc: (n) => handOut(heap.alloc(n)),
+    free(a) {
+      heap.free(a);
+      handedOut.delete(a.byteOffset);
+    },
     allocInt(n) {
-      const f = heap.alloc(n);
+      const f = handOut(heap.alloc(n));
       return new Int32Array(f.buffer, f.byteOffset, n);
     },
     freeInt(a) {
       heap.free(new Float32Array(a.buffer, a.byteOffset, a.length));
+      handedOut.delete(a.byteOffset);
+    },
+    allocationMark: () => handOuts,
+    releaseSince(mark) {
+      for (const [offset, { n, block }] of handedOut) {
+        if (n <= mark) continue;
+        heap.free(block);
+        handedOut.delete(offset);
+      }
     },
 
     gemm(m, n, k, a, b, c, accumulate) {
