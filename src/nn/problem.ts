@@ -301,8 +301,9 @@ export class Problem {
   /**
    * A full-batch problem on some of the training rows (their inputs and targets copied into
    * kernel memory once), with the same architecture and no test data; `rows` are indices into
-   * the training rows. Its buffers stay allocated, as this problem's own do (the seed is unused:
-   * a full batch draws nothing).
+   * the training rows. Its buffers stay allocated until the run ends, as this problem's own do
+   * (computePath gives back the run's kernel memory then); the seed is unused: a full batch
+   * draws nothing.
    */
   restrictedTo(rows: Int32Array): Problem {
     const t = this.train;
