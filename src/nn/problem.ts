@@ -3,6 +3,7 @@ import { Rng, type RngState } from '../util/rng.js';
 import { Mlp, WORKSPACE_BYTES, rowsWithin, type Architecture, type FirstLayerPlan, type SparseBatch } from './mlp.js';
 import { sparseInput, sparseRows, type SparseInput } from './sparse-input.js';
 import { rowChunks } from './chunks.js';
+import { rowCrossEntropy } from './row-loss.js';
 
 /** Rows of data copied once into kernel memory. y holds class indices or regression targets. */
 export interface DeviceData {
@@ -21,6 +22,18 @@ export function toDevice(k: Kernels, x: Float32Array, y: Float32Array, rows: num
   const dy = k.alloc(rows);
   dy.set(y.subarray(0, rows));
   return { x: dx, y: dy, rows, features, targets: 1 };
+}
+
+/** Copies of some rows of `data` (indices into its rows, in that order) in new kernel memory. */
+export function gatherRows(k: Kernels, data: DeviceData, rows: Int32Array): DeviceData {
+  const { features: d, targets: c } = data;
+  const x = k.alloc(rows.length * d);
+  const y = k.alloc(rows.length * c);
+  rows.forEach((r, i) => {
+    x.set(data.x.subarray(r * d, (r + 1) * d), i * d);
+    y.set(data.y.subarray(r * c, (r + 1) * c), i * c);
+  });
+  return { x, y, rows: rows.length, features: d, targets: c };
 }
 
 /** Blocks of consecutive (pre-shuffled) rows a mini-batch is gathered from (see Problem). */
@@ -260,15 +273,7 @@ export class Problem {
       this.k.free(this.sample.x);
       this.k.free(this.sample.y);
     }
-    const d = t.features;
-    const x = this.k.alloc(n * d);
-    const y = this.k.alloc(n * t.targets);
-    for (let i = 0; i < n; i++) {
-      const r = Math.floor((i * t.rows) / n);
-      x.set(t.x.subarray(r * d, (r + 1) * d), i * d);
-      y.set(t.y.subarray(r * t.targets, (r + 1) * t.targets), i * t.targets);
-    }
-    this.sample = { x, y, rows: n, features: d, targets: t.targets };
+    this.sample = gatherRows(this.k, t, Int32Array.from({ length: n }, (_, i) => Math.floor((i * t.rows) / n)));
     return this.sample;
   }
 
@@ -286,14 +291,7 @@ export class Problem {
     for (const { start, rows, x, y } of rowChunks(t, this.mlp.maxRows)) {
       const sparse = s ? { byRow: sparseRows(s, start, rows), byColumn: null, offset: s.offset } : null;
       const logits = this.mlp.forward(theta, x, rows, sparse);
-      for (let i = 0; i < rows; i++) {
-        const z = logits.subarray(i * classes, (i + 1) * classes);
-        let max = -Infinity;
-        for (let c = 0; c < classes; c++) max = Math.max(max, z[c]!);
-        let sum = 0;
-        for (let c = 0; c < classes; c++) sum += Math.exp(z[c]! - max);
-        out[start + i] = Math.log(sum) + max - z[y[i]!]!;
-      }
+      for (let i = 0; i < rows; i++) out[start + i] = rowCrossEntropy(logits, i * classes, classes, y[i]!);
     }
     return out;
   }
@@ -306,16 +304,7 @@ export class Problem {
    * draws nothing.
    */
   restrictedTo(rows: Int32Array): Problem {
-    const t = this.train;
-    const d = t.features;
-    const x = this.k.alloc(rows.length * d);
-    const y = this.k.alloc(rows.length * t.targets);
-    rows.forEach((r, i) => {
-      x.set(t.x.subarray(r * d, (r + 1) * d), i * d);
-      y.set(t.y.subarray(r * t.targets, (r + 1) * t.targets), i * t.targets);
-    });
-    const data: DeviceData = { x, y, rows: rows.length, features: d, targets: t.targets };
-    return new Problem(this.k, this.arch, data, null, rows.length, 0);
+    return new Problem(this.k, this.arch, gatherRows(this.k, this.train, rows), null, rows.length, 0);
   }
 
   /**

@@ -1,6 +1,7 @@
 import type { Dataset } from '../data/index.js';
 import type { Kernels } from '../kernels/kernels.js';
 import { rowChunks } from '../nn/chunks.js';
+import { rowCrossEntropy } from '../nn/row-loss.js';
 import { Mlp, WORKSPACE_BYTES, rowsWithin, type Architecture } from '../nn/mlp.js';
 
 /** A network measured on held-out rows. */
@@ -51,17 +52,9 @@ export class HeldOutEvaluator {
         let loss: number;
         if (classify) {
           let best = 0;
-          let max = out[o]!;
-          for (let j = 1; j < c; j++) {
-            if (out[o + j]! > max) {
-              max = out[o + j]!;
-              best = j;
-            }
-          }
+          for (let j = 1; j < c; j++) if (out[o + j]! > out[o + best]!) best = j;
           if (best === y) correct++;
-          let s = 0;
-          for (let j = 0; j < c; j++) s += Math.exp(out[o + j]! - max);
-          loss = max + Math.log(s) - out[o + y]!;
+          loss = rowCrossEntropy(out, o, c, y);
         } else {
           const e = out[o]! - y;
           loss = e * e;
