@@ -394,8 +394,16 @@ export function nullLoss(arch: Architecture, data: DeviceData): number {
  */
 export function zeroNetwork(problem: Problem, penalised: number, theta: Float32Array): void {
   theta.fill(0);
+  if (penalised >= problem.mlp.layout.size) return;
+  setNullOutputBias(problem, theta);
+}
+
+/**
+ * Sets θ's output bias to the best constant output's (log class frequencies, or the target
+ * mean), leaving every other parameter as it is.
+ */
+export function setNullOutputBias(problem: Problem, theta: Float32Array): void {
   const layout = problem.mlp.layout;
-  if (penalised >= layout.size) return;
   const out = layout.bias(theta, layout.depth - 1);
   const y = problem.train.y;
   const n = problem.train.rows;
