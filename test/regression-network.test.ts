@@ -49,3 +49,13 @@ test('sweep: a dense fit that ends at the constant predictor\'s loss (dead units
   const best = Math.min(...s.points.map((p) => p.trainLoss));
   assert.ok(best < 0.6 * s.metrics.nullLoss, `lowest train loss ${best} of L_null ${s.metrics.nullLoss}`);
 });
+
+test('regression network, 10,10 units: the sparse end\'s correctors are not stopped by the lower-loss branch\'s stationarity scale', async () => {
+  const c = await computePath({ ...common, hidden: [10, 10], method: 'continuation' });
+  // the lowest loss at l1 ≤ 40; before: 4,453 = 0.76·L_null (its correctors met a floor set by a
+  // lower-loss point's large step after 3–4 steps), now 0.56·L_null
+  const atMost40 = c.points.filter((p) => p.l1 <= 40).map((p) => p.trainLoss);
+  const best = Math.min(...atMost40);
+  assert.ok(best < 0.65 * c.metrics.nullLoss, `lowest loss at l1 ≤ 40: ${best} (L_null ${c.metrics.nullLoss})`);
+  assert.ok(c.points.length >= 30 && c.points.length <= 50, `${c.points.length} points for 40`);
+});
