@@ -59,3 +59,11 @@ test('regression network, 10,10 units: the sparse end\'s correctors are not stop
   assert.ok(best < 0.65 * c.metrics.nullLoss, `lowest loss at l1 ≤ 40: ${best} (L_null ${c.metrics.nullLoss})`);
   assert.ok(c.points.length >= 30 && c.points.length <= 50, `${c.points.length} points for 40`);
 });
+
+test('regression network on raw features: a settling run that ends at w = 0 is redone at a tenth of λ_flat', async () => {
+  // seed 7: λ_flat from the init's l1 (3.1) settled at the all-zero network, and the lower-loss
+  // branch grew the network from there over 105 raw points (94 on the front for 40 asked)
+  const c = await computePath({ ...common, standardize: false, seed: 7, method: 'continuation' });
+  assert.ok(c.raw[0]!.l1 > 0, 'the initial point is the all-zero network');
+  assert.ok(c.points.length >= 30 && c.points.length <= 50, `${c.points.length} points for 40`);
+});

@@ -119,10 +119,7 @@ export class Continuation {
       if (state.phase === 'initial') {
         if (!resumed) {
           state.lambdaEnd = s.lambdaMinRatio * lambdaMax(this.problem, s.penalised);
-          initParameters(this.problem.mlp.layout, this.problem.arch.activation, s.seed, theta);
-          // a regression target's mean can be anything (hundreds): a full-batch network starts at
-          // the best constant output (mini-batch paths fit from the init as it is, see dense-walk.ts)
-          if (!this.stochastic && this.problem.arch.loss === 'mse') setNullOutputBias(this.problem, theta);
+          this.reinit();
           state.l1Scale = this.k.l1Norm(s.penalised, theta);
         }
         report = this.correct(state, spacing, s.maxInitialSteps, false, null, resumed);
@@ -249,7 +246,8 @@ export class Continuation {
    *    branch grown from it ended at loss 2,836 and l1 35 where the sweep reaches 2,211 at l1 284 (train hypervolume
    *    0.659 against the sweep's 0.753; now 0.773). A front that reaches far beyond the init's l1
    *    makes λ_flat, measured against that l1, too steep: it is measured again against the settled
-   *    point's l1 while that grows by over FLAT_SCALE_GROWTH (there: l1 40 → 151 → 237).
+   *    point's l1 while that grows by over FLAT_SCALE_GROWTH (there: l1 40 → 151 → 237), and a
+   *    solve that ends at w = 0 starts again from the init at λ/10 (see settleFlat).
    * The steps of all these runs are reported as the point's.
    */
   private settleInitial(state: ContinuationState, spacing: number, first: CorrectorReport): CorrectorReport {
@@ -258,26 +256,54 @@ export class Continuation {
     // w = 0 is exactly stationary for a deep net (the sparse end: steep, as λ = ∞ is)
     const atZero = this.k.l1Norm(s.penalised, this.theta) === 0;
     let report = atZero ? first : this.correct(state, spacing, s.maxInitialSteps, false, { lambda: null });
-    let scale = Math.max(state.l1Scale, this.k.l1Norm(s.penalised, this.theta), 1e-12);
+    const scale = Math.max(state.l1Scale, this.k.l1Norm(s.penalised, this.theta), 1e-12);
     const lambda = atZero ? Infinity : tradeoff(report.alpha);
     if (Number.isNaN(lambda)) return { ...report, steps: report.steps + steps };
-    if ((lambda * scale) / this.problem.nullLoss >= s.flatSlope) {
-      // the point lies on the steep part of the front: start again from the init (see 3. above)
-      initParameters(this.problem.mlp.layout, this.problem.arch.activation, s.seed, this.theta);
-      if (this.problem.arch.loss === 'mse') setNullOutputBias(this.problem, this.theta);
-    }
-    let before = (atZero ? 0 : report.steps) + this.settleOnWorkingSet(state, spacing, (s.flatSlope * this.problem.nullLoss) / scale);
+    // on the steep part of the front: start again from the init (see 3. above)
+    if ((lambda * scale) / this.problem.nullLoss >= s.flatSlope) this.reinit();
+    const before = (atZero ? 0 : report.steps) + steps;
+    report = this.settleFlat(state, spacing, scale).report;
+    report.steps += before;
+    return report;
+  }
+
+  /**
+   * θ ← the seeded init. A regression target's mean can be anything (hundreds): a full-batch
+   * network starts at the best constant output (mini-batch paths fit from the init as it is, see
+   * dense-walk.ts).
+   */
+  private reinit(): void {
+    initParameters(this.problem.mlp.layout, this.problem.arch.activation, this.settings.seed, this.theta);
+    if (!this.stochastic && this.problem.arch.loss === 'mse') setNullOutputBias(this.problem, this.theta);
+  }
+
+  /**
+   * The settling run at λ_flat = flatSlope·L_null/scale from θ (on a working set first, see
+   * settleOnWorkingSet), solved again against the settled point's l1 while that outgrows the
+   * scale by over FLAT_SCALE_GROWTH (at most MAX_FLAT_SETTLES runs). Returns the last run's
+   * report (with the steps of all of them) and the scale it used.
+   */
+  private settleFlat(state: ContinuationState, spacing: number, scale: number): { report: CorrectorReport; scale: number } {
+    const s = this.settings;
+    let before = this.settleOnWorkingSet(state, spacing, (s.flatSlope * this.problem.nullLoss) / scale);
     for (let settle = 0; ; settle++) {
-      report = this.correct(state, spacing, s.maxInitialSteps, false, { lambda: (s.flatSlope * this.problem.nullLoss) / scale });
+      const report = this.correct(state, spacing, s.maxInitialSteps, false, { lambda: (s.flatSlope * this.problem.nullLoss) / scale });
       report.steps += before;
       const l1 = this.k.l1Norm(s.penalised, this.theta);
+      // w = 0 is the front's sparse end, not where it turns flat: from the init again at λ/10
+      // (diabetes, 10 ReLU units, raw features: at λ_flat = 3.1 on seed 7, and the lower-loss
+      // branch then grew the network from w = 0 over 105 points)
+      if (l1 === 0 && settle + 1 < MAX_FLAT_SETTLES) {
+        this.reinit();
+        scale *= 10;
+        before = report.steps;
+        continue;
+      }
       // λ_flat was measured against an l1 the settled point outgrew: measure it against the point's
-      if (l1 <= FLAT_SCALE_GROWTH * scale || settle + 1 >= MAX_FLAT_SETTLES) break;
+      if (l1 <= FLAT_SCALE_GROWTH * scale || settle + 1 >= MAX_FLAT_SETTLES) return { report, scale };
       scale = l1;
       before = report.steps;
     }
-    report.steps += steps;
-    return report;
   }
 
   /**
