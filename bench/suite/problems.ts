@@ -39,6 +39,11 @@ export const PROBLEMS: SuiteProblem[] = [
     args: ['--data', 'iris', '--hidden', '4,4', '--activation', 'tanh'], l1Ref: 40, linear: false, torch: false,
   },
   {
+    // a regression network on a target in its own units (mean 152, std 77), features standardised
+    name: 'diabetes-net', title: 'diabetes, 10 ReLU units, unscaled target', options: { data: 'bench/data/diabetes.csv', hidden: [10] },
+    args: ['--data', 'bench/data/diabetes.csv', '--hidden', '10'], l1Ref: 400, linear: false, torch: false,
+  },
+  {
     name: 'diabetes', title: 'diabetes, linear regression, unscaled target', options: { data: 'bench/data/diabetes.csv', hidden: [], standardize: false },
     args: ['--data', 'bench/data/diabetes.csv', '--hidden', '0', '--no-standardize'], l1Ref: null, linear: true, torch: false,
   },
