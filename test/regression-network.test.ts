@@ -48,6 +48,9 @@ test('sweep: a dense fit that ends at the constant predictor\'s loss (dead units
   assert.ok(s.points.length >= 10, `${s.points.length} front points`);
   const best = Math.min(...s.points.map((p) => p.trainLoss));
   assert.ok(best < 0.6 * s.metrics.nullLoss, `lowest train loss ${best} of L_null ${s.metrics.nullLoss}`);
+  // 10,10 units, seed 8: a dense fit that blew up explained 0.5 % of L_null (output nearly constant)
+  const t = await computePath({ ...common, hidden: [10, 10], seed: 8, method: 'sweep' });
+  assert.ok(t.points.length >= 10, `${t.points.length} front points at 10,10 units`);
 });
 
 test('regression network, 10,10 units: the sparse end\'s correctors are not stopped by the lower-loss branch\'s stationarity scale', async () => {
