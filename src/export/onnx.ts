@@ -8,7 +8,8 @@
  * package (those pin an old protobufjs major). Weights go in raw_data, little-endian float32
  * as ONNX requires. Opset 13, IR version 8: read by every onnxruntime of the last years.
  */
-import protobuf from 'protobufjs';
+import { createRequire } from 'node:module';
+import type protobuf from 'protobufjs';
 import type { ActName } from '../kernels/kernels.js';
 import type { DenseLayer } from '../nn/sparse.js';
 
@@ -99,7 +100,12 @@ export const ACT_OP: Record<ActName, string | null> = { identity: null, relu: 'R
 
 let modelType: protobuf.Type | null = null;
 export function schema(): protobuf.Type {
-  modelType ??= protobuf.parse(SCHEMA, { keepCase: true }).root.lookupType('onnx.ModelProto');
+  // loaded on first use: importing protobufjs costs every command ~50 ms of start-up, and only
+  // the ONNX export needs it (a small run's path is a few tenths of a second)
+  if (!modelType) {
+    const pb = createRequire(import.meta.url)('protobufjs') as typeof protobuf;
+    modelType = pb.parse(SCHEMA, { keepCase: true }).root.lookupType('onnx.ModelProto');
+  }
   return modelType;
 }
 
