@@ -1,7 +1,7 @@
 // `npm run bench`: regpath's training step and MPG step against PyTorch's.
 //
 //   npm run bench [-- --reps N] [--seconds S] [--out file.json] [--no-torch] [--python exe] [--path]
-//   npm run bench -- --suite ...   the continuation against the λ sweeps on seven problems (bench/suite.ts)
+//   npm run bench -- --suite ...   the continuation against the λ sweeps on eight problems (bench/suite.ts)
 //   npm run bench -- --conv [--reps N] [--rounds R]   the CNN training steps instead (bench/conv.ts)
 //
 // Cases (seeded random data of the right shapes):

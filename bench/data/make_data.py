@@ -6,18 +6,19 @@ Run once with Debian's python3 (python3-sklearn); the CSVs are committed so noth
                      hundreds (disease progression): the unscaled-target lasso problem
   breast-cancer.csv  binary classification, 569 rows, 30 raw features
   wine.csv           three classes, 178 rows, 13 raw features
+  digits.csv         ten classes, 1,797 rows, 64 features (8×8 images, whole pixel values 0–16)
 """
 import csv, os
 from sklearn import datasets
 
 here = os.path.dirname(os.path.abspath(__file__))
 
-def write(name, X, y, features, target):
+def write(name, X, y, features, target, value=lambda v: repr(float(v))):
     with open(os.path.join(here, name), 'w', newline='') as f:
         w = csv.writer(f, lineterminator='\n')
         w.writerow([c.replace(' ', '_') for c in features] + [target])
         for row, t in zip(X, y):
-            w.writerow([repr(float(v)) for v in row] + [t])
+            w.writerow([value(v) for v in row] + [t])
 
 d = datasets.load_diabetes()
 write('diabetes.csv', d.data, [repr(float(t)) for t in d.target], d.feature_names, 'progression')
@@ -25,3 +26,5 @@ b = datasets.load_breast_cancer()
 write('breast-cancer.csv', b.data, [str(b.target_names[t]) for t in b.target], b.feature_names, 'diagnosis')
 w = datasets.load_wine()
 write('wine.csv', w.data, [str(w.target_names[t]) for t in w.target], w.feature_names, 'cultivar')
+g = datasets.load_digits()
+write('digits.csv', g.data, [str(t) for t in g.target], [f'pixel_{i // 8}_{i % 8}' for i in range(64)], 'digit', lambda v: str(int(v)))

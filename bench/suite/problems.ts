@@ -39,6 +39,11 @@ export const PROBLEMS: SuiteProblem[] = [
     args: ['--data', 'iris', '--hidden', '4,4', '--activation', 'tanh'], l1Ref: 40, linear: false, torch: false,
   },
   {
+    // a classifier on small images no rule was tuned on (scikit-learn's digits, 8×8, 10 classes)
+    name: 'digits', title: 'digits (scikit-learn), 64-20-20-10 ReLU', options: { data: 'bench/data/digits.csv', hidden: [20, 20] },
+    args: ['--data', 'bench/data/digits.csv', '--hidden', '20,20'], l1Ref: 150, linear: false, torch: true,
+  },
+  {
     // a regression network on a target in its own units (mean 152, std 77), features standardised
     name: 'diabetes-net', title: 'diabetes, 10 ReLU units, unscaled target', options: { data: 'bench/data/diabetes.csv', hidden: [10] },
     args: ['--data', 'bench/data/diabetes.csv', '--hidden', '10'], l1Ref: 400, linear: false, torch: false,
