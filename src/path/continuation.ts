@@ -253,18 +253,17 @@ export class Continuation {
    */
   private settleInitial(state: ContinuationState, spacing: number, first: CorrectorReport): CorrectorReport {
     const s = this.settings;
-    const steps = first.steps;
     // w = 0 is exactly stationary for a deep net (the sparse end: steep, as λ = ∞ is)
-    const atZero = this.k.l1Norm(s.penalised, this.theta) === 0;
-    let report = atZero ? first : this.correct(state, spacing, s.maxInitialSteps, false, { lambda: null });
-    const scale = Math.max(state.l1Scale, this.k.l1Norm(s.penalised, this.theta), 1e-12);
-    const lambda = atZero ? Infinity : tradeoff(report.alpha);
-    if (Number.isNaN(lambda)) return { ...report, steps: report.steps + steps };
+    const l1 = this.k.l1Norm(s.penalised, this.theta);
+    const check = l1 === 0 ? null : this.correct(state, spacing, s.maxInitialSteps, false, { lambda: null });
+    const steps = first.steps + (check?.steps ?? 0);
+    const scale = Math.max(state.l1Scale, check ? this.k.l1Norm(s.penalised, this.theta) : 0, 1e-12);
+    const lambda = check ? tradeoff(check.alpha) : Infinity;
+    if (Number.isNaN(lambda)) return { ...check!, steps };
     // on the steep part of the front: start again from the init (see 3. above)
     if ((lambda * scale) / this.problem.nullLoss >= s.flatSlope) this.reinit();
-    const before = (atZero ? 0 : report.steps) + steps;
-    report = this.settleFlat(state, spacing, scale).report;
-    report.steps += before;
+    const report = this.settleFlat(state, spacing, scale);
+    report.steps += steps;
     return report;
   }
 
@@ -282,28 +281,31 @@ export class Continuation {
    * The settling run at λ_flat = flatSlope·L_null/scale from θ (on a working set first, see
    * settleOnWorkingSet), solved again against the settled point's l1 while that outgrows the
    * scale by over FLAT_SCALE_GROWTH (at most MAX_FLAT_SETTLES runs). Returns the last run's
-   * report (with the steps of all of them) and the scale it used.
+   * report, with the steps of all of them.
    */
-  private settleFlat(state: ContinuationState, spacing: number, scale: number): { report: CorrectorReport; scale: number } {
+  private settleFlat(state: ContinuationState, spacing: number, scale: number): CorrectorReport {
     const s = this.settings;
-    let before = this.settleOnWorkingSet(state, spacing, (s.flatSlope * this.problem.nullLoss) / scale);
-    for (let settle = 0; ; settle++) {
-      const report = this.correct(state, spacing, s.maxInitialSteps, false, { lambda: (s.flatSlope * this.problem.nullLoss) / scale });
+    const lambdaFlat = (): number => (s.flatSlope * this.problem.nullLoss) / scale;
+    let before = this.settleOnWorkingSet(state, spacing, lambdaFlat());
+    for (let settle = 1; ; settle++) {
+      const report = this.correct(state, spacing, s.maxInitialSteps, false, { lambda: lambdaFlat() });
       report.steps += before;
-      const l1 = this.k.l1Norm(s.penalised, this.theta);
-      // w = 0 is the front's sparse end, not where it turns flat: from the init again at λ/10
-      // (diabetes, 10 ReLU units, raw features: at λ_flat = 3.1 on seed 7, and the lower-loss
-      // branch then grew the network from w = 0 over 105 points)
-      if (l1 === 0 && settle + 1 < MAX_FLAT_SETTLES) {
-        this.reinit();
-        scale *= 10;
-        before = report.steps;
-        continue;
-      }
-      // λ_flat was measured against an l1 the settled point outgrew: measure it against the point's
-      if (l1 <= FLAT_SCALE_GROWTH * scale || settle + 1 >= MAX_FLAT_SETTLES) return { report, scale };
-      scale = l1;
       before = report.steps;
+      const l1 = this.k.l1Norm(s.penalised, this.theta);
+      if (settle >= MAX_FLAT_SETTLES) return report;
+      if (l1 === 0) {
+        // w = 0 is the front's sparse end, not where it turns flat: from the init again a decade
+        // lower, as a mini-batch start that collapsed (diabetes, 10 ReLU units, raw features: at
+        // λ_flat = 3.1 on seed 7, and the lower-loss branch then grew the network from w = 0 over
+        // 105 points)
+        this.reinit();
+        scale /= INITIAL_LAMBDA_RETRY;
+      } else if (l1 > FLAT_SCALE_GROWTH * scale) {
+        // λ_flat was measured against an l1 the settled point outgrew: measure it against the point's
+        scale = l1;
+      } else {
+        return report;
+      }
     }
   }
 
@@ -779,7 +781,7 @@ const HEAVY_BALL = 0.9;
  * 0.0190 after the corrector), which is what makes up the heavy ball's loss of HV.
  */
 const SECANT_MAX_FACTOR = 2;
-/** The factor on λ when the stochastic initial point collapsed to w = 0 (a decade per retry). */
+/** The factor on λ when an initial point collapsed to w = 0 (a decade per retry; see also settleFlat). */
 const INITIAL_LAMBDA_RETRY = 0.1;
 
 /**
