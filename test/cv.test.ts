@@ -230,3 +230,29 @@ test('bad --folds / --validation-fraction: one clear line, non-zero exit, nothin
     assert.deepEqual(r.left, [], `${name}: nothing written`);
   }
 });
+
+test('cross-validation of a regression network on its standardised target: every fold\'s validation loss is in the units of the full front', async () => {
+  // each fold standardises its target with its own mean and std (nothing held out leaks into it);
+  // its validation losses are brought to the whole training part's target variance
+  const diabetes = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bench/data/diabetes.csv');
+  const out = tempDir('cv-reg');
+  const r = await crossValidatePath({ data: diabetes, hidden: [4], points: 10, folds: 3, out });
+  const json = JSON.parse(fs.readFileSync(path.join(out, 'path.json'), 'utf8'));
+  const full = json.dataset.targetScale as { mean: number; std: number };
+  assert.ok(full.std > 70, `target std ${full.std}`);
+  // the sparsest point (l1 0): every fold predicts its own training mean, so its validation loss
+  // is the held-out rows' mean squared deviation from that mean, over the full part's variance
+  const base = prepareData(checkPathOptions({ data: diabetes, hidden: [4], standardizeTarget: false }), false).train;
+  const folds = stratifiedFolds(base, 3, 1);
+  const expected = folds.map((_, i) => {
+    const { fit, validation } = foldParts(base, folds, i);
+    const mu = fit.y.reduce((s, v) => s + v, 0) / fit.rows;
+    return validation.y.reduce((s, v) => s + (v - mu) ** 2, 0) / validation.rows / full.std ** 2;
+  });
+  assert.equal(r.points[0]!.l1, 0);
+  const mean = expected.reduce((s, v) => s + v, 0) / expected.length;
+  assert.ok(Math.abs(r.selection!.points[0]!.validationLoss - mean) < 1e-4, `sparse end ${r.selection!.points[0]!.validationLoss}, by hand ${mean}`);
+  // the folds' own path.json files keep their own units
+  const stds = [1, 2, 3].map((k) => JSON.parse(fs.readFileSync(path.join(out, 'folds', String(k), 'path.json'), 'utf8')).dataset.targetScale.std as number);
+  assert.ok(stds.every((s) => s !== full.std && Math.abs(s / full.std - 1) < 0.1), stds.join(', '));
+});

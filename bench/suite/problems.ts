@@ -44,9 +44,14 @@ export const PROBLEMS: SuiteProblem[] = [
     args: ['--data', 'bench/data/digits.csv', '--hidden', '20,20'], l1Ref: 150, linear: false, torch: true,
   },
   {
-    // a regression network on a target in its own units (mean 152, std 77), features standardised
-    name: 'diabetes-net', title: 'diabetes, 10 ReLU units, unscaled target', options: { data: 'bench/data/diabetes.csv', hidden: [10] },
-    args: ['--data', 'bench/data/diabetes.csv', '--hidden', '10'], l1Ref: 400, linear: false, torch: false,
+    // a regression network as a user runs it: features and target (mean 152, std 77) standardised
+    name: 'diabetes-net', title: 'diabetes, 10 ReLU units, target standardised', options: { data: 'bench/data/diabetes.csv', hidden: [10] },
+    args: ['--data', 'bench/data/diabetes.csv', '--hidden', '10'], l1Ref: 60, linear: false, torch: false,
+  },
+  {
+    // the same network fitted to the target in its own units, features standardised
+    name: 'diabetes-net-raw', title: 'diabetes, 10 ReLU units, target in its own units', options: { data: 'bench/data/diabetes.csv', hidden: [10], standardizeTarget: false },
+    args: ['--data', 'bench/data/diabetes.csv', '--hidden', '10', '--no-standardize-target'], l1Ref: 400, linear: false, torch: false,
   },
   {
     name: 'diabetes', title: 'diabetes, linear regression, unscaled target', options: { data: 'bench/data/diabetes.csv', hidden: [], standardize: false },

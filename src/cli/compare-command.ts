@@ -7,7 +7,7 @@ import { Progress } from './progress.js';
 import { writeReportAfterRun } from './report-command.js';
 
 const COMPARE_FLAGS = [
-  'methods', 'runs', 'out', 'json', 'data', 'target', 'task', 'hidden', 'activation', 'penalizeBias', 'standardize',
+  'methods', 'runs', 'out', 'json', 'data', 'target', 'task', 'hidden', 'activation', 'penalizeBias', 'standardize', 'standardizeTarget',
   'points', 'batch', 'seed', 'testFraction', 'step', 'tolerance', 'maxCorrectorSteps', 'nlambda', 'lambdaMinRatio',
   'fitEpochs', 'denseEpochs', 'learningRate', 'population', 'generations', 'l1Ref', 'threads',
 ] as const satisfies readonly FlagName[];

@@ -72,6 +72,10 @@ export const FLAGS = {
     syntax: '--standardize', negatable: '--no-standardize',
     help: 'standardise features with the training part\'s mean and std (--no-standardize: use them as they are)',
   },
+  standardizeTarget: {
+    syntax: '--standardize-target', negatable: '--no-standardize-target',
+    help: 'regression: fit the target standardised (losses in units of its variance; predictions and exports in its units)',
+  },
   // the model
   hidden: { syntax: '--hidden <widths>', help: 'hidden layer widths, e.g. 20,20; 0 for a linear model', parse: (t: string) => parseHidden(t) },
   arch: {

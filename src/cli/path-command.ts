@@ -11,7 +11,7 @@ import { LiveReport, writeReportAfterRun } from './report-command.js';
 
 /** `regpath path`'s flags: every option of PathOptions, plus the run folder and output. */
 const PATH_FLAGS = [
-  'method', 'penalty', 'data', 'target', 'task', 'hidden', 'arch', 'inputShape', 'activation', 'points', 'batch', 'seed', 'penalizeBias', 'standardize',
+  'method', 'penalty', 'data', 'target', 'task', 'hidden', 'arch', 'inputShape', 'activation', 'points', 'batch', 'seed', 'penalizeBias', 'standardize', 'standardizeTarget',
   'testFraction', 'validationFraction', 'folds', 'direction', 'step', 'tolerance', 'maxCorrectorSteps', 'nlambda', 'lambdaMinRatio',
   'fitEpochs', 'denseEpochs', 'learningRate', 'population', 'generations', 'l1Ref', 'out', 'resume', 'json', 'threads',
 ] as const satisfies readonly FlagName[];

@@ -1,8 +1,8 @@
 /** Public face of src/data: from a user's data spec to standardized train/test sets. */
-export type { Dataset, LoadOptions, Split, Standardizer, Task } from './types.js';
+export type { Dataset, LoadOptions, Split, Standardizer, TargetScale, Task } from './types.js';
 export { loadDataset, ACCEPTED_SPECS } from './load.js';
 export { splitDataset, splitPreset } from './split.js';
-export { fitStandardizer, applyStandardizer, standardizeInPlace } from './standardize.js';
+export { fitStandardizer, applyStandardizer, standardizeInPlace, unstandardizeTarget } from './standardize.js';
 export { subsetRows } from './dataset.js';
 export { loadMnist } from './mnist.js';
 export { loadIris } from './iris.js';

@@ -51,4 +51,14 @@ export interface Split {
 export interface Standardizer {
   mean: Float32Array;
   std: Float32Array;
+  /**
+   * A regression target's mean and std (training part): the network fits (y - mean) / std and
+   * predicts mean + std · f(x). Absent: the target is used as it is (and always for classes).
+   */
+  target?: TargetScale;
+}
+
+export interface TargetScale {
+  mean: number;
+  std: number;
 }

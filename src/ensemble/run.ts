@@ -12,7 +12,7 @@ import { fail } from '../errors.js';
 import { kernels as defaultKernels, type Kernels } from '../kernels/index.js';
 import { RunFolder, SETTINGS_FILE, defaultRunDir } from '../io/run-folder.js';
 import { toCsv } from '../io/csv.js';
-import { SETTINGS_FORMAT, givenOptions, readSettings, refuseChangedOptions } from '../io/run.js';
+import { PREPROCESS_FILE, SETTINGS_FORMAT, givenOptions, preprocessTensors, readSettings, refuseChangedOptions } from '../io/run.js';
 import { fingerprintData, refuseChangedData, type DataFingerprint } from '../io/fingerprint.js';
 import { storedDataDir } from '../data/fashion-mnist.js';
 import type { DatasetInfo } from '../path/prepare.js';
@@ -96,12 +96,7 @@ function runEnsembleHeld(options: RunEnsembleOptions, held: { folder: RunFolder 
   if (!folder && wantsFolder) {
     folder = held.folder = RunFolder.create(options.out ?? defaultRunDir(new Date(), options.outParent), { resume: false });
     folder.writeJson(SETTINGS_FILE, { format: SETTINGS_FORMAT, command: 'ensemble', options: resolved, explicitTestFraction, ...(dataPrint && { data: dataPrint }) });
-    if (data.standardizer) {
-      folder.writeTensors('preprocess.safetensors', {
-        mean: { dtype: 'F32', shape: [data.info.features], data: data.standardizer.mean },
-        std: { dtype: 'F32', shape: [data.info.features], data: data.standardizer.std },
-      });
-    }
+    if (data.standardizer) folder.writeTensors(PREPROCESS_FILE, preprocessTensors(data.standardizer));
   }
   const trained = trainEnsemble(resolved, {
     k, folder, resume: options.resume ?? false, explicitTestFraction, prepared: data,

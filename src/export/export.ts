@@ -13,7 +13,7 @@ import { RegpathError, fail } from '../errors.js';
 import { syncDir, tempPathFor, writeFileAtomic } from '../io/atomic.js';
 import { fsFail, isErrno } from '../io/fs-error.js';
 import { stringifyFinite } from '../io/json.js';
-import { foldStandardizer } from './fold.js';
+import { foldStandardizer, foldTargetIntoNetwork } from './fold.js';
 import { refuseImageLayers } from '../path/model.js';
 import { encodeOnnx } from './onnx.js';
 import { encodeOnnxLayers } from './onnx-layers.js';
@@ -51,6 +51,11 @@ export interface ModelInfo {
   layers: number[];
   activation: string;
   standardizationFolded: boolean;
+  /**
+   * A regression fitted to its standardised target: that target's training mean and std, folded
+   * into the output layer (the model outputs values in the target's units either way).
+   */
+  targetScale?: { mean: number; std: number };
   l1: number;
   nonzeros: number;
   trainLoss: number;
@@ -87,6 +92,7 @@ export function exportModel(runDir: string, o: ExportOptions): ExportResult {
   const classification = model.task === 'classification';
   // image layers: the standardisation is per pixel and goes into the ONNX graph (onnx-layers.ts)
   const layers = model.network ? [] : foldStandardizer(model.layers, model.standardizer);
+  const network = model.network && foldTargetIntoNetwork(model.network, model.standardizer);
   const widths = run.summary.model.layers;
   const p = model.point;
   const files: Record<string, string | Uint8Array> = {};
@@ -104,6 +110,7 @@ export function exportModel(runDir: string, o: ExportOptions): ExportResult {
     layers: widths,
     activation: model.activation,
     standardizationFolded: model.standardizer !== null,
+    ...(model.standardizer?.target && { targetScale: { ...model.standardizer.target } }),
     l1: p.l1,
     nonzeros: p.nonzeros,
     trainLoss: p.trainLoss,
@@ -126,20 +133,20 @@ export function exportModel(runDir: string, o: ExportOptions): ExportResult {
     source: `run ${path.basename(info.source.run)}, front point ${position} (${p.weights})`,
   };
   const producer = `regpath ${version()}`;
-  if (format === 'tfjs' && model.network) {
+  if (format === 'tfjs' && network) {
     if (model.standardizer) {
       fail('BAD_RUN', `${runDir}: export --format tfjs of a network with image layers needs a run with --no-standardize (TF.js layers have no per-pixel standardisation); --format onnx keeps it in the graph`);
     }
-    const { modelJson, weights } = encodeTfjsLayers({ ...model.network, classification, generatedBy: producer, metadata: { regpath: meta } });
+    const { modelJson, weights } = encodeTfjsLayers({ ...network, classification, generatedBy: producer, metadata: { regpath: meta } });
     files[TFJS_MODEL_FILE] = modelJson;
     files[TFJS_WEIGHTS_FILE] = weights;
   } else if (format === 'tfjs') {
     const { modelJson, weights } = encodeTfjs({ layers, activation: model.activation, classification, generatedBy: producer, metadata: { regpath: meta } });
     files[TFJS_MODEL_FILE] = modelJson;
     files[TFJS_WEIGHTS_FILE] = weights;
-  } else if (format === 'onnx' && model.network) {
+  } else if (format === 'onnx' && network) {
     files[ONNX_FILE] = encodeOnnxLayers({
-      ...model.network, standardizer: model.standardizer, classification, producerVersion: version(), metadata: meta,
+      ...network, standardizer: model.standardizer, classification, producerVersion: version(), metadata: meta,
       docString: `regpath network ${run.summary.model.arch} (${model.activation}), front point ${position} of run ${path.basename(info.source.run)}: l1 ${p.l1}, ${p.nonzeros} non-zeros`,
     });
   } else if (format === 'onnx') {

@@ -3,13 +3,15 @@
  * the training features by name (any order); the training target column may be there and is
  * ignored; any other missing or extra column is an error naming it. The features are
  * standardised as in training and the network runs with CSR kernels (src/nn/sparse.ts), so the
- * cost follows the non-zeros of the sparse network.
+ * cost follows the non-zeros of the sparse network. A regression fitted to its standardised
+ * target predicts in the target's units.
  */
 import { readFileBounded } from '../io/limits.js';
 import { MAX_CSV_BYTES } from '../data/csv.js';
 import { quoteCell } from '../data/numbers.js';
 import { fieldLine, readCsvText } from '../data/csv-read.js';
 import { badNumber, parseCell } from '../data/numbers.js';
+import { unstandardizeTarget } from '../data/standardize.js';
 import { fail } from '../errors.js';
 import { toCsv, type CsvCell } from '../io/csv.js';
 import { SparseMlp, inferenceForward, softmaxRows } from '../nn/sparse.js';
@@ -93,6 +95,7 @@ export function predict(runDir: string, inputFile: string, o: PredictOptions = {
     return { point: position, task: model.task, columns, rows: table, outputs: probs };
   }
   const values = Float64Array.from(out);
+  unstandardizeTarget(values, s);
   const table = Array.from(values, (v) => ({ prediction: round(v) }));
   return { point: position, task: model.task, columns: ['prediction'], rows: table, outputs: values };
 }

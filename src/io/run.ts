@@ -11,6 +11,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { Standardizer } from '../data/types.js';
 import { fail } from '../errors.js';
 import { TEMP_FILE_PATTERN } from './atomic.js';
 import { Fields, type Obj } from './fields.js';
@@ -101,7 +102,9 @@ export function readSettings(dir: string): RunSettings {
   // path runs with --arch written before savedPathOptions also saved the MLP default hidden, which
   // does not resolve next to arch: they read as the settings written now
   const { hidden: _unused, ...archOptions } = options;
-  const current = command === 'path' && options.arch !== undefined ? archOptions : options;
+  const resolvedOnce = command === 'path' && options.arch !== undefined ? archOptions : options;
+  // path runs written before standardizeTarget existed fitted their target as it was
+  const current = command === 'path' && options.standardizeTarget === undefined ? { ...resolvedOnce, standardizeTarget: false } : resolvedOnce;
   return { ...s, format: s.format as string, command, options: current, explicitTestFraction: explicit === true } as RunSettings;
 }
 
@@ -229,8 +232,24 @@ export function checkFinite(tensors: Tensors, file: string): void {
   }
 }
 
+/**
+ * preprocess.safetensors: the features' mean and std, and a standardised regression target's as
+ * F64 [1] tensors `target.mean` and `target.std` (doubles: predictions undo them in doubles).
+ */
+export function preprocessTensors(s: Standardizer): Tensors {
+  const features = s.mean.length;
+  return {
+    mean: { dtype: 'F32', shape: [features], data: s.mean },
+    std: { dtype: 'F32', shape: [features], data: s.std },
+    ...(s.target && {
+      'target.mean': { dtype: 'F64', shape: [1], data: Float64Array.of(s.target.mean) },
+      'target.std': { dtype: 'F64', shape: [1], data: Float64Array.of(s.target.std) },
+    }),
+  };
+}
+
 /** preprocess.safetensors (the standardisation) of a run with `features` inputs, or null without one. */
-export function readPreprocess(dir: string, features: number): { mean: Float32Array; std: Float32Array } | null {
+export function readPreprocess(dir: string, features: number): Standardizer | null {
   const file = path.join(dir, PREPROCESS_FILE);
   if (!fs.existsSync(file)) return null;
   const { tensors } = readSafetensors(file);
@@ -239,8 +258,18 @@ export function readPreprocess(dir: string, features: number): { mean: Float32Ar
     if (!x || x.dtype !== 'F32' || x.shape.join(',') !== String(features)) fail('BAD_RUN', `${file}: tensor ${name} must be F32 [${features}]`);
     return x.data as Float32Array;
   };
+  const scalar = (name: string): number | null => {
+    const x = tensors[name];
+    if (!x) return null;
+    if (x.dtype !== 'F64' || x.shape.join(',') !== '1') fail('BAD_RUN', `${file}: tensor ${name} must be F64 [1]`);
+    return x.data[0]!;
+  };
   checkFinite(tensors, file);
-  return { mean: vec('mean'), std: vec('std') };
+  const mean = scalar('target.mean');
+  const std = scalar('target.std');
+  if ((mean === null) !== (std === null)) fail('BAD_RUN', `${file}: has ${mean === null ? 'target.std' : 'target.mean'} without ${mean === null ? 'target.mean' : 'target.std'}`);
+  if (std !== null && !(std > 0)) fail('BAD_RUN', `${file}: target.std must be positive, got ${std}`);
+  return { mean: vec('mean'), std: vec('std'), ...(mean !== null && { target: { mean, std: std! } }) };
 }
 
 /**

@@ -60,7 +60,7 @@ export interface CompareResult {
 export const COMPARE_CSV_COLUMNS = ['method', 'points', 'hypervolumeTrain', 'hypervolumeTest', 'largestGap', 'bestTestAccuracy', 'seconds', 'run'] as const;
 
 /** What must agree between runs for their fronts to be comparable: data, split, seed, architecture, objective. */
-const IDENTITY = ['data', 'target', 'task', 'testFraction', 'standardize', 'seed', 'hidden', 'activation', 'penalizeBias'] as const;
+const IDENTITY = ['data', 'target', 'task', 'testFraction', 'standardize', 'standardizeTarget', 'seed', 'hidden', 'activation', 'penalizeBias'] as const;
 type Identity = Pick<ResolvedPathOptions, (typeof IDENTITY)[number]>;
 
 interface Source {

@@ -1,7 +1,7 @@
 import { fail } from '../errors.js';
 import { kernels as defaultKernels, type Kernels } from '../kernels/index.js';
 import { RunFolder, defaultRunDir } from '../io/run-folder.js';
-import { LOG_FILE, POINT_FILE, POINT_FORMAT, PREPROCESS_FILE, SETTINGS_FILE, SETTINGS_FORMAT, givenOptions, isUnstartedRun, optionFlag, readSettings, refuseChangedOptions } from '../io/run.js';
+import { LOG_FILE, POINT_FILE, POINT_FORMAT, PREPROCESS_FILE, SETTINGS_FILE, SETTINGS_FORMAT, givenOptions, isUnstartedRun, preprocessTensors, optionFlag, readSettings, refuseChangedOptions } from '../io/run.js';
 import { fingerprintData, refuseChangedData, type DataFingerprint } from '../io/fingerprint.js';
 import { storedDataDir } from '../data/fashion-mnist.js';
 import { toCsv } from '../io/csv.js';
@@ -152,11 +152,7 @@ function setUp(options: ComputePathOptions, held: { folder: RunFolder | null }, 
   const batch = resolved.batch ?? (train.rows <= 10000 ? train.rows : 5600);
   const problem = new Problem(k, arch, train, test, batch, resolved.seed);
   const writePreprocess = (f: RunFolder): void => {
-    if (!data.standardizer) return;
-    f.writeTensors(PREPROCESS_FILE, {
-      mean: { dtype: 'F32', shape: [data.info.features], data: data.standardizer.mean },
-      std: { dtype: 'F32', shape: [data.info.features], data: data.standardizer.std },
-    });
+    if (data.standardizer) f.writeTensors(PREPROCESS_FILE, preprocessTensors(data.standardizer));
   };
   if (!folder && wantsFolder) {
     folder = held.folder = RunFolder.create(options.out ?? defaultRunDir(new Date(), options.outParent), { resume: false });

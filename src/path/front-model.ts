@@ -17,6 +17,7 @@
 import { fail } from '../errors.js';
 import type { Standardizer } from '../data/types.js';
 import { featureMatrix } from '../data/arrays.js';
+import { unstandardizeTarget } from '../data/standardize.js';
 import type { ActName } from '../kernels/kernels.js';
 import { ParameterLayout } from '../nn/layout.js';
 import { denseForward, softmaxRows, type DenseLayer } from '../nn/sparse.js';
@@ -36,7 +37,10 @@ export interface Coefficients {
   method: 'point' | 'interpolated' | 'nearest';
   /** Front points used (indices into `points`) and their weights in the blend. */
   from: Array<{ point: number; weight: number }>;
-  /** The training part's feature mean and std applied before the first layer (null: none). */
+  /**
+   * The training part's feature mean and std applied before the first layer (null: none), and a
+   * standardised regression target's (the layers predict (y - mean) / std).
+   */
   standardizer: Standardizer | null;
 }
 
@@ -119,6 +123,7 @@ export class FrontModel {
     const width = this.src.layers[this.src.layers.length - 1]!;
     if (this.src.task === 'regression') {
       const outputs = Float64Array.from(out);
+      unstandardizeTarget(outputs, s);
       return { task: 'regression', rows, outputs, width, predicted: Array.from(outputs), coefficients: c };
     }
     const outputs = softmaxRows(out, rows, width);

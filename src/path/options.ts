@@ -46,6 +46,14 @@ export interface PathOptions {
   penalizeBias?: boolean;
   /** Standardise features with the training part's mean and std. @default true */
   standardize?: boolean;
+  /**
+   * Regression: fit the target standardised with the training part's mean and std, so that a
+   * network's l1 does not depend on the target's units (losses are then in units of the target's
+   * variance; predictions and exports are in the target's units). A linear model's lasso path is
+   * the same set of models in any units (λ and l1 scale with the target's std), so it keeps the
+   * target as it is unless this is given. @default `standardize` for a network, false for a linear model
+   */
+  standardizeTarget?: boolean;
   /** Share of rows held out for testing (stratified). @default 0.2 */
   testFraction?: number;
   /** Which branches to follow from the initial point. @default 'both' */
@@ -106,6 +114,7 @@ export interface ResolvedPathOptions {
   seed: number;
   penalizeBias: boolean;
   standardize: boolean;
+  standardizeTarget: boolean;
   testFraction: number;
   direction: Direction;
   step: number;
@@ -137,6 +146,7 @@ export const PATH_DEFAULTS = {
 export const PATH_DEFAULTS_TEXT = {
   method: 'continuation; sweep with --penalty l2',
   batch: 'full batch up to 10,000 training rows, else 5,600',
+  standardizeTarget: 'with --standardize for a network, off for a linear model',
   tolerance: '0.01 for a linear model, 0.03 for a network; 0.02 with --batch',
   nlambda: 'none: the sweep sizes its λ steps for --points (glmnet\'s fixed grid of N values with --nlambda N)',
   lambdaMinRatio: '1e-4; 1e-6 with --penalty l2',
@@ -168,6 +178,9 @@ export function checkPathOptions(o: PathOptions): ResolvedPathOptions {
   if (penalty === 'l2' && method !== 'sweep') {
     fail('BAD_OPTION', `penalty l2: only --method sweep computes the weight-decay path, got --method ${method}`);
   }
+  if (o.standardizeTarget === true && o.standardize === false) {
+    fail('BAD_OPTION', 'standardize-target: needs the features standardised too (leave out --no-standardize, or give --no-standardize-target)');
+  }
   const direction = o.direction ?? PATH_DEFAULTS.direction;
   if (!DIRECTIONS.includes(direction)) fail('BAD_OPTION', `direction: expected one of ${DIRECTIONS.join(', ')}, got "${direction}"`);
   return {
@@ -186,6 +199,7 @@ export function checkPathOptions(o: PathOptions): ResolvedPathOptions {
     seed: integer('seed', o.seed ?? PATH_DEFAULTS.seed, 0, 2 ** 32 - 1),
     penalizeBias: o.penalizeBias ?? PATH_DEFAULTS.penalizeBias,
     standardize: o.standardize ?? PATH_DEFAULTS.standardize,
+    standardizeTarget: o.standardizeTarget ?? ((o.standardize ?? PATH_DEFAULTS.standardize) && (hidden.length > 0 || o.arch !== undefined)),
     testFraction: range('test-fraction', o.testFraction ?? PATH_DEFAULTS.testFraction, 0, 0.95),
     direction,
     step: range('step', o.step ?? PATH_DEFAULTS.step, 1e-12, 1e6),

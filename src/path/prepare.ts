@@ -1,4 +1,4 @@
-import { fitStandardizer, standardizeInPlace, loadDataset, splitDataset, splitPreset, type Dataset, type Standardizer } from '../data/index.js';
+import { fitStandardizer, standardizeInPlace, loadDataset, splitDataset, splitPreset, type Dataset, type Standardizer, type TargetScale } from '../data/index.js';
 import { checkTrainingPart } from '../data/check.js';
 import { fail } from '../errors.js';
 import type { ResolvedPathOptions } from './options.js';
@@ -17,6 +17,11 @@ export interface DatasetInfo {
   target: string;
   /** An example's shape [channels, height, width] for images (stored height × width × channels). */
   shape?: number[];
+  /**
+   * A standardised regression target's training mean and std: the front's losses are those of
+   * (y - mean) / std, so a loss times std² is a mean squared error in the target's units.
+   */
+  targetScale?: TargetScale;
 }
 
 export interface PreparedData {
@@ -60,7 +65,7 @@ export function prepareData(o: ResolvedPathOptions, explicitTestFraction: boolea
   if (loaderBuffer && !inKernelMemory) memory!.free(loaderBuffer);
   let standardizer: Standardizer | null = null;
   if (o.standardize) {
-    standardizer = fitStandardizer(split.train);
+    standardizer = fitStandardizer(split.train, { target: o.standardizeTarget });
     // the parts were made here (copies, or views of data loaded here): standardise them in place
     standardizeInPlace(split.train, standardizer);
     if (split.test) standardizeInPlace(split.test, standardizer);
@@ -74,6 +79,7 @@ export function prepareData(o: ResolvedPathOptions, explicitTestFraction: boolea
       train: split.train.rows, test: split.test?.rows ?? 0,
       featureNames: ds.featureNames, classNames: ds.classNames, target: ds.targetName ?? 'target',
       ...(ds.shape && { shape: ds.shape }),
+      ...(standardizer?.target && { targetScale: standardizer.target }),
     },
     classNames: ds.classNames,
     featureNames: ds.featureNames,

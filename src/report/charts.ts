@@ -33,7 +33,9 @@ function xOf(run: PathRun): { field: 'l1' | 'l2squared'; title: string } {
 
 function lossTitle(run: PathRun | null, task?: string): string {
   const loss = run?.summary.objective?.loss ?? (task === 'regression' ? 'mse' : 'cross-entropy');
-  return loss === 'mse' ? 'mean squared error' : 'cross-entropy loss (nats)';
+  if (loss !== 'mse') return 'cross-entropy loss (nats)';
+  const scale = run?.summary.dataset?.targetScale;
+  return scale ? `mean squared error of the standardised target (× ${Number((scale.std ** 2).toPrecision(4))} in its units)` : 'mean squared error';
 }
 
 /** Rows of the front chart: every front point (train, test) and the dominated raw points, faded. */

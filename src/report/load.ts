@@ -33,6 +33,8 @@ export interface PointRecord {
 export interface DatasetRecord {
   name?: string; task?: string; features?: number; classes?: number; train?: number; test?: number;
   featureNames?: string[]; classNames?: string[]; target?: string;
+  /** A regression fitted to its standardised target: losses are in units of its variance. */
+  targetScale?: { mean: number; std: number };
 }
 
 export interface SelectionPickRecord extends PointRecord { point: number; validationLossSE?: number }

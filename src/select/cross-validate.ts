@@ -117,7 +117,7 @@ export async function crossValidatePath(options: CrossValidateOptions = {}): Pro
 
   if (record.kind === 'validation') {
     const { fit, validation } = holdOut(base.train, record.validationFraction, resolved.seed);
-    const parts = prepareParts(base, fit, validation, resolved.standardize);
+    const parts = prepareParts(base, fit, validation, resolved);
     options.onStage?.({ stage: 'fit', fold: 0, folds: 0, train: fit.rows, validation: validation.rows });
     const r = await computePath({ ...common, ...where, prepared: parts.prepared, settingsExtra: { selection: record, ...(arrays && { inMemory: true }) } });
     const done = validateRun(k, r, parts.validation!, record.validationFraction);
@@ -127,7 +127,7 @@ export async function crossValidatePath(options: CrossValidateOptions = {}): Pro
 
   // cross-validation: the full-data path first (it is the reported front), then the folds
   const K = record.folds;
-  const full = prepareParts(base, base.train, null, resolved.standardize);
+  const full = prepareParts(base, base.train, null, resolved);
   options.onStage?.({ stage: 'full', fold: 0, folds: K, train: base.train.rows, validation: 0 });
   const r = await computePath({ ...common, ...where, prepared: full.prepared, settingsExtra: { selection: record, ...(arrays && { inMemory: true }) } });
   // until the folds are done the run is not finished: select and resume must see that
@@ -138,7 +138,7 @@ export async function crossValidatePath(options: CrossValidateOptions = {}): Pro
   const foldRuns: FoldRunInfo[] = [];
   for (let i = 0; i < K; i++) {
     const { fit, validation } = foldParts(base.train, folds, i);
-    const parts = prepareParts(base, fit, validation, resolved.standardize);
+    const parts = prepareParts(base, fit, validation, resolved);
     const rel = path.join(FOLDS_DIR, String(i + 1));
     const out = r.out ? path.join(r.out, rel) : null;
     const resumeFold = out !== null && fs.existsSync(path.join(out, SETTINGS_FILE));
@@ -149,9 +149,12 @@ export async function crossValidatePath(options: CrossValidateOptions = {}): Pro
     });
     const fv = validateRun(k, fr, parts.validation!, null);
     if (fr.out) writeSummary(fr.out, fv);
+    // a standardised target: the fold's losses are in units of its own target variance; the
+    // full front's are in the whole training part's
+    const toFull = (parts.prepared.standardizer?.target?.std ?? 1) / (full.prepared.standardizer?.target?.std ?? 1);
     fronts.push({
       l1: fv.points.map((p) => p.l1),
-      loss: fv.points.map((p) => p.validationLoss!),
+      loss: fv.points.map((p) => p.validationLoss! * toFull * toFull),
       ...(fv.points.every((p) => p.validationAccuracy !== undefined) ? { accuracy: fv.points.map((p) => p.validationAccuracy!) } : {}),
     });
     foldRuns.push({ fold: i + 1, train: fit.rows, validation: validation.rows, frontPoints: fv.points.length, ...(out ? { out: rel } : {}) });

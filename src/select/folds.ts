@@ -6,7 +6,7 @@
  */
 import { applyStandardizer, fitStandardizer, splitDataset, subsetRows, type Dataset, type Standardizer } from '../data/index.js';
 import { fail } from '../errors.js';
-import type { PreparedData } from '../path/prepare.js';
+import type { DatasetInfo, PreparedData } from '../path/prepare.js';
 import { Rng } from '../util/rng.js';
 
 /** Seed offsets so the held-out parts do not reuse the test split's random stream. */
@@ -69,26 +69,33 @@ export function foldParts(ds: Dataset, folds: number[][], i: number): { fit: Dat
 }
 
 /**
- * PreparedData for a run on `fit` (standardised with fit's own statistics when `standardize`),
- * plus the held-out part and the test part transformed the same way.
+ * PreparedData for a run on `fit` (standardised with fit's own statistics when `standardize`, a
+ * regression target too with `standardizeTarget`), plus the held-out part and the test part
+ * transformed the same way.
  */
 export function prepareParts(
-  base: PreparedData, fit: Dataset, validation: Dataset | null, standardize: boolean,
+  base: PreparedData, fit: Dataset, validation: Dataset | null, o: { standardize: boolean; standardizeTarget: boolean },
 ): { prepared: PreparedData; validation: Dataset | null } {
   let standardizer: Standardizer | null = null;
   let f = fit;
   let v = validation;
   let test = base.test;
-  if (standardize) {
-    standardizer = fitStandardizer(fit);
+  if (o.standardize) {
+    standardizer = fitStandardizer(fit, { target: o.standardizeTarget });
     f = applyStandardizer(fit, standardizer);
     v = validation ? applyStandardizer(validation, standardizer) : null;
     test = base.test ? applyStandardizer(base.test, standardizer) : null;
   }
   return {
-    prepared: { ...base, train: f, test, standardizer, info: { ...base.info, train: f.rows } },
+    prepared: { ...base, train: f, test, standardizer, info: foldInfo(base.info, f.rows, standardizer) },
     validation: v,
   };
+}
+
+/** A fold's dataset record: its rows, and its own target scale where the target is standardised. */
+function foldInfo(info: DatasetInfo, rows: number, s: Standardizer | null): DatasetInfo {
+  const { targetScale: _base, ...rest } = info;
+  return { ...rest, train: rows, ...(s?.target && { targetScale: s.target }) };
 }
 
 function groups(ds: Dataset): number[][] {

@@ -62,7 +62,10 @@ export function sparsePoint(run: TestRun): number {
   return mid;
 }
 
-/** regpath's forward pass (js kernels) of front point `position` on raw rows: standardise, then Mlp. */
+/**
+ * regpath's forward pass (js kernels) of front point `position` on raw rows: standardise, then
+ * Mlp, then (a network fitted to a standardised target) mean + std · output.
+ */
 export function referenceOutputs(run: TestRun, position: number, x: Float32Array, rows: number): Float32Array {
   const { layers, activation } = run.summary.model;
   const k = createJsKernels();
@@ -73,7 +76,11 @@ export function referenceOutputs(run: TestRun, position: number, x: Float32Array
   const pre = readSafetensors(path.join(run.dir, 'preprocess.safetensors')).tensors;
   const ds: Dataset = { ...run.data, rows, x };
   const std = applyStandardizer(ds, { mean: pre['mean']!.data as Float32Array, std: pre['std']!.data as Float32Array });
-  return Float32Array.from(mlp.forward(theta, std.x, rows));
+  const out = Float32Array.from(mlp.forward(theta, std.x, rows));
+  const mean = pre['target.mean']?.data[0];
+  const sd = pre['target.std']?.data[0];
+  if (mean !== undefined && sd !== undefined) for (let i = 0; i < out.length; i++) out[i] = mean + sd * out[i]!;
+  return out;
 }
 
 export function softmax(logits: ArrayLike<number>, rows: number, n: number): number[] {
