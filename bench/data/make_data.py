@@ -7,6 +7,9 @@ Run once with Debian's python3 (python3-sklearn); the CSVs are committed so noth
   breast-cancer.csv  binary classification, 569 rows, 30 raw features
   wine.csv           three classes, 178 rows, 13 raw features
   digits.csv         ten classes, 1,797 rows, 64 features (8×8 images, whole pixel values 0–16)
+  friedman1.csv      regression, 1,000 rows of Friedman's #1 function (make_friedman1, noise 1,
+                     seed 0) on 10 uniform features of which 5 matter, target × 100 + 2,000 so that
+                     it is in the thousands (mean 3,400, std 515)
 """
 import csv, os
 from sklearn import datasets
@@ -28,3 +31,5 @@ w = datasets.load_wine()
 write('wine.csv', w.data, [str(w.target_names[t]) for t in w.target], w.feature_names, 'cultivar')
 g = datasets.load_digits()
 write('digits.csv', g.data, [str(t) for t in g.target], [f'pixel_{i // 8}_{i % 8}' for i in range(64)], 'digit', lambda v: str(int(v)))
+X, y = datasets.make_friedman1(n_samples=1000, n_features=10, noise=1.0, random_state=0)
+write('friedman1.csv', X, ['%.6g' % (100 * t + 2000) for t in y], [f'x{i}' for i in range(10)], 'y', lambda v: '%.6g' % v)

@@ -54,6 +54,11 @@ export const PROBLEMS: SuiteProblem[] = [
     args: ['--data', 'bench/data/diabetes.csv', '--hidden', '10', '--no-standardize-target'], l1Ref: 400, linear: false, torch: false,
   },
   {
+    // a regression network on synthetic data with known structure (5 of 10 features matter), target in the thousands
+    name: 'friedman-net', title: 'Friedman #1, 20,20 ReLU units, target standardised', options: { data: 'bench/data/friedman1.csv', hidden: [20, 20] },
+    args: ['--data', 'bench/data/friedman1.csv', '--hidden', '20,20'], l1Ref: 120, linear: false, torch: false,
+  },
+  {
     name: 'diabetes', title: 'diabetes, linear regression, unscaled target', options: { data: 'bench/data/diabetes.csv', hidden: [], standardize: false },
     args: ['--data', 'bench/data/diabetes.csv', '--hidden', '0', '--no-standardize'], l1Ref: null, linear: true, torch: false,
   },
