@@ -133,6 +133,13 @@ test('sweep: a dense fit that ends at the constant predictor\'s loss (dead units
   assert.ok(t.points.length >= 10, `${t.points.length} front points at 10,10 units`);
 });
 
+test('sweep: fits dominated by later ones do not use up the point budget (±25 % of the points on a regression network)', async () => {
+  // the dense fit stops far from its minimum and the next 9 fits find lower losses at smaller l1:
+  // counted as front points, they left the front 23 points for 40
+  const s = await computePath({ data: diabetes, hidden: [10], method: 'sweep' });
+  assert.ok(s.points.length >= 30 && s.points.length <= 50, `${s.points.length} points for 40`);
+});
+
 test('regression network, 10,10 units: the sparse end\'s correctors are not stopped by the lower-loss branch\'s stationarity scale', async () => {
   const c = await computePath({ ...common, hidden: [10, 10], method: 'continuation' });
   // the lowest loss at l1 ≤ 40; before: 4,453 = 0.76·L_null (its correctors met a floor set by a

@@ -72,6 +72,13 @@ export interface SpacedSweepState {
   lossEnd: number;
   wanted: number;
   done: boolean;
+  /**
+   * (P, loss) of the reported points no later one dominates. A network's fit can find a lower
+   * loss at a smaller l1 than the fits before it (they stopped on their epoch cap), and those
+   * drop off the front; the points left to report are counted against these, not against every
+   * reported point. Absent in runs saved before it (they count every reported point).
+   */
+  front?: Array<[number, number]>;
 }
 
 export function spacedSweep(ctx: MethodContext): void {
@@ -107,7 +114,7 @@ export function spacedSweep(ctx: MethodContext): void {
       const point = measurePoint(problem, theta, penalised, {
         index: 0, phase: 'sweep', lambda: lmax, steps: 0, converged: true, seconds: (performance.now() - start) / 1000,
       }, penalty.name);
-      s = { ...s, next: 1, last: 0, lastLoss: point.trainLoss };
+      s = { ...s, next: 1, last: 0, lastLoss: point.trainLoss, front: [[0, point.trainLoss]] };
       sink(point, s);
     } else {
       // network (LassoNet's direction): the dense fit, then λ up from λ_max·ratio until every weight is zero
@@ -122,6 +129,7 @@ export function spacedSweep(ctx: MethodContext): void {
         // so that the first fit is at λ_max·ratio
         lambda: lmax * o.lambdaMinRatio * Math.exp(-step), step, lr: r.lr,
         lastLoss: point.trainLoss, lastP: pRef, pRef, lossEnd: point.trainLoss, wanted: wanted(L0, point.trainLoss, o.points), done: false,
+        front: [[pRef, point.trainLoss]],
       };
       sink(point, s);
     }
@@ -159,7 +167,7 @@ export function spacedSweep(ctx: MethodContext): void {
     // the wanted distance is what is left of the front over the points left to report (at least
     // a quarter of the initial one): an overshoot early on is made up for later
     const remaining = up ? (L0 - s.lastLoss) / L0 + s.lastP / s.pRef : (s.lastLoss - s.lossEnd) / L0 + (s.pRef - s.lastP) / s.pRef;
-    const left = Math.round((up && penalty.name === 'l1' ? NETWORK_AIM : 1) * o.points) - s.next;
+    const left = Math.round((up && penalty.name === 'l1' ? NETWORK_AIM : 1) * o.points) - (s.front?.length ?? s.next);
     const wantedNow = Math.max(left > 0 ? remaining / left : 0, s.wanted / 4);
     const ratio = d / wantedNow;
     const zero = point.nonzeros === 0;
@@ -192,12 +200,18 @@ export function spacedSweep(ctx: MethodContext): void {
     const nextShare = up || pNow <= s.pRef ? 0 : Math.log(lambda / lambdaMin) / Math.max(1, o.points - s.next - 1);
     s = {
       ...s, next: s.next + 1, last: s.next, lambda, step: Math.max(s.step * resize, nextShare),
-      lastLoss: point.trainLoss, lastP: pNow, done: last,
+      lastLoss: point.trainLoss, lastP: pNow, done: last, ...(s.front && { front: undominated(s.front, pNow, point.trainLoss) }),
     };
     sink(point, s);
   }
   k.free(before);
   k.free(theta);
+}
+
+/** `front` with (p, loss) added and the points it dominates (no smaller P, no smaller loss) removed. */
+function undominated(front: Array<[number, number]>, p: number, loss: number): Array<[number, number]> {
+  if (front.some(([q, l]) => q <= p && l <= loss)) return front;
+  return [...front.filter(([q, l]) => !(q >= p && l >= loss)), [p, loss]];
 }
 
 /** The wanted Manhattan distance: the front's normalised length over (points − 1) segments. */
