@@ -194,3 +194,34 @@ test('--arch with a validation part: the run (which resolves its options again f
     assert.ok(full.points.every((p) => Number.isFinite(p.validationLoss)));
   });
 });
+
+test('--arch regression on a target in the hundreds: predict and the ONNX export give values in the target\'s units (σ and μ folded into the output layer)', async () => {
+  await withImages('regpath-arch-reg-', 60, async (dir, _csv, { x }) => {
+    // the target: a multiple of the first channel's brightness, shifted into the hundreds
+    const names = [];
+    for (let c = 0; c < C; c++) for (let i = 0; i < H; i++) for (let j = 0; j < W; j++) names.push(`c${c}_${i}_${j}`);
+    const y = x.map((row) => 500 + 100 * row.slice(0, H * W).reduce((s, v) => s + v, 0));
+    const csv = path.join(dir, 'values.csv');
+    fs.writeFileSync(csv, [[...names, 'value'].join(','), ...x.map((row, n) => [...row, y[n]!.toFixed(3)].join(','))].join('\n') + '\n');
+    const out = path.join(dir, 'run');
+    const r = await computePath({ data: csv, task: 'regress', arch: 'conv3k3p1,pool2,fc4', inputShape: [C, H, W], activation: 'tanh', points: 5, out, kernels: createJsKernels() });
+    const scale = r.dataset.targetScale!;
+    assert.ok(scale.mean > 400 && scale.std > 10, JSON.stringify(scale));
+    const last = r.points.length - 1;
+    const p = predict(out, csv, { point: last });
+    // the front point's training loss is a share of the target's variance; the predictions' error,
+    // in the target's units, is of that size (the training rows are 80 % of these)
+    let sq = 0;
+    for (let n = 0; n < x.length; n++) sq += (p.outputs[n]! - y[n]!) ** 2;
+    assert.ok(sq / x.length / scale.std ** 2 < 0.5, `MSE / σ² ${sq / x.length / scale.std ** 2}`);
+    const raw = new Float32Array(x.length * 50);
+    x.forEach((row, n) => {
+      for (let i = 0; i < H; i++) for (let j = 0; j < W; j++) for (let c = 0; c < C; c++) raw[n * 50 + (i * W + j) * C + c] = row[(c * H + i) * W + j]!;
+    });
+    const onnx = exportModel(out, { point: last, format: 'onnx' });
+    assert.deepEqual(onnx.info.targetScale, scale);
+    const session = await ort.InferenceSession.create(fs.readFileSync(path.join(onnx.dir, 'model.onnx')));
+    const got = (await session.run({ features: new ort.Tensor('float32', raw, [x.length, 50]) }))['value']!.data as Float32Array;
+    for (let n = 0; n < x.length; n++) assert.ok(Math.abs(got[n]! - p.outputs[n]!) <= 1e-5 * Math.abs(p.outputs[n]!), `row ${n}: onnx ${got[n]} vs predict ${p.outputs[n]}`);
+  });
+});
