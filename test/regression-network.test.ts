@@ -140,6 +140,16 @@ test('sweep: fits dominated by later ones do not use up the point budget (±25 %
   assert.ok(s.points.length >= 30 && s.points.length <= 50, `${s.points.length} points for 40`);
 });
 
+test('a mini-batch regression path starts where a decade lower stops explaining 1 % more of the variance, not where the loss stops halving', async () => {
+  // Friedman #1 (800 training rows, target standardised), 20,20 units, batch 100: the first fit
+  // (loss 0.045 at l1 18) was the start, and the front had 19 points; the decade below explains
+  // 2 % more of the variance (loss 0.025 at l1 79)
+  const friedman = path.join(here, '..', '..', 'bench', 'data', 'friedman1.csv');
+  const c = await computePath({ data: friedman, hidden: [20, 20], batch: 100, method: 'continuation' });
+  assert.ok(c.raw[0]!.l1 > 40 && c.raw[0]!.trainLoss < 0.03, `start at l1 ${c.raw[0]!.l1}, loss ${c.raw[0]!.trainLoss}`);
+  assert.ok(c.points.length >= 22, `${c.points.length} front points`);
+});
+
 test('regression network, 10,10 units: the sparse end\'s correctors are not stopped by the lower-loss branch\'s stationarity scale', async () => {
   const c = await computePath({ ...common, hidden: [10, 10], method: 'continuation' });
   // the lowest loss at l1 ≤ 40; before: 4,453 = 0.76·L_null (its correctors met a floor set by a

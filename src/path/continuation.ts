@@ -191,7 +191,7 @@ export class Continuation {
   /** One decision of the dense-end walk (see dense-walk.ts): the point to start from, or null to fit the next λ. */
   private denseWalk(point: RawPoint, lambda: number): RawPoint | null {
     const s = this.settings;
-    const step = denseWalkStep(this.walk, point, lambda, (lambda / DENSE_START) * s.lambdaMinRatio, s, this.problem.nullLoss);
+    const step = denseWalkStep(this.walk, point, lambda, (lambda / DENSE_START) * s.lambdaMinRatio, s, this.problem.nullLoss, this.problem.arch.loss === 'mse');
     if ('next' in step) {
       this.walkTheta.set(this.theta);
       this.walk = step.walk;
