@@ -7,7 +7,7 @@ export { datasetFromArrays, type ArrayData } from './data/arrays.js';
 export { comparePaths, type CompareOptions, type CompareResult, type CompareRow } from './path/compare.js';
 export type { RawPoint, Direction } from './path/types.js';
 export { hypervolume, largestGap, nonDominated, type FrontPoint } from './metrics/front.js';
-export { loadDataset, splitDataset, fitStandardizer, applyStandardizer, type Dataset, type Split, type Standardizer } from './data/index.js';
+export { loadDataset, splitDataset, fitStandardizer, applyStandardizer, unstandardizeTarget, type Dataset, type Split, type Standardizer, type TargetScale } from './data/index.js';
 export { ParameterLayout } from './nn/layout.js';
 export { Mlp, type Architecture } from './nn/mlp.js';
 export { parseArch, formatArch, planModel, ARCH_GRAMMAR, type LayerSpec, type PlannedLayer } from './nn/architecture.js';
