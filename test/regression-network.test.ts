@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import * as fs from 'node:fs';
 import { computePath } from '../src/path/compute-path.js';
 import { checkPathOptions } from '../src/path/options.js';
+import { remeasuresFlatScale } from '../src/path/continuation.js';
 import { hypervolume } from '../src/metrics/front.js';
 import { loadDataset } from '../src/data/load.js';
 import { splitDataset } from '../src/data/split.js';
@@ -79,6 +80,14 @@ test('the target\'s standardisation: a linear model keeps its target unless aske
   delete options.standardizeTarget;
   fs.writeFileSync(path.join(dir, 'settings.json'), JSON.stringify({ format: SETTINGS_FORMAT, command: 'path', options, explicitTestFraction: false }));
   assert.equal(readSettings(dir).options.standardizeTarget, false);
+});
+
+test('λ_flat is measured again against a settled l1 that outgrew its scale for a squared error only (a classifier\'s keeps growing)', () => {
+  // diabetes with its raw target: l1 40 → 151 → 237, each solve measured against the last
+  assert.equal(remeasuresFlatScale('mse', 151, 40), true);
+  assert.equal(remeasuresFlatScale('mse', 43, 40), false, 'within FLAT_SCALE_GROWTH (1.1)');
+  // a classifier on rows it can separate: 260 → 546 → 695 → 898 before, over 15,000 steps
+  assert.equal(remeasuresFlatScale('cross-entropy', 546, 260), false);
 });
 
 test('preprocess.safetensors round-trips the target\'s mean and std, and refuses half of them', () => {
