@@ -26,6 +26,12 @@ export function nonDominated(points: readonly FrontPoint[]): number[] {
   return keep;
 }
 
+/** The non-dominated (l1, loss) pairs of `pairs`, by l1 ascending (the rule of nonDominated). */
+export function nonDominatedPairs(pairs: ReadonlyArray<readonly [number, number]>): Array<[number, number]> {
+  const pts = pairs.map(([l1, loss]) => ({ l1, loss }));
+  return nonDominated(pts).map((i) => [pts[i]!.l1, pts[i]!.loss]);
+}
+
 /**
  * Hypervolume dominated by the front in normalised objectives, bounded by the reference point
  * (1.1, 1.1): an exact 2-D sweep over the points sorted by l1, O(n log n). Points beyond the

@@ -12,7 +12,8 @@ import { lambdaMax } from './lambda-max.js';
 import { denseWalkStep, type DenseWalk } from './dense-walk.js';
 import { linearMetric } from './linear-metric.js';
 import { workingSetRows } from './working-set.js';
-import { nonDominated, type FrontPoint } from '../metrics/front.js';
+import { nonDominatedPairs } from '../metrics/front.js';
+import type { LossName } from '../nn/mlp.js';
 
 /**
  * The predictor-corrector continuation method (Amakor, Sonntag & Peitz,
@@ -736,7 +737,7 @@ const MAX_FLAT_SETTLES = 4;
  * and wine never measured again; Iris did on 7 of seeds 1–8 (train HV over seeds 1–16 1.0102 →
  * 1.0100).
  */
-export function remeasuresFlatScale(loss: 'mse' | 'cross-entropy', l1: number, scale: number): boolean {
+export function remeasuresFlatScale(loss: LossName, l1: number, scale: number): boolean {
   return loss === 'mse' && l1 > FLAT_SCALE_GROWTH * scale;
 }
 /**
@@ -811,9 +812,9 @@ function paceScale(state: ContinuationState): number {
 
 /** The non-dominated (l1, loss) pairs of a flat [l1, loss, l1, loss, …] list, by l1 ascending. */
 function frontOf(trail: number[]): Array<[number, number]> {
-  const pts: FrontPoint[] = [];
-  for (let i = 0; i < trail.length; i += 2) pts.push({ l1: trail[i]!, loss: trail[i + 1]! });
-  return nonDominated(pts).map((i) => [pts[i]!.l1, pts[i]!.loss]);
+  const pairs: Array<[number, number]> = [];
+  for (let i = 0; i < trail.length; i += 2) pairs.push([trail[i]!, trail[i + 1]!]);
+  return nonDominatedPairs(pairs);
 }
 
 /** A linear model's path: walked from glmnet's end λ = lambdaEnd > 0 (see distance()). */

@@ -4,6 +4,7 @@ import type { RawPoint } from '../types.js';
 import { fitEpochs, pointSeed, settleIfZero } from './fit.js';
 import { zeroNetwork } from '../../nn/problem.js';
 import { DEVIANCE_CHANGE, DEVIANCE_EXPLAINED, MIN_POINTS, ZERO_L2, setUpSweep, sweepLambdaMax } from './sweep-rules.js';
+import { nonDominatedPairs } from '../../metrics/front.js';
 
 /**
  * The λ sweep with its λ steps sized for `--points` front points (the default; `--nlambda N`
@@ -200,18 +201,12 @@ export function spacedSweep(ctx: MethodContext): void {
     const nextShare = up || pNow <= s.pRef ? 0 : Math.log(lambda / lambdaMin) / Math.max(1, o.points - s.next - 1);
     s = {
       ...s, next: s.next + 1, last: s.next, lambda, step: Math.max(s.step * resize, nextShare),
-      lastLoss: point.trainLoss, lastP: pNow, done: last, ...(s.front && { front: undominated(s.front, pNow, point.trainLoss) }),
+      lastLoss: point.trainLoss, lastP: pNow, done: last, ...(s.front && { front: nonDominatedPairs([...s.front, [pNow, point.trainLoss]]) }),
     };
     sink(point, s);
   }
   k.free(before);
   k.free(theta);
-}
-
-/** `front` with (p, loss) added and the points it dominates (no smaller P, no smaller loss) removed. */
-function undominated(front: Array<[number, number]>, p: number, loss: number): Array<[number, number]> {
-  if (front.some(([q, l]) => q <= p && l <= loss)) return front;
-  return [...front.filter(([q, l]) => !(q >= p && l >= loss)), [p, loss]];
 }
 
 /** The wanted Manhattan distance: the front's normalised length over (points − 1) segments. */
