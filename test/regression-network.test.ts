@@ -102,6 +102,13 @@ test('preprocess.safetensors round-trips the target\'s mean and std, and refuses
   delete half['target.std'];
   writeSafetensors(path.join(dir, PREPROCESS_FILE), half);
   assert.throws(() => readPreprocess(dir, 2), /has target\.mean without target\.std/);
+  const zero = preprocessTensors({ ...s, target: { mean: 152, std: 0 } });
+  writeSafetensors(path.join(dir, PREPROCESS_FILE), zero);
+  assert.throws(() => readPreprocess(dir, 2), /preprocess\.safetensors: target\.std must be positive, got 0$/);
+  const f32 = preprocessTensors(s);
+  f32['target.mean'] = { dtype: 'F32', shape: [1], data: Float32Array.of(152) };
+  writeSafetensors(path.join(dir, PREPROCESS_FILE), f32);
+  assert.throws(() => readPreprocess(dir, 2), /preprocess\.safetensors: tensor target\.mean must be F64 \[1\]$/);
 });
 
 test('regression network: the continuation starts at the dense end, spaces its points and beats the sweep', async () => {
