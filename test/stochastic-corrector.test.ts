@@ -260,3 +260,28 @@ test('the continuation corrects with stochastic steps exactly when a pass over t
   assert.equal(usesStochasticCorrector(lassoProblem(k, 1000)), false);
   assert.equal(usesStochasticCorrector(lassoProblem(k, 59)), true);
 });
+
+for (const k of backends()) {
+  test(`[${k.name}] within an l1 ball (the ε-constraint problem), warm-started along the path, the corrector reaches the exact lasso path's loss at that l1`, () => {
+    // for a convex loss min L over ‖w‖₁ ≤ τ is the lasso solution whose l1 is τ: the same points
+    // as the λ grid's, reached by l1 alone, with the trade-off read off the MPG step at the end
+    const problem = lassoProblem(k, 30);
+    const p = problem.mlp.layout.weightCount;
+    const theta = k.alloc(problem.mlp.layout.size);
+    const corrector = new StochasticCorrector(k, problem, p, SOLVER);
+    const nullLoss = fixture.path[0]!.loss;
+    for (const [i, point] of fixture.path.entries()) {
+      problem.reseed(7 + i);
+      const { lambda: _, ...rest } = settings(point.lambda, problem);
+      const r = corrector.run(theta, { ...rest, l1Bound: point.l1, stationarityReference: 1 });
+      const loss = problem.evaluate(theta).loss;
+      const l1 = k.l1Norm(p, theta);
+      const at = `l1 ≤ ${point.l1} (λ ${point.lambda}): loss ${loss} at l1 ${l1} against the exact ${point.loss} (${r.steps} steps)`;
+      assert.ok(l1 <= point.l1 * (1 + 1e-5) + 1e-6, `outside the ball: ${at}`);
+      assert.ok(loss >= point.loss - 1e-4 * nullLoss, `below the optimum? ${at}`);
+      assert.ok(loss - point.loss <= 1e-3 * nullLoss, at);
+      const lambda = (1 - r.alpha) / r.alpha;
+      if (point.l1 > 0) assert.ok(Math.abs(lambda - point.lambda) <= 0.25 * point.lambda + 1e-3 * nullLoss, `trade-off ${lambda} against the exact ${point.lambda}: ${at}`);
+    }
+  });
+}

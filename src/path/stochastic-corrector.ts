@@ -3,6 +3,7 @@ import type { BatchStream, Problem } from '../nn/problem.js';
 import { MpgSolver, tradeoff, type MpgStep } from '../optim/mpg.js';
 import { Proximal, Sgd } from '../optim/optimizer.js';
 import { fullGradient } from './baselines/fit.js';
+import { projectOntoL1Ball } from '../optim/l1-ball.js';
 import type { CorrectorReport, CorrectorSettings } from './corrector.js';
 import type { PassProgress, PointCheckpoint } from './method.js';
 
@@ -121,6 +122,14 @@ export type StochasticCorrectorSettings = CorrectorSettings & {
    * @default MAX_ANNEAL
    */
   maxAnneal?: number;
+  /**
+   * The ε-constraint problem instead of the scalarised one: minimise L(θ) over ‖θ_pen‖₁ ≤ l1Bound
+   * (heavy-ball steps, each projected onto the ball), from θ projected into it (the shrink
+   * predictor). Every Pareto-optimal point solves it for its own l1, also where the front is not
+   * convex and no λ reaches it. Takes precedence over `lambda`; the point's reported trade-off is
+   * the MPG step's α* at its end.
+   */
+  l1Bound?: number;
 };
 
 /** The loop's counters a snapshot keeps (see StochasticCorrector.run). */
@@ -153,14 +162,15 @@ export class StochasticCorrector {
   }
 
   /**
-   * Corrects θ in place at trade-off `s.lambda` (or s.fixedAlpha's; default: the MPG step's at θ).
-   * Of the other settings it uses maxSteps, moveTolerance, lossScale, tolerance, keepZeros,
+   * Corrects θ in place at trade-off `s.lambda` (or s.fixedAlpha's; default: the MPG step's at θ),
+   * or within the l1 ball of radius `s.l1Bound`. Of the other settings it uses maxSteps, moveTolerance, lossScale, tolerance, keepZeros,
    * lambdaFactor and stationarityReference.
    */
   run(theta: Float32Array, s: StochasticCorrectorSettings): CorrectorReport {
     const { k, problem, settings: c } = this;
     const resume = s.resume ? loopState(s.resume) : null;
-    let lambda = s.lambda ?? (s.fixedAlpha !== undefined ? tradeoff(s.fixedAlpha) : undefined);
+    const bound = s.l1Bound;
+    let lambda = bound !== undefined ? 0 : s.lambda ?? (s.fixedAlpha !== undefined ? tradeoff(s.fixedAlpha) : undefined);
     let startStationarity = NaN;
     if (resume) {
       ({ lambda, startStationarity } = resume);
@@ -188,6 +198,7 @@ export class StochasticCorrector {
       const loss = problem.lossAndGradient(theta, problem.nextBatch(), this.grad);
       if (!Number.isFinite(loss)) return false;
       this.prox.step(theta, this.grad);
+      if (bound !== undefined) this.project(theta, bound);
       if (zeros) for (const i of zeros) theta[i] = 0;
       return true;
     };
@@ -203,6 +214,7 @@ export class StochasticCorrector {
     let anneals = 0;
     let settled = false;
     let passes = 0;
+    if (bound !== undefined && !resume) this.project(theta, bound);
     const first = resume ? resume.first : objective();
     let last = first;
     let lowest = Infinity;
@@ -282,11 +294,17 @@ export class StochasticCorrector {
     const end = this.stationarity(theta);
     const converged = !(reference > 0) || end.stationarity <= s.tolerance * reference;
     // the point solves the scalarised problem at λ: that is its trade-off (α = 1/(1+λ)), exactly,
-    // where the end's own MPG α* carries the batch noise left in θ
+    // where the end's own MPG α* carries the batch noise left in θ (an ε-constraint fit has only that)
     return {
-      steps, converged, alpha: Number.isFinite(lambda) ? 1 / (1 + lambda) : 0, stationarity: end.stationarity,
+      steps, converged, alpha: bound !== undefined ? end.alpha : Number.isFinite(lambda) ? 1 / (1 + lambda) : 0, stationarity: end.stationarity,
       relativeStationarity: reference > 0 ? end.stationarity / reference : NaN, startStationarity, h: lr / (1 - c.momentum),
     };
+  }
+
+  /** θ_pen ← its projection onto the l1 ball of radius `bound` (all zero when bound is 0). */
+  private project(theta: Float32Array, bound: number): void {
+    if (bound > 0) projectOntoL1Ball(this.k, theta, this.penalised, bound);
+    else theta.fill(0, 0, this.penalised);
   }
 
   /** A snapshot of the fit at a pass boundary (see StochasticCorrectorSettings.onPass). */
