@@ -166,6 +166,23 @@ test('a mini-batch regression path starts where a decade lower stops explaining 
   assert.ok(c.points.length >= 22, `${c.points.length} front points`);
 });
 
+test('a mini-batch path whose λ step collapses to w = 0 walks the rest of the sparse end by ε-constraint steps, without a hole', async () => {
+  // Friedman #1, batch 100: λ steps crept from l1 3.38 to 3.32 (loss 0.25–0.26), then the next
+  // one jumped to w = 0 (loss 1.0): no λ has a minimiser in between (the front is not convex
+  // there). The full-batch path walks it; now the mini-batch path too.
+  const friedman = path.join(here, '..', '..', 'bench', 'data', 'friedman1.csv');
+  const c = await computePath({ data: friedman, hidden: [20, 20], batch: 100, method: 'continuation' });
+  const front = [...c.points].sort((a, b) => a.l1 - b.l1);
+  const drops = front.slice(1).map((p, i) => (front[i]!.trainLoss - p.trainLoss) / c.metrics.nullLoss);
+  assert.ok(Math.max(...drops) < 0.15, `largest loss step between neighbours: ${Math.max(...drops)} of L_null`);
+  assert.ok(front.filter((p) => p.l1 > 0 && p.l1 < 2.5).length >= 5, `front l1: ${front.slice(0, 8).map((p) => p.l1.toFixed(2))}`);
+  assert.equal(c.branchEnds?.sparser, 'all-zero');
+  assert.ok(c.points.length >= 30 && c.points.length <= 50, `${c.points.length} points for 40`);
+  // the ε-constraint points keep shrinking: l1 falls at every raw point after the switch
+  const sparse = c.raw.filter((p) => p.phase === 'sparser' && p.l1 < 3);
+  for (let i = 1; i < sparse.length; i++) assert.ok(sparse[i]!.l1 < sparse[i - 1]!.l1, `raw ${sparse[i]!.index}: l1 ${sparse[i - 1]!.l1} → ${sparse[i]!.l1}`);
+});
+
 test('regression network, 10,10 units: the sparse end\'s correctors are not stopped by the lower-loss branch\'s stationarity scale', async () => {
   const c = await computePath({ ...common, hidden: [10, 10], method: 'continuation' });
   // the lowest loss at l1 ≤ 40; before: 4,453 = 0.76·L_null (its correctors met a floor set by a

@@ -75,6 +75,12 @@ export interface ContinuationState {
   sigmaScale?: number;
   /** Full-batch networks' sparser branch: steps redone because the corrector revived zeros (see Continuation). */
   revivals?: number;
+  /**
+   * Mini-batch sparser branch: its steps are ε-constraint fits (the loss minimised over the l1
+   * ball the spacing asks for) since a λ step collapsed the network to w = 0 (see
+   * Continuation.collapsedToZero).
+   */
+  l1Constrained?: boolean;
   /** Why each branch ended (see BranchEnd). */
   ends?: Partial<Record<'denser' | 'sparser', BranchEnd>>;
 }
