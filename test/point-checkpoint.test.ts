@@ -81,7 +81,7 @@ test('an MLP on mini-batches stopped mid-point, twice, resumes to the uninterrup
   assert.deepEqual([first.points, first.index, first.passes], [0, 0, 3]);
   // The second session continues point 0 from its pass 3 and stops in a later point: in the
   // third pass of a point's retry (a point redone at another λ, see Continuation.overshoot, or as
-  // an ε-constraint fit, see Continuation.collapsedToZero) when the run has one (this one has, at
+  // an ε-constraint fit, see Continuation.jumpedPastShortening) when the run has one (this one has, at
   // point 6: its λ step collapsed to w = 0), else in the third pass of point 1.
   const retry = passes.findIndex((p, i) => i > 0 && p.index > 0 && p.index === passes[i - 1]!.index && p.pass === 1);
   const g = (retry > 0 ? retry : passes.findIndex((p) => p.index > 0)) + 3;

@@ -174,8 +174,8 @@ export class Continuation {
         state.revivals = (state.revivals ?? 0) + 1;
         continue;
       }
-      if (this.collapsedToZero(state, point, spacing)) {
-        // the rest of the branch takes ε-constraint steps, from this step on (see collapsedToZero)
+      if (this.jumpedPastShortening(state, point, spacing)) {
+        // the rest of the branch takes ε-constraint steps, from this step on (see jumpedPastShortening)
         state.l1Constrained = true;
         state.scale = 1;
         retries++;
@@ -212,22 +212,27 @@ export class Continuation {
   }
 
   /**
-   * True (and the step scale cut) when a mini-batch sparser step at the next λ collapsed the
-   * network to w = 0, over maxOvershoot spacings from the last point. Near w = 0 a deep net's
-   * front is not convex (the loss depends on products of weights along a path, l1 on their sum):
-   * no λ has a minimiser there, so λ steps creep and then jump to zero, whatever their size.
-   * Friedman #1 with 25,000 rows (20,20 ReLU units), seed 2: points at l1 3.35–3.54 (loss
-   * 0.28–0.30), then w = 0 (loss 1.0). The rest of the branch takes ε-constraint steps instead:
-   * the loss minimised over the l1 ball the spacing asks for, τ = l1_last − Δl1 (l1Step), which
-   * reaches every Pareto-optimal point, convex stretch or not. There the same run walked l1
-   * 3.4 → 0 in 17 points as the full-batch path does (see docs/performance.md for the measures).
-   * Used for the rest of the branch only: on Fashion-MNIST ε-constraint steps along the whole
-   * branch (its first λ step already overshoots) stop on plateaus the λ steps jump past (loss
-   * 1.69 against 1.28 at l1 14; train hypervolume 0.9820 against 0.9837).
+   * True when a mini-batch sparser step at the next λ landed over maxOvershoot spacings from the
+   * last point and no shorter λ step can help: it collapsed the network to w = 0, or the step is
+   * already at its smallest scale (a λ 2.5 % higher than the last point's still jumps). Where a
+   * deep net's front is not convex (near w = 0 the loss depends on products of weights along a
+   * path, l1 on their sum) no λ has its minimiser, so λ steps creep and then jump, whatever their
+   * size. Friedman #1 with 25,000 rows (20,20 ReLU units), seed 2: points at l1 3.35–3.54 (loss
+   * 0.28–0.30), then w = 0 (loss 1.0); with a longer-trained start, l1 11.1 → 5.7 (loss 0.084 →
+   * 0.210) at the smallest scale. The rest of the branch takes ε-constraint steps instead: the loss
+   * minimised over the l1 ball the spacing asks for, τ = l1_last − Δl1 (l1Step), which reaches
+   * every Pareto-optimal point, convex stretch or not (there: l1 3.4 → 0 in 17 points, as the
+   * full-batch path walks it). Only after such a jump: on Fashion-MNIST ε-constraint steps along
+   * the whole branch (its first λ step overshoots, and a shorter one does not) stop on plateaus
+   * that λ steps jump past (loss 1.69 against 1.28 at l1 14; train hypervolume 0.9820 against
+   * 0.9837).
    */
-  private collapsedToZero(state: ContinuationState, p: RawPoint, spacing: number): boolean {
-    return this.stochastic && state.phase === 'sparser' && !state.l1Constrained && p.l1 === 0 && state.lastL1 > 0 && this.overshoot(state, p, spacing);
+  private jumpedPastShortening(state: ContinuationState, p: RawPoint, spacing: number): boolean {
+    if (!this.stochastic || state.phase !== 'sparser' || state.l1Constrained || !(state.lastL1 > 0)) return false;
+    if (p.l1 !== 0 && state.scale > this.settings.minScale) return false;
+    return this.moved(state, p) > this.settings.maxOvershoot * spacing;
   }
+
 
   /**
    * The sparse-end rule for full-batch networks: along the sparser branch non-zeros never rise as
@@ -425,8 +430,11 @@ export class Continuation {
       // (the corrector minimises the loss in this l1 ball instead of at stochasticLambda's λ)
       ...(this.stochastic && state.phase === 'sparser' && state.l1Constrained && { l1Bound: Math.max(0, state.lastL1 - this.l1Step(state, spacing * state.scale)) }),
       ...(initial && this.stochastic && { lambdaFactor: DENSE_START }),
-      // the dense-end walk's fits below the first are compared by their loss (see dense-walk.ts)
-      ...(initial && this.walk && { trend: true, warmupPasses: DENSE_WALK_WARMUP }),
+      // a mini-batch path's fits from the init stop on their trend: every later point inherits how
+      // far the start was trained (see TREND_MIN_STEPS); the dense-end walk's fits below the first
+      // are compared by their loss and warm up (see dense-walk.ts)
+      ...(initial && this.stochastic && { trend: true }),
+      ...(initial && this.walk && { warmupPasses: DENSE_WALK_WARMUP }),
       ...(initial && this.initialLambda !== undefined && { lambda: this.initialLambda }),
       ...(this.stochastic && this.onPass && { onPass: this.passHook(state) }),
       ...(resume && { resume }),
@@ -579,11 +587,15 @@ export class Continuation {
     return (Math.hypot(x, dy) + x + dy) / 2;
   }
 
+  /** The normalised distance from the last point to p (l1 over the larger of the pace scale and p's l1). */
+  private moved(state: ContinuationState, p: RawPoint): number {
+    const l1Scale = Math.max(paceScale(state), p.l1);
+    return this.distance(state, (p.trainLoss - state.lastLoss) / this.problem.nullLoss, (p.l1 - state.lastL1) / l1Scale);
+  }
+
   /** True (and the predictor scale cut to fit) when p is over `maxOvershoot` spacings away. */
   private overshoot(state: ContinuationState, p: RawPoint, spacing: number): boolean {
-    const L0 = this.problem.nullLoss;
-    const l1Scale = Math.max(paceScale(state), p.l1);
-    const moved = this.distance(state, (p.trainLoss - state.lastLoss) / L0, (p.l1 - state.lastL1) / l1Scale);
+    const moved = this.moved(state, p);
     if (moved <= this.settings.maxOvershoot * spacing || state.scale <= this.settings.minScale) return false;
     // A mini-batch step's λ ignores the scale above the cap (stochasticLambda): cut from the scale
     // the step used, or the retry would fit the same λ from the same seed, bit for bit (Iris 4

@@ -53,11 +53,11 @@ export type WalkStep = { next: number; walk: DenseWalk } | { start: RawPoint; re
  * MNIST (first fit 97.4 % of the training digits right, loss 0.096) gets all right a decade
  * lower (loss 0.0056, l1 240) and a decade below that still falls to 0.0010 (l1 1,175); shrunk
  * from there its path reaches 97.2 % test accuracy at l1 402, where stopping at l1 240 gave at
- * most 96.9 %. The fits below the first are judged on their trend (the stochastic corrector's
- * `trend`): stopped at the first pass that rose by batch noise, the LeNet-like fit a hundredth
- * of the way down stopped at loss 0.0059 where its trend reaches 0.0010, and failed the halving
- * test for lack of training, not of gain. The first fit keeps the plain test, so a walk that
- * stops there changes nothing. On Fashion-MNIST's MLP the decade below the first fit lowers the
+ * most 96.9 %. Every fit from the init stops on its trend (the stochastic corrector's `trend`):
+ * stopped at the first pass that rose by batch noise, the LeNet-like fit a hundredth of the way
+ * down stopped at loss 0.0059 where its trend reaches 0.0010, and failed the halving test for lack
+ * of training, not of gain (the first fit too, since later points inherit it: see the stochastic
+ * corrector's TREND_MIN_STEPS). On Fashion-MNIST's MLP the decade below the first fit lowers the
  * loss by less than half (two decades: 0.283 → 0.252, an under-trained fit at l1 1,041), so
  * its start stays where it was. 
 

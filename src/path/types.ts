@@ -77,8 +77,8 @@ export interface ContinuationState {
   revivals?: number;
   /**
    * Mini-batch sparser branch: its steps are ε-constraint fits (the loss minimised over the l1
-   * ball the spacing asks for) since a λ step collapsed the network to w = 0 (see
-   * Continuation.collapsedToZero).
+   * ball the spacing asks for) since a λ step jumped where no shorter one could help (to w = 0,
+   * or at the smallest step; see Continuation.jumpedPastShortening).
    */
   l1Constrained?: boolean;
   /** Why each branch ended (see BranchEnd). */
