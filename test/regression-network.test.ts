@@ -156,6 +156,28 @@ test('sweep: fits dominated by later ones do not use up the point budget (±25 %
   assert.ok(s.points.length >= 30 && s.points.length <= 50, `${s.points.length} points for 40`);
 });
 
+test('sweep: where the last λ fits jump to w = 0 the fill pass brings the front to 80 % of the points; a run killed in the fill resumes to the same run', async () => {
+  // Friedman #1, 20,20 units: the jump to w = 0 is 0.67–0.73 of the front's normalised length of
+  // 1.97, and the sweep's points, spaced for the whole length, came out 23–28 for 40
+  const friedman = path.join(here, '..', '..', 'bench', 'data', 'friedman1.csv');
+  const opts = { data: friedman, hidden: [20, 20], method: 'sweep' as const };
+  const whole = tempDir('sweep-fill');
+  const full = await computePath({ ...opts, out: whole });
+  assert.ok(full.points.length >= 32 && full.points.length <= 50, `${full.points.length} points for 40`);
+  const zero = full.raw.findIndex((p) => p.l1 === 0);
+  const filled = full.raw.length - 1 - zero;
+  assert.ok(zero > 0 && filled >= 2, `${filled} fill fits after the all-zero point ${zero}`);
+  // every fill fit lies between two front neighbours' λ (never beyond the path's ends)
+  for (const p of full.raw.slice(zero + 1)) assert.ok(p.lambda! > 0 && p.lambda! < full.raw[zero]!.lambda!, `fill λ ${p.lambda}`);
+  const cut = tempDir('sweep-fill');
+  let seen = 0;
+  await assert.rejects(computePath({ ...opts, out: cut, onProgress: (e) => {
+    if (e.type === 'point' && ++seen === full.raw.length - 1) throw new Error('simulated kill');
+  } }), /simulated kill/);
+  const resumed = await computePath({ out: cut, resume: true });
+  assert.deepEqual(resumed.raw.map((p) => [p.index, p.l1, p.trainLoss, p.lambda]), full.raw.map((p) => [p.index, p.l1, p.trainLoss, p.lambda]));
+});
+
 test('a mini-batch regression path starts where a decade lower stops explaining 1 % more of the variance, not where the loss stops halving', async () => {
   // Friedman #1 (800 training rows, target standardised), 20,20 units, batch 100: the first fit
   // (loss 0.045 at l1 18) was the start, and the front had 19 points; the decade below explains

@@ -3,8 +3,8 @@ import { measurePoint, type MethodContext } from '../method.js';
 import type { RawPoint } from '../types.js';
 import { fitEpochs, pointSeed, settleIfZero } from './fit.js';
 import { zeroNetwork } from '../../nn/problem.js';
-import { DEVIANCE_CHANGE, DEVIANCE_EXPLAINED, MIN_POINTS, ZERO_L2, setUpSweep, sweepLambdaMax } from './sweep-rules.js';
-import { nonDominatedPairs } from '../../metrics/front.js';
+import { DEVIANCE_CHANGE, DEVIANCE_EXPLAINED, MIN_POINTS, ZERO_L2, setUpSweep, sweepLambdaMax, type Sweep } from './sweep-rules.js';
+import { nonDominated, nonDominatedPairs } from '../../metrics/front.js';
 
 /**
  * The λ sweep with its λ steps sized for `--points` front points (the default; `--nlambda N`
@@ -32,6 +32,8 @@ import { nonDominatedPairs } from '../../metrics/front.js';
  * - A fit that moved more than MAX_JUMP wanted distances is redone from where it started (the
  *   previous fit) with a step shortened in proportion (at most MAX_RETRIES times), so the front
  *   has no holes.
+ * - A network's sweep then fills its front to FILL_SHARE of the points between the neighbours
+ *   furthest apart (see fill): the fits just before w = 0 jump over a stretch no λ reaches.
  * Every fit reseeds its batches from (seed, fit number) and the state saved with each reported
  * point holds the step and the fit number, so a resumed run repeats the uninterrupted one exactly.
  */
@@ -80,6 +82,12 @@ export interface SpacedSweepState {
    * reported point. Absent in runs saved before it (they count every reported point).
    */
   front?: Array<[number, number]>;
+  /**
+   * A network's reported points as [raw index, λ, P, loss] (for the fill pass), and the pairs of
+   * front neighbours (by raw index, "a-b") the fill pass already tried. Absent in runs saved before.
+   */
+  reported?: Array<[number, number | null, number, number]>;
+  tried?: string[];
 }
 
 export function spacedSweep(ctx: MethodContext): void {
@@ -130,7 +138,7 @@ export function spacedSweep(ctx: MethodContext): void {
         // so that the first fit is at λ_max·ratio
         lambda: lmax * o.lambdaMinRatio * Math.exp(-step), step, lr: r.lr,
         lastLoss: point.trainLoss, lastP: pRef, pRef, lossEnd: point.trainLoss, wanted: wanted(L0, point.trainLoss, o.points), done: false,
-        front: [[pRef, point.trainLoss]],
+        front: [[pRef, point.trainLoss]], reported: [[0, 0, pRef, point.trainLoss]], tried: [],
       };
       sink(point, s);
     }
@@ -202,11 +210,73 @@ export function spacedSweep(ctx: MethodContext): void {
     s = {
       ...s, next: s.next + 1, last: s.next, lambda, step: Math.max(s.step * resize, nextShare),
       lastLoss: point.trainLoss, lastP: pNow, done: last, ...(s.front && { front: nonDominatedPairs([...s.front, [pNow, point.trainLoss]]) }),
+      ...(s.reported && { reported: [...s.reported, [point.index, point.lambda, pNow, point.trainLoss] as [number, number | null, number, number]] }),
     };
     sink(point, s);
   }
+  if (up && s.reported) fill(sweep, ctx, s, before);
   k.free(before);
   k.free(theta);
+}
+
+/**
+ * Fills a network's front up to FILL_SHARE of `--points` once the sweep is done. A λ sweep reaches
+ * only the points of the front that some λ minimises, and near w = 0 a deep net's front is not
+ * convex: the last fits before the network collapses jump there (Friedman #1, 20,20 units: one
+ * step of 0.67–0.73 of the front's normalised length of 1.97, seeds 1–4), so points spaced for
+ * the whole length come out 23–28 for 40. The pass fits λ = √(λ_a·λ_b) between the two front
+ * neighbours furthest apart (normalised Manhattan distance) that it has not tried yet, warm from
+ * the denser one, as the sweep's own fits; a pair whose fit lands outside it (the collapse, where
+ * every λ jumps) is not tried again. It stops when the front holds FILL_SHARE·points, when no
+ * pair is left, or after `points` fits.
+ */
+function fill(sweep: Sweep, ctx: MethodContext, s0: SpacedSweepState, before: Float32Array): void {
+  const { k, problem, o, penalised, theta, penalty, fitter, L0 } = sweep;
+  const epochs = fitEpochs(o, problem);
+  const P = (): number => penalty.value(k, penalised, theta);
+  let s = s0;
+  const target = Math.ceil(FILL_SHARE * o.points);
+  for (let fits = 0; fits < o.points; fits++) {
+    const front = frontOf(s.reported!);
+    if (front.length >= target) return;
+    const pScale = Math.max(...front.map((f) => f[2]), Number.MIN_VALUE);
+    let best: [typeof front[number], typeof front[number]] | null = null;
+    let widest = 0;
+    for (let i = 1; i < front.length; i++) {
+      const [a, b] = [front[i - 1]!, front[i]!];
+      if (s.tried!.includes(`${a[0]}-${b[0]}`) || !(a[1]! > 0) || !(b[1]! > 0)) continue;
+      const d = Math.abs(a[3] - b[3]) / L0 + Math.abs(a[2] - b[2]) / pScale;
+      if (d > widest) [widest, best] = [d, [a, b]];
+    }
+    if (best === null) return;
+    // a: the sparser neighbour (larger λ), b: the denser one, whose θ starts the fit
+    const [a, b] = best;
+    const start = performance.now();
+    theta.set(ctx.load(b[0]));
+    before.set(theta);
+    const lambda = Math.sqrt(a[1]! * b[1]!);
+    const r = fitter.fit(theta, lambda, s.lr, epochs, pointSeed(o.seed, s.fits));
+    if (penalty.name === 'l2' && P() <= ZERO_L2 * s.pRef) zeroNetwork(problem, penalised, theta);
+    settleIfZero(problem, penalised, theta);
+    const point = measurePoint(problem, theta, penalised, {
+      index: s.next, phase: 'sweep', lambda, steps: r.steps, converged: r.converged, seconds: (performance.now() - start) / 1000,
+    }, penalty.name);
+    const pNow = penalty.name === 'l2' ? point.l2squared! : point.l1;
+    s = {
+      ...s, next: s.next + 1, fits: s.fits + 1, tried: [...s.tried!, `${a[0]}-${b[0]}`],
+      reported: [...s.reported!, [point.index, lambda, pNow, point.trainLoss]],
+      front: nonDominatedPairs([...s.front!, [pNow, point.trainLoss]]),
+    };
+    ctx.sink(point, theta, s);
+  }
+}
+
+/** Share of `--points` the fill pass brings a network's front up to (the suite's ±25 % with a margin). */
+const FILL_SHARE = 0.8;
+
+/** The reported points no other dominates, sorted by P (ascending). */
+function frontOf(reported: NonNullable<SpacedSweepState['reported']>): NonNullable<SpacedSweepState['reported']> {
+  return nonDominated(reported.map((r) => ({ l1: r[2], loss: r[3] }))).map((i) => reported[i]!).sort((x, y) => x[2] - y[2]);
 }
 
 /** The wanted Manhattan distance: the front's normalised length over (points − 1) segments. */
