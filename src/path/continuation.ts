@@ -233,7 +233,6 @@ export class Continuation {
     return this.moved(state, p) > this.settings.maxOvershoot * spacing;
   }
 
-
   /**
    * The sparse-end rule for full-batch networks: along the sparser branch non-zeros never rise as
    * l1 falls. The predictor's soft-threshold only adds zeros, but the MPG corrector may revive

@@ -173,8 +173,8 @@ export class StochasticCorrector {
 
   /**
    * Corrects θ in place at trade-off `s.lambda` (or s.fixedAlpha's; default: the MPG step's at θ),
-   * or within the l1 ball of radius `s.l1Bound`. Of the other settings it uses maxSteps, moveTolerance, lossScale, tolerance, keepZeros,
-   * lambdaFactor and stationarityReference.
+   * or within the l1 ball of radius `s.l1Bound`. Of the other settings it uses maxSteps,
+   * moveTolerance, lossScale, tolerance, keepZeros, lambdaFactor and stationarityReference.
    */
   run(theta: Float32Array, s: StochasticCorrectorSettings): CorrectorReport {
     const { k, problem, settings: c } = this;

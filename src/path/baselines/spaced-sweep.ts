@@ -236,7 +236,9 @@ function fill(sweep: Sweep, ctx: MethodContext, s0: SpacedSweepState, before: Fl
   const P = (): number => penalty.value(k, penalised, theta);
   let s = s0;
   const target = Math.ceil(FILL_SHARE * o.points);
-  for (let fits = 0; fits < o.points; fits++) {
+  // one fill fit per tried pair: counted from the saved state, so a resumed run stops where the
+  // uninterrupted one does
+  while (s.tried!.length < o.points) {
     const front = frontOf(s.reported!);
     if (front.length >= target) return;
     const pScale = Math.max(...front.map((f) => f[2]), Number.MIN_VALUE);
