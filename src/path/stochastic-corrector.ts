@@ -209,8 +209,12 @@ export class StochasticCorrector {
     const step = (): boolean => {
       const loss = problem.lossAndGradient(theta, problem.nextBatch(), this.grad);
       if (!Number.isFinite(loss)) return false;
-      this.prox.step(theta, this.grad);
-      if (bound !== undefined) this.project(theta, bound);
+      // an ε-constraint step projects instead of soft-thresholding (by 0 there: a wasted pass)
+      if (bound === undefined) this.prox.step(theta, this.grad);
+      else {
+        this.sgd.step(theta, this.grad);
+        this.project(theta, bound);
+      }
       if (zeros) for (const i of zeros) theta[i] = 0;
       return true;
     };

@@ -163,15 +163,11 @@ export function spacedSweep(ctx: MethodContext): void {
       zeroNetwork(problem, penalised, theta);
       point = measurePoint(problem, theta, penalised, { index: s.next, phase: 'zero', lambda: null, steps: 0, converged: true, seconds: 0 }, penalty.name);
     } else {
-      const r = fitter.fit(theta, next, s.lr, epochs, pointSeed(o.seed, s.fits));
-      s = { ...s, fits: s.fits + 1, lr: r.lr };
-      if (penalty.name === 'l2' && P() <= ZERO_L2 * s.pRef) zeroNetwork(problem, penalised, theta);
-      settleIfZero(problem, penalised, theta);
-      point = measurePoint(problem, theta, penalised, {
-        index: s.next, phase: 'sweep', lambda: next, steps: r.steps, converged: r.converged, seconds: (performance.now() - start) / 1000,
-      }, penalty.name);
+      const fit = sweepFit(sweep, s, next, start);
+      s = { ...s, fits: s.fits + 1, lr: fit.lr };
+      point = fit.point;
     }
-    const pNow = penalty.name === 'l2' ? point.l2squared! : point.l1;
+    const pNow = penaltyValue(point, penalty.name);
     const d = Math.abs(point.trainLoss - s.lastLoss) / L0 + Math.abs(pNow - s.lastP) / s.pRef;
     // the wanted distance is what is left of the front over the points left to report (at least
     // a quarter of the initial one): an overshoot early on is made up for later
@@ -214,7 +210,7 @@ export function spacedSweep(ctx: MethodContext): void {
     };
     sink(point, s);
   }
-  if (up && s.reported) fill(sweep, ctx, s, before);
+  if (up && s.reported) fill(sweep, ctx, s);
   k.free(before);
   k.free(theta);
 }
@@ -230,10 +226,8 @@ export function spacedSweep(ctx: MethodContext): void {
  * every λ jumps) is not tried again. It stops when the front holds FILL_SHARE·points, when no
  * pair is left, or after `points` fits.
  */
-function fill(sweep: Sweep, ctx: MethodContext, s0: SpacedSweepState, before: Float32Array): void {
-  const { k, problem, o, penalised, theta, penalty, fitter, L0 } = sweep;
-  const epochs = fitEpochs(o, problem);
-  const P = (): number => penalty.value(k, penalised, theta);
+function fill(sweep: Sweep, ctx: MethodContext, s0: SpacedSweepState): void {
+  const { o, theta, L0 } = sweep;
   let s = s0;
   const target = Math.ceil(FILL_SHARE * o.points);
   // one fill fit per tried pair: counted from the saved state, so a resumed run stops where the
@@ -255,15 +249,10 @@ function fill(sweep: Sweep, ctx: MethodContext, s0: SpacedSweepState, before: Fl
     const [a, b] = best;
     const start = performance.now();
     theta.set(ctx.load(b[0]));
-    before.set(theta);
     const lambda = Math.sqrt(a[1]! * b[1]!);
-    const r = fitter.fit(theta, lambda, s.lr, epochs, pointSeed(o.seed, s.fits));
-    if (penalty.name === 'l2' && P() <= ZERO_L2 * s.pRef) zeroNetwork(problem, penalised, theta);
-    settleIfZero(problem, penalised, theta);
-    const point = measurePoint(problem, theta, penalised, {
-      index: s.next, phase: 'sweep', lambda, steps: r.steps, converged: r.converged, seconds: (performance.now() - start) / 1000,
-    }, penalty.name);
-    const pNow = penalty.name === 'l2' ? point.l2squared! : point.l1;
+    // (the pass keeps the sweep's lr: a fill fit that had to halve it does not pass that on)
+    const { point } = sweepFit(sweep, s, lambda, start);
+    const pNow = penaltyValue(point, sweep.penalty.name);
     s = {
       ...s, next: s.next + 1, fits: s.fits + 1, tried: [...s.tried!, `${a[0]}-${b[0]}`],
       reported: [...s.reported!, [point.index, lambda, pNow, point.trainLoss]],
@@ -271,6 +260,27 @@ function fill(sweep: Sweep, ctx: MethodContext, s0: SpacedSweepState, before: Fl
     };
     ctx.sink(point, theta, s);
   }
+}
+
+/**
+ * One fit of the sweep at λ from θ (in place), seeded by the fit count, as raw point `s.next`: an
+ * l2 fit whose ‖θ_pen‖² fell below ZERO_L2 of the dense end's, or one whose weights all reached 0,
+ * becomes the exact zero network. Returns the point and the lr the fit ended at.
+ */
+function sweepFit(sweep: Sweep, s: SpacedSweepState, lambda: number, start: number): { point: RawPoint; lr: number } {
+  const { k, problem, o, penalised, theta, penalty, fitter } = sweep;
+  const r = fitter.fit(theta, lambda, s.lr, fitEpochs(o, problem), pointSeed(o.seed, s.fits));
+  if (penalty.name === 'l2' && penalty.value(k, penalised, theta) <= ZERO_L2 * s.pRef) zeroNetwork(problem, penalised, theta);
+  settleIfZero(problem, penalised, theta);
+  const point = measurePoint(problem, theta, penalised, {
+    index: s.next, phase: 'sweep', lambda, steps: r.steps, converged: r.converged, seconds: (performance.now() - start) / 1000,
+  }, penalty.name);
+  return { point, lr: r.lr };
+}
+
+/** The point's penalty value P: ‖θ_pen‖₁, or ‖θ_pen‖² on an l2 path. */
+function penaltyValue(point: RawPoint, penalty: Sweep['penalty']['name']): number {
+  return penalty === 'l2' ? point.l2squared! : point.l1;
 }
 
 /** Share of `--points` the fill pass brings a network's front up to (the suite's ±25 % with a margin). */
