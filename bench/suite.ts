@@ -1,4 +1,4 @@
-// `npm run bench -- --suite`: the continuation against the λ sweeps on eight problems.
+// `npm run bench -- --suite`: the continuation against the λ sweeps on twelve problems.
 //
 //   npm run bench -- --suite [--problems mnist,iris,...] [--methods continuation,sweep,torch]
 //                            [--max-seconds S] [--python EXE] [--no-torch] [--seeds N]

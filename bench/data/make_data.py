@@ -10,6 +10,11 @@ Run once with Debian's python3 (python3-sklearn); the CSVs are committed so noth
   friedman1.csv      regression, 1,000 rows of Friedman's #1 function (make_friedman1, noise 1,
                      seed 0) on 10 uniform features of which 5 matter, target × 100 + 2,000 so that
                      it is in the thousands (mean 3,400, std 515)
+  moons.csv          binary classification, 1,000 rows of two interleaved half circles in the
+                     plane (make_moons, noise 0.25, seed 0): a network problem on two features
+  friedman3.csv      regression, 1,000 rows of Friedman's #3 function (make_friedman3, noise 0.1,
+                     seed 0) on 4 features of very different ranges (0–100, 40π–560π, 0–1, 1–11),
+                     target an angle (mean 1.3, std 0.32)
 """
 import csv, os
 from sklearn import datasets
@@ -33,3 +38,7 @@ g = datasets.load_digits()
 write('digits.csv', g.data, [str(t) for t in g.target], [f'pixel_{i // 8}_{i % 8}' for i in range(64)], 'digit', lambda v: str(int(v)))
 X, y = datasets.make_friedman1(n_samples=1000, n_features=10, noise=1.0, random_state=0)
 write('friedman1.csv', X, ['%.6g' % (100 * t + 2000) for t in y], [f'x{i}' for i in range(10)], 'y', lambda v: '%.6g' % v)
+X, y = datasets.make_moons(n_samples=1000, noise=0.25, random_state=0)
+write('moons.csv', X, ['upper' if t == 0 else 'lower' for t in y], ['x0', 'x1'], 'moon', lambda v: '%.6g' % v)
+X, y = datasets.make_friedman3(n_samples=1000, noise=0.1, random_state=0)
+write('friedman3.csv', X, ['%.6g' % t for t in y], [f'x{i}' for i in range(4)], 'y', lambda v: '%.6g' % v)

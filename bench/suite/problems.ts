@@ -59,6 +59,16 @@ export const PROBLEMS: SuiteProblem[] = [
     args: ['--data', 'bench/data/friedman1.csv', '--hidden', '20,20'], l1Ref: 120, linear: false, torch: false,
   },
   {
+    // a classification network on two features no rule was tuned on (scikit-learn's make_moons)
+    name: 'moons', title: 'two moons, 2-16-16-2 ReLU', options: { data: 'bench/data/moons.csv', hidden: [16, 16] },
+    args: ['--data', 'bench/data/moons.csv', '--hidden', '16,16'], l1Ref: 120, linear: false, torch: true,
+  },
+  {
+    // a regression network on features of very different ranges, standardised (Friedman #3)
+    name: 'friedman3-net', title: 'Friedman #3, 20,20 ReLU units, target standardised', options: { data: 'bench/data/friedman3.csv', hidden: [20, 20] },
+    args: ['--data', 'bench/data/friedman3.csv', '--hidden', '20,20'], l1Ref: 160, linear: false, torch: false,
+  },
+  {
     name: 'diabetes', title: 'diabetes, linear regression, unscaled target', options: { data: 'bench/data/diabetes.csv', hidden: [], standardize: false },
     args: ['--data', 'bench/data/diabetes.csv', '--hidden', '0', '--no-standardize'], l1Ref: null, linear: true, torch: false,
   },
