@@ -6,6 +6,7 @@ import { ExactLasso, measureFront, nullLossOf } from '../bench/suite/measure.js'
 import { preparedFor } from '../bench/suite/arrays.js';
 import { summarizeSeeds, writeSuiteTable, type ProblemResult } from '../bench/suite/table.js';
 import { median, roundsFor } from '../bench/suite.js';
+import { PROBLEMS } from '../bench/suite/problems.js';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { writeLinearCsv } from './helpers/linear-data.js';
@@ -91,7 +92,7 @@ test('bench suite: a bad --seeds or --problems is one line naming the option, wi
   for (const [args, message] of [
     [['--seeds', '0'], 'bench --suite: --seeds: expected a whole number of seeds ≥ 1, got 0'],
     [['--seeds', '2.5'], 'bench --suite: --seeds: expected a whole number of seeds ≥ 1, got 2.5'],
-    [['--problems', 'mnist,cifar'], 'bench --suite: --problems: unknown cifar (expected some of mnist, fashion-mnist, iris, digits, diabetes-net, diabetes-net-raw, friedman-net, diabetes, breast-cancer, wine)'],
+    [['--problems', 'mnist,cifar'], `bench --suite: --problems: unknown cifar (expected some of ${PROBLEMS.map((p) => p.name).join(', ')})`],
   ] as const) {
     const r = spawnSync(process.execPath, [run, '--suite', ...args], { encoding: 'utf8' });
     assert.equal(r.status, 2, r.stderr);
