@@ -205,6 +205,23 @@ test('a mini-batch path whose λ step collapses to w = 0 walks the rest of the s
   for (let i = 1; i < sparse.length; i++) assert.ok(sparse[i]!.l1 < sparse[i - 1]!.l1, `raw ${sparse[i]!.index}: l1 ${sparse[i - 1]!.l1} → ${sparse[i]!.l1}`);
 });
 
+test('a full-batch path whose shortest sparser step still jumps walks on by ε-constraint steps', async () => {
+  // Friedman #1 (20,20 units), seed 4: at l1 3.08 (7 non-zeros, loss 0.53) the point's trade-off
+  // is that of a flat stretch (λ 0.001) and every shorter predictor step still landed at w = 0
+  // or at l1 1.41 (loss 0.88), 6.6 target spacings away; the ε-constraint steps after it land at
+  // l1 2.16 (loss 0.67) and walk to w = 0 in 10 more points
+  const friedman = path.join(here, '..', '..', 'bench', 'data', 'friedman1.csv');
+  const c = await computePath({ data: friedman, hidden: [20, 20], seed: 4, method: 'continuation' });
+  const front = [...c.points].sort((a, b) => a.l1 - b.l1);
+  const steps = front.slice(1).map((p, i) => (front[i]!.trainLoss - p.trainLoss) / c.metrics.nullLoss);
+  assert.ok(Math.max(...steps) < 0.2, `largest loss step between neighbours: ${Math.max(...steps)} of L_null`);
+  assert.ok(front.filter((p) => p.l1 > 1.5 && p.l1 < 3).length >= 4, `front l1: ${front.slice(0, 14).map((p) => p.l1.toFixed(2))}`);
+  assert.equal(c.branchEnds?.sparser, 'all-zero');
+  // non-zeros never rise along the ε-constraint steps (they keep the last point's zeros)
+  const sparse = c.raw.filter((p) => p.phase === 'sparser' && p.l1 < 3);
+  for (let i = 1; i < sparse.length; i++) assert.ok(sparse[i]!.nonzeros <= sparse[i - 1]!.nonzeros, `raw ${sparse[i]!.index}: ${sparse[i - 1]!.nonzeros} → ${sparse[i]!.nonzeros} non-zeros`);
+});
+
 test('on mini-batches of small regression data the continuation\'s front is at least the sweep\'s (train hypervolume)', async () => {
   // the path's first fit stops on its trend over at least 50 steps (TREND_MIN_STEPS): stopped on
   // the trend over 3 checks of 10 steps, its start was under-trained and every later point with

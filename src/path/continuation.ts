@@ -137,6 +137,8 @@ export class Continuation {
             { k: this.k, problem: this.problem, penalised: s.penalised, sgd: this.sgd, grad: this.grad,
               backup: this.backup, lossScale: this.problem.nullLoss, l1Scale: paceScale(state) },
             theta, spacing * state.scale, state.predictorLr, s.maxPredictorSteps);
+        } else if (state.l1Constrained) {
+          // no predictor: the corrector projects the last point into its ε-constraint ball (see jumpedPastShortening)
         } else {
           // a network's sparser branch extrapolates its last two points once it has them (see SECANT_MAX_FACTOR)
           const delta = this.l1Step(state, spacing * state.scale);
@@ -149,7 +151,8 @@ export class Continuation {
         }
         // once revivals recur along the sparser branch, the first try keeps the last point's zeros
         // (see sparserRevived)
-        const keep = keepZeros || (state.phase === 'sparser' && (state.revivals ?? 0) >= REVIVALS_BEFORE_KEEPING_ZEROS);
+        // (an ε-constraint step keeps them from the start: its projected steps could revive them)
+        const keep = keepZeros || (state.phase === 'sparser' && ((state.revivals ?? 0) >= REVIVALS_BEFORE_KEEPING_ZEROS || state.l1Constrained === true));
         report = this.correct(state, spacing, s.maxCorrectorSteps, keep, null, resumed);
       }
       let point = this.measure(state.phase, state.next, report, (performance.now() - start) / 1000);
@@ -175,9 +178,11 @@ export class Continuation {
         continue;
       }
       if (this.jumpedPastShortening(state, point, spacing)) {
-        // the rest of the branch takes ε-constraint steps, from this step on (see jumpedPastShortening)
+        // the rest of the branch takes ε-constraint steps, from this step on (see jumpedPastShortening);
+        // a full-batch step keeps the shortest scale its retries reached (its λ no longer says how far
+        // a step goes: at the kink it is that of a flat stretch)
         state.l1Constrained = true;
-        state.scale = 1;
+        if (this.stochastic) state.scale = 1;
         retries++;
         continue;
       }
@@ -228,8 +233,11 @@ export class Continuation {
    * 0.9837).
    */
   private jumpedPastShortening(state: ContinuationState, p: RawPoint, spacing: number): boolean {
-    if (!this.stochastic || state.phase !== 'sparser' || state.l1Constrained || !(state.lastL1 > 0)) return false;
-    if (p.l1 !== 0 && state.scale > this.settings.minScale) return false;
+    // (a full-batch linear model's convex front has no such stretch)
+    if ((!this.stochastic && linearPath(state)) || state.phase !== 'sparser' || state.l1Constrained || !(state.lastL1 > 0)) return false;
+    // (a full-batch step that collapsed shortens its predictor first: a shorter step can land
+    // between, where no shorter λ can)
+    if ((this.stochastic ? p.l1 !== 0 : true) && state.scale > this.settings.minScale) return false;
     return this.moved(state, p) > this.settings.maxOvershoot * spacing;
   }
 
@@ -427,7 +435,7 @@ export class Continuation {
       ...(!initial && linearPath(state) && { gapTolerance: s.gapShare * (this.problem.nullLoss - (state.anchorLoss ?? 0)) }),
       ...this.stochasticLambda(state, spacing),
       // (the corrector minimises the loss in this l1 ball instead of at stochasticLambda's λ)
-      ...(this.stochastic && state.phase === 'sparser' && state.l1Constrained && { l1Bound: Math.max(0, state.lastL1 - this.l1Step(state, spacing * state.scale)) }),
+      ...(state.phase === 'sparser' && state.l1Constrained && { l1Bound: Math.max(0, state.lastL1 - this.l1Step(state, spacing * state.scale)) }),
       ...(initial && this.stochastic && { lambdaFactor: DENSE_START }),
       // a mini-batch path's fits from the init stop on their trend: every later point inherits how
       // far the start was trained (see TREND_MIN_STEPS); the dense-end walk's fits below the first

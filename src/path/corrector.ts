@@ -100,6 +100,15 @@ export interface CorrectorSettings {
    * default MNIST net 5.9 against 7.0–7.7 ms per step at one thread (the sweep's 5.3).
    */
   heavyBall?: number;
+  /**
+   * Full batch: the ε-constraint problem instead of a Pareto-critical point: minimise L(θ) over
+   * ‖θ_pen‖₁ ≤ l1Bound by accelerated projected gradient (FISTA on L with every candidate
+   * projected onto the ball, the projected-gradient descent test and σ the norm of the
+   * projected-gradient map), from θ projected into the ball. Every Pareto-optimal point solves it
+   * for its own l1, also where the front is not convex. The reported α is the MPG step's α* at the
+   * end (one more gradient). Overrides fixedAlpha and restartBound.
+   */
+  l1Bound?: number;
 }
 
 /**
@@ -148,6 +157,8 @@ export class Corrector {
     const { k, problem, penalised: p } = this;
     const n = theta.length;
     const { z, y, prev, grad } = this;
+    const bound = problem.fullBatch ? s.l1Bound : undefined;
+    if (bound !== undefined) this.mpg.projectOntoL1Ball(theta, p, bound);
     prev.set(theta);
     // probe a larger step first: a corrector that inherits a step shrunk by an earlier, harder
     // stretch of the path would otherwise crawl and pass the progress test without converging
@@ -162,7 +173,8 @@ export class Corrector {
     const progress = stop !== 'stationarity' || !test;
     const stopOnSigma = test !== null && stop !== 'move';
     let startStationarity = NaN;
-    const fixed = s.fixedAlpha ?? null;
+    // (an ε-constraint run is FISTA on L alone, α = 1, its candidates projected onto the ball)
+    const fixed = bound !== undefined ? 1 : s.fixedAlpha ?? null;
     const zeros = s.keepZerosOf ? zeroIndices(s.keepZerosOf, p) : s.keepZeros ? zeroIndices(theta, p) : null;
     // the objective the function-value restart watches: L, or L + λ‖θ_pen‖₁ at a fixed α
     const lambdaFixed = fixed === null ? 0 : (1 - fixed) / fixed;
@@ -259,6 +271,12 @@ export class Corrector {
           if (k.l1Norm(p, y) > l1Start) this.mpg.projectOntoL1Ball(y, p, l1Start);
           r.omega1 = dotDiff(grad, y, z);
           r.stepNormSq = this.mpg.distanceSquared(y, z);
+        } else if (bound !== undefined) {
+          // the projected-gradient step onto the ε-constraint's ball, and its descent test
+          if (k.l1Norm(p, y) > bound) this.mpg.projectOntoL1Ball(y, p, bound);
+          r.omega1 = dotDiff(grad, y, z);
+          r.stepNormSq = this.mpg.distanceSquared(y, z);
+          r.stationarity = Math.sqrt(r.stepNormSq) / h;
         } else if (fixed === null && s.restartBound === 'project' && k.l1Norm(p, y) > l1Start) {
           // momentum carried the step past the start's l1: project it back onto that l1 ball and
           // test the projected point (the projected-gradient form of the descent test)
@@ -333,7 +351,18 @@ export class Corrector {
       }
     }
     const relativeStationarity = test ? test.relative(stationarity) : problem.fullBatch ? stationarity / startStationarity : NaN;
+    if (bound !== undefined) alpha = this.tradeoffAt(theta, h, zeros);
     return { steps: step, converged, alpha, stationarity, relativeStationarity, startStationarity, h };
+  }
+
+  /** α* of the MPG step at θ (the point's local trade-off), from one more full-batch gradient. */
+  private tradeoffAt(theta: Float32Array, h: number, zeros: Int32Array | null): number {
+    const { problem, grad, y } = this;
+    const loss = problem.lossAndGradient(theta, problem.nextBatch(), grad);
+    if (!Number.isFinite(loss)) return NaN;
+    // (as every MPG step of a corrector that keeps zeros: on the free weights alone)
+    if (zeros) for (let i = 0; i < zeros.length; i++) grad[zeros[i]!] = 0;
+    return this.mpg.step(theta, grad, this.penalised, h, y).alpha;
   }
 
   /** One proximal gradient step on L + λ‖θ_pen‖₁ at a fixed α, reported like an MPG step. */
