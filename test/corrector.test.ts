@@ -15,7 +15,7 @@ import { shrinkPredictor } from '../src/path/predictors.js';
 import { loadDataset } from '../src/data/load.js';
 import { applyStandardizer, fitStandardizer } from '../src/data/standardize.js';
 import { backends } from './helpers/backends.js';
-import { readFileSync } from 'node:fs';
+import { assertAtLassoPoint, lassoFixture, lassoProblem } from './helpers/lasso-fixture.js';
 
 function regressionProblem(k: ReturnType<typeof backends>[number], rows: number, seed: number): Problem {
   const rng = new Rng(seed);
@@ -232,41 +232,21 @@ for (const k of backends()) {
   });
 }
 
-interface LassoFixture {
-  n: number;
-  p: number;
-  X: number[];
-  y: number[];
-  path: { lambda: number; W: number[]; b: number[]; loss: number; l1: number }[];
-}
-
 for (const k of backends()) {
   test(`[${k.name}] full batch, within an l1 ball (the ε-constraint problem): the corrector reaches the exact lasso path's loss at that l1 and reads its λ off the MPG step`, () => {
-    // for a convex loss min L over ‖w‖₁ ≤ τ is the lasso solution whose l1 is τ (scikit-learn's
-    // lasso_path fixture): warm-started along the path from the dense end, as the sparser branch goes
-    const fixture = JSON.parse(readFileSync(new URL('../../test/fixtures/lasso/regression.json', import.meta.url), 'utf8')) as LassoFixture;
-    const arch: Architecture = { layers: [fixture.p, 1], activation: 'relu', loss: 'mse' };
-    const data = toDevice(k, Float32Array.from(fixture.X), Float32Array.from(fixture.y), fixture.n, fixture.p);
-    const problem = new Problem(k, arch, data, null, fixture.n, 1);
-    const p = problem.mlp.layout.weightCount;
+    // for a convex loss min L over ‖w‖₁ ≤ τ is the lasso solution whose l1 is τ: warm-started along
+    // the path from the dense end, as the sparser branch goes
+    const problem = lassoProblem(k, lassoFixture.n);
     const theta = k.alloc(problem.mlp.layout.size);
-    const nullLoss = fixture.path[0]!.loss;
-    const corrector = new Corrector(k, problem, p);
+    const corrector = new Corrector(k, problem, problem.mlp.layout.weightCount);
     let h = 1;
-    for (const point of [...fixture.path].reverse()) {
+    for (const point of [...lassoFixture.path].reverse()) {
       const r = corrector.run(theta, {
-        h, maxSteps: 5000, tolerance: 1e-4, moveTolerance: 1e-9, lossScale: nullLoss, l1Scale: 1, accelerate: true,
+        h, maxSteps: 5000, tolerance: 1e-4, moveTolerance: 1e-9, lossScale: lassoFixture.path[0]!.loss, l1Scale: 1, accelerate: true,
         restartBound: 'project', stop: 'stationarity', l1Bound: point.l1,
       });
       h = r.h;
-      const loss = problem.evaluate(theta).loss;
-      const l1 = k.l1Norm(p, theta);
-      const at = `l1 ≤ ${point.l1} (λ ${point.lambda}): loss ${loss} at l1 ${l1} against the exact ${point.loss} (${r.steps} steps)`;
-      assert.ok(l1 <= point.l1 * (1 + 1e-5) + 1e-6, `outside the ball: ${at}`);
-      assert.ok(loss >= point.loss - 1e-5 * nullLoss, `below the optimum? ${at}`);
-      assert.ok(loss - point.loss <= 1e-4 * nullLoss, at);
-      const lambda = (1 - r.alpha) / r.alpha;
-      if (point.l1 > 0) assert.ok(Math.abs(lambda - point.lambda) <= 0.05 * point.lambda + 1e-4 * nullLoss, `trade-off ${lambda} against the exact ${point.lambda}: ${at}`);
+      assertAtLassoPoint(k, problem, theta, point, r, 1e-4, 0.05);
     }
   });
 }

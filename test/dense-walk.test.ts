@@ -4,7 +4,6 @@
 // here from the init, on the same problem and batch stream.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { Problem, toDevice } from '../src/nn/problem.js';
 import { Rng } from '../src/util/rng.js';
 import type { Architecture } from '../src/nn/mlp.js';
@@ -16,9 +15,9 @@ import { checkPathOptions } from '../src/path/options.js';
 import type { RawPoint } from '../src/path/types.js';
 import type { Kernels } from '../src/kernels/kernels.js';
 import { backends } from './helpers/backends.js';
+import { lassoFixture } from './helpers/lasso-fixture.js';
 
-const fixture = JSON.parse(readFileSync(new URL('../../test/fixtures/lasso/regression.json', import.meta.url), 'utf8')) as
-  { n: number; p: number; X: number[]; y: number[] };
+const fixture = lassoFixture;
 
 const SEED = 1;
 const POINTS = 6;

@@ -4,32 +4,18 @@
 // exactly when a pass over the training rows holds more than one batch.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { Problem, toDevice } from '../src/nn/problem.js';
 import { Rng } from '../src/util/rng.js';
 import type { Architecture } from '../src/nn/mlp.js';
 import { StochasticCorrector, usesStochasticCorrector, type StochasticCorrectorSettings } from '../src/path/stochastic-corrector.js';
 import { backends } from './helpers/backends.js';
+import { assertAtLassoPoint, lassoFixture, lassoProblem } from './helpers/lasso-fixture.js';
 import { MpgSolver } from '../src/optim/mpg.js';
 import { fullGradient } from '../src/path/baselines/fit.js';
 import { stationarity } from '../src/path/stationarity.js';
 import { initParameters } from '../src/nn/init.js';
 
-interface LassoFixture {
-  n: number;
-  p: number;
-  X: number[];
-  y: number[];
-  path: { lambda: number; W: number[]; b: number[]; loss: number; l1: number }[];
-}
-
-const fixture = JSON.parse(readFileSync(new URL('../../test/fixtures/lasso/regression.json', import.meta.url), 'utf8')) as LassoFixture;
-
-function lassoProblem(k: ReturnType<typeof backends>[number], batch: number): Problem {
-  const arch: Architecture = { layers: [fixture.p, 1], activation: 'relu', loss: 'mse' };
-  const data = toDevice(k, Float32Array.from(fixture.X), Float32Array.from(fixture.y), fixture.n, fixture.p);
-  return new Problem(k, arch, data, null, batch, 1);
-}
+const fixture = lassoFixture;
 
 /**
  * The solver at lr 0.03 (momentum 0.9): it keeps its step along a corrector (it halves it only
@@ -274,14 +260,7 @@ for (const k of backends()) {
       problem.reseed(7 + i);
       const { lambda: _, ...rest } = settings(point.lambda, problem);
       const r = corrector.run(theta, { ...rest, l1Bound: point.l1, stationarityReference: 1 });
-      const loss = problem.evaluate(theta).loss;
-      const l1 = k.l1Norm(p, theta);
-      const at = `l1 ≤ ${point.l1} (λ ${point.lambda}): loss ${loss} at l1 ${l1} against the exact ${point.loss} (${r.steps} steps)`;
-      assert.ok(l1 <= point.l1 * (1 + 1e-5) + 1e-6, `outside the ball: ${at}`);
-      assert.ok(loss >= point.loss - 1e-4 * nullLoss, `below the optimum? ${at}`);
-      assert.ok(loss - point.loss <= 1e-3 * nullLoss, at);
-      const lambda = (1 - r.alpha) / r.alpha;
-      if (point.l1 > 0) assert.ok(Math.abs(lambda - point.lambda) <= 0.25 * point.lambda + 1e-3 * nullLoss, `trade-off ${lambda} against the exact ${point.lambda}: ${at}`);
+      assertAtLassoPoint(k, problem, theta, point, r, 1e-3, 0.25);
     }
   });
 }
