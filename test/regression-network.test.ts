@@ -220,6 +220,15 @@ test('a full-batch path whose shortest sparser step still jumps walks on by ε-c
   // non-zeros never rise along the ε-constraint steps (they keep the last point's zeros)
   const sparse = c.raw.filter((p) => p.phase === 'sparser' && p.l1 < 3);
   for (let i = 1; i < sparse.length; i++) assert.ok(sparse[i]!.nonzeros <= sparse[i - 1]!.nonzeros, `raw ${sparse[i]!.index}: ${sparse[i - 1]!.nonzeros} → ${sparse[i]!.nonzeros} non-zeros`);
+  // killed right after the first ε-constraint point, the run resumes to the same path
+  const first = c.raw.findIndex((p) => p.phase === 'sparser' && p.l1 < 2.5);
+  const cut = tempDir('epsilon-resume');
+  let seen = 0;
+  await assert.rejects(computePath({ data: friedman, hidden: [20, 20], seed: 4, method: 'continuation', out: cut, onProgress: (e) => {
+    if (e.type === 'point' && ++seen === first + 1) throw new Error('simulated kill');
+  } }), /simulated kill/);
+  const resumed = await computePath({ out: cut, resume: true });
+  assert.deepEqual(resumed.raw.map((p) => [p.index, p.l1, p.trainLoss, p.lambda]), c.raw.map((p) => [p.index, p.l1, p.trainLoss, p.lambda]));
 });
 
 test('on mini-batches of small regression data the continuation\'s front is at least the sweep\'s (train hypervolume)', async () => {
