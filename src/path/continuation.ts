@@ -182,8 +182,13 @@ export class Continuation {
         // a full-batch step keeps the shortest scale its retries reached (its λ no longer says how far
         // a step goes: at the kink it is that of a flat stretch)
         state.l1Constrained = true;
-        if (this.stochastic) state.scale = 1;
-        retries++;
+        if (this.stochastic) {
+          state.scale = 1;
+          retries++;
+        } else {
+          // (its own retries, which may shorten it below minScale: see overshoot)
+          retries = 0;
+        }
         continue;
       }
       if (state.phase !== 'initial' && retries < s.maxRetries && this.overshoot(state, point, spacing)) {
@@ -603,12 +608,13 @@ export class Continuation {
   /** True (and the predictor scale cut to fit) when p is over `maxOvershoot` spacings away. */
   private overshoot(state: ContinuationState, p: RawPoint, spacing: number): boolean {
     const moved = this.moved(state, p);
-    if (moved <= this.settings.maxOvershoot * spacing || state.scale <= this.settings.minScale) return false;
+    const floor = this.settings.minScale * (state.l1Constrained && !this.stochastic ? EPSILON_SCALE_FLOOR : 1);
+    if (moved <= this.settings.maxOvershoot * spacing || state.scale <= floor) return false;
     // A mini-batch step's λ ignores the scale above the cap (stochasticLambda): cut from the scale
     // the step used, or the retry would fit the same λ from the same seed, bit for bit (Iris 4
     // units, --batch 16 --points 8, point 6: a 6-pass retry that repeated the first try).
     if (this.stochastic) state.scale = Math.min(state.scale, cappedScale(spacing));
-    state.scale = Math.max(this.settings.minScale, state.scale * Math.max(0.1, spacing / moved));
+    state.scale = Math.max(floor, state.scale * Math.max(0.1, spacing / moved));
     return true;
   }
 
@@ -844,6 +850,13 @@ const HEAVY_BALL = 0.9;
  * 0.0190 after the corrector), which is what makes up the heavy ball's loss of HV.
  */
 const SECANT_MAX_FACTOR = 2;
+/**
+ * A full-batch ε-constraint step that overshoots may shorten to this share of minScale. Its l1
+ * step comes from the last point's λ, which at a kink is that of the flat stretch before it
+ * (Friedman #1 seed 4: λ 0.001 at l1 3.08, then 0.28), so even minScale asked for 0.9 of l1 and the
+ * loss rose by 0.14 of L_null.
+ */
+const EPSILON_SCALE_FLOOR = 0.1;
 /** The factor on λ when an initial point collapsed to w = 0 (a decade per retry; see also settleFlat). */
 const INITIAL_LAMBDA_RETRY = 0.1;
 
