@@ -158,7 +158,7 @@ export class Corrector {
     const n = theta.length;
     const { z, y, prev, grad } = this;
     const bound = problem.fullBatch ? s.l1Bound : undefined;
-    if (bound !== undefined) this.mpg.projectOntoL1Ball(theta, p, bound);
+    if (bound !== undefined) this.projectInto(theta, bound);
     prev.set(theta);
     // probe a larger step first: a corrector that inherits a step shrunk by an earlier, harder
     // stretch of the path would otherwise crawl and pass the progress test without converging
@@ -273,7 +273,7 @@ export class Corrector {
           r.stepNormSq = this.mpg.distanceSquared(y, z);
         } else if (bound !== undefined) {
           // the projected-gradient step onto the ε-constraint's ball, and its descent test
-          if (k.l1Norm(p, y) > bound) this.mpg.projectOntoL1Ball(y, p, bound);
+          if (k.l1Norm(p, y) > bound) this.projectInto(y, bound);
           r.omega1 = dotDiff(grad, y, z);
           r.stepNormSq = this.mpg.distanceSquared(y, z);
           r.stationarity = Math.sqrt(r.stepNormSq) / h;
@@ -353,6 +353,12 @@ export class Corrector {
     const relativeStationarity = test ? test.relative(stationarity) : problem.fullBatch ? stationarity / startStationarity : NaN;
     if (bound !== undefined) alpha = this.tradeoffAt(theta, h, zeros);
     return { steps: step, converged, alpha, stationarity, relativeStationarity, startStationarity, h };
+  }
+
+  /** v_pen ← its projection onto the l1 ball of radius `bound` (all zero when bound is 0). */
+  private projectInto(v: Float32Array, bound: number): void {
+    if (bound > 0) this.mpg.projectOntoL1Ball(v, this.penalised, bound);
+    else v.fill(0, 0, this.penalised);
   }
 
   /** α* of the MPG step at θ (the point's local trade-off), from one more full-batch gradient. */
