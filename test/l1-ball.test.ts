@@ -29,6 +29,8 @@ for (const k of backends()) {
       const exact = thresholdForL1(before.subarray(0, p), radius);
       assert.ok(Math.abs(tau - exact) <= 1e-6 * (1 + exact), `τ ${tau} vs exact ${exact}`);
       assert.ok(Math.abs(after - radius) <= 1e-4 * (1 + radius), `l1 ${after} vs radius ${radius}`);
+      // the origin: exactly 0
+      if (radius === 0) for (let i = 0; i < p; i++) assert.ok(w[i] === 0, `w[${i}] = ${w[i]} at radius 0`);
       for (let i = p; i < n; i++) assert.equal(w[i], before[i], 'the unpenalised tail is left alone');
     }
   });

@@ -8,10 +8,18 @@ import type { Kernels } from '../kernels/kernels.js';
  * usually a few passes when w is just outside the ball, as after a corrector step. Each pass is
  * one l1Excess kernel call (on wasm its compares in SIMD, its sum in index order, so τ has the
  * bits of the JS loop it replaces, which was 3 % of the default MNIST run's single-thread time:
- * the heavy-ball corrector projects after most steps). Returns τ.
+ * the heavy-ball corrector projects after most steps). Returns τ. A radius of 0 zeroes w[0 ..< p).
  */
 export function projectOntoL1Ball(k: Kernels, w: Float32Array, p: number, radius: number): number {
   const v = w.subarray(0, p);
+  if (!(radius > 0)) {
+    // the ball is the origin: every weight 0, exactly whatever Newton's last step to τ = max|w_i|
+    // would round to (the ε-constraint correctors' last step asks for it)
+    let max = 0;
+    for (let i = 0; i < p; i++) max = Math.max(max, Math.abs(v[i]!));
+    v.fill(0);
+    return max;
+  }
   let tau = 0;
   for (let it = 0; it < 100; it++) {
     const [l1, m] = k.l1Excess(p, v, tau);

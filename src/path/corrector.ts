@@ -158,7 +158,7 @@ export class Corrector {
     const n = theta.length;
     const { z, y, prev, grad } = this;
     const bound = problem.fullBatch ? s.l1Bound : undefined;
-    if (bound !== undefined) this.projectInto(theta, bound);
+    if (bound !== undefined) this.mpg.projectOntoL1Ball(theta, p, bound);
     prev.set(theta);
     // probe a larger step first: a corrector that inherits a step shrunk by an earlier, harder
     // stretch of the path would otherwise crawl and pass the progress test without converging
@@ -266,23 +266,18 @@ export class Corrector {
       for (let tries = 0; tries < 40; tries++) {
         // the last step's α* is a close guess of this one's (see MpgSolver.step)
         const r = fixed === null ? this.mpg.step(base, grad, p, h, y, undefined, step > 0 ? alpha : null) : this.proxStep(z, grad, h, fixed, y);
-        if (heavy) {
-          // the descent test is taken at θ, where the gradient is
-          if (k.l1Norm(p, y) > l1Start) this.mpg.projectOntoL1Ball(y, p, l1Start);
+        // The ball the candidate must stay in: the ε-constraint's, or for MPG steps under the
+        // 'project' rule the start's l1 (momentum carried the step past it). A projected candidate
+        // is tested in the projected-gradient form of the descent test, and so is every heavy-ball
+        // step (its test is taken at θ, where the gradient is, not at the step's base).
+        const radius = bound ?? (fixed === null && s.restartBound === 'project' ? l1Start : undefined);
+        const projected = radius !== undefined && k.l1Norm(p, y) > radius;
+        if (projected) this.mpg.projectOntoL1Ball(y, p, radius);
+        if (projected || heavy || bound !== undefined) {
           r.omega1 = dotDiff(grad, y, z);
           r.stepNormSq = this.mpg.distanceSquared(y, z);
-        } else if (bound !== undefined) {
-          // the projected-gradient step onto the ε-constraint's ball, and its descent test
-          if (k.l1Norm(p, y) > bound) this.projectInto(y, bound);
-          r.omega1 = dotDiff(grad, y, z);
-          r.stepNormSq = this.mpg.distanceSquared(y, z);
-          r.stationarity = Math.sqrt(r.stepNormSq) / h;
-        } else if (fixed === null && s.restartBound === 'project' && k.l1Norm(p, y) > l1Start) {
-          // momentum carried the step past the start's l1: project it back onto that l1 ball and
-          // test the projected point (the projected-gradient form of the descent test)
-          this.mpg.projectOntoL1Ball(y, p, l1Start);
-          r.omega1 = dotDiff(grad, y, z);
-          r.stepNormSq = this.mpg.distanceSquared(y, z);
+          // (σ of an ε-constraint run: the norm of the projected-gradient map)
+          if (bound !== undefined) r.stationarity = Math.sqrt(r.stepNormSq) / h;
         }
         const ly = problem.lossAndGradient(y, batch, null, false, slots ? { save: freeSlot(thetaSlot, prevSlot) } : null);
         // The slack is float32 rounding of the loss: without it, near convergence (where the
@@ -353,12 +348,6 @@ export class Corrector {
     const relativeStationarity = test ? test.relative(stationarity) : problem.fullBatch ? stationarity / startStationarity : NaN;
     if (bound !== undefined) alpha = this.tradeoffAt(theta, h, zeros);
     return { steps: step, converged, alpha, stationarity, relativeStationarity, startStationarity, h };
-  }
-
-  /** v_pen ← its projection onto the l1 ball of radius `bound` (all zero when bound is 0). */
-  private projectInto(v: Float32Array, bound: number): void {
-    if (bound > 0) this.mpg.projectOntoL1Ball(v, this.penalised, bound);
-    else v.fill(0, 0, this.penalised);
   }
 
   /** α* of the MPG step at θ (the point's local trade-off), from one more full-batch gradient. */

@@ -213,7 +213,7 @@ export class StochasticCorrector {
       if (bound === undefined) this.prox.step(theta, this.grad);
       else {
         this.sgd.step(theta, this.grad);
-        this.project(theta, bound);
+        projectOntoL1Ball(this.k, theta, this.penalised, bound);
       }
       if (zeros) for (const i of zeros) theta[i] = 0;
       return true;
@@ -230,7 +230,7 @@ export class StochasticCorrector {
     let anneals = 0;
     let settled = false;
     let passes = 0;
-    if (bound !== undefined && !resume) this.project(theta, bound);
+    if (bound !== undefined && !resume) projectOntoL1Ball(this.k, theta, this.penalised, bound);
     const first = resume ? resume.first : objective();
     let last = first;
     let lowest = Infinity;
@@ -315,12 +315,6 @@ export class StochasticCorrector {
       steps, converged, alpha: bound !== undefined ? end.alpha : Number.isFinite(lambda) ? 1 / (1 + lambda) : 0, stationarity: end.stationarity,
       relativeStationarity: reference > 0 ? end.stationarity / reference : NaN, startStationarity, h: lr / (1 - c.momentum),
     };
-  }
-
-  /** θ_pen ← its projection onto the l1 ball of radius `bound` (all zero when bound is 0). */
-  private project(theta: Float32Array, bound: number): void {
-    if (bound > 0) projectOntoL1Ball(this.k, theta, this.penalised, bound);
-    else theta.fill(0, 0, this.penalised);
   }
 
   /** A snapshot of the fit at a pass boundary (see StochasticCorrectorSettings.onPass). */
