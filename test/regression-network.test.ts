@@ -22,6 +22,8 @@ import { tempDir } from './helpers/tmp.js';
  */
 const here = path.dirname(fileURLToPath(import.meta.url));
 const diabetes = path.join(here, '..', '..', 'bench', 'data', 'diabetes.csv');
+/** Friedman #1 (make_friedman1, 1,000 rows, 5 of 10 features matter), target in the thousands. */
+const friedman = path.join(here, '..', '..', 'bench', 'data', 'friedman1.csv');
 const common = { data: diabetes, hidden: [10], testFraction: 0.2, points: 40, standardizeTarget: false };
 
 /** diabetes.csv with its target mapped to a·y + b. */
@@ -35,6 +37,12 @@ function rescaledTarget(a: number, b: number): string {
   const file = path.join(tempDir('target-units'), 'diabetes-units.csv');
   fs.writeFileSync(file, out.join('\n') + '\n');
   return file;
+}
+
+/** The largest rise in training loss between neighbours on the front (by l1), as a share of L_null. */
+function largestLossStep(r: Awaited<ReturnType<typeof computePath>>): number {
+  const front = [...r.points].sort((a, b) => a.l1 - b.l1);
+  return Math.max(...front.slice(1).map((p, i) => (front[i]!.trainLoss - p.trainLoss) / r.metrics.nullLoss));
 }
 
 test('a regression network fits its standardised target: the front does not depend on the target\'s units, predictions are in them', async () => {
@@ -159,7 +167,6 @@ test('sweep: fits dominated by later ones do not use up the point budget (±25 %
 test('sweep: where the last λ fits jump to w = 0 the fill pass brings the front to 80 % of the points; a run killed in the fill resumes to the same run', async () => {
   // Friedman #1, 20,20 units: the jump to w = 0 is 0.67–0.73 of the front's normalised length of
   // 1.97, and the sweep's points, spaced for the whole length, came out 23–28 for 40
-  const friedman = path.join(here, '..', '..', 'bench', 'data', 'friedman1.csv');
   const opts = { data: friedman, hidden: [20, 20], method: 'sweep' as const };
   const whole = tempDir('sweep-fill');
   const full = await computePath({ ...opts, out: whole });
@@ -182,7 +189,6 @@ test('a mini-batch regression path starts where a decade lower stops explaining 
   // Friedman #1 (800 training rows, target standardised), 20,20 units, batch 100: the first fit
   // (loss 0.045 at l1 18) was the start, and the front had 19 points; the decade below explains
   // 2 % more of the variance (loss 0.025 at l1 79)
-  const friedman = path.join(here, '..', '..', 'bench', 'data', 'friedman1.csv');
   const c = await computePath({ data: friedman, hidden: [20, 20], batch: 100, method: 'continuation' });
   assert.ok(c.raw[0]!.l1 > 40 && c.raw[0]!.trainLoss < 0.03, `start at l1 ${c.raw[0]!.l1}, loss ${c.raw[0]!.trainLoss}`);
   assert.ok(c.points.length >= 22, `${c.points.length} front points`);
@@ -192,11 +198,10 @@ test('a mini-batch path whose λ step collapses to w = 0 walks the rest of the s
   // Friedman #1, batch 100: λ steps crept from l1 3.38 to 3.32 (loss 0.25–0.26), then the next
   // one jumped to w = 0 (loss 1.0): no λ has a minimiser in between (the front is not convex
   // there). The full-batch path walks it; now the mini-batch path too.
-  const friedman = path.join(here, '..', '..', 'bench', 'data', 'friedman1.csv');
   const c = await computePath({ data: friedman, hidden: [20, 20], batch: 100, method: 'continuation' });
   const front = [...c.points].sort((a, b) => a.l1 - b.l1);
-  const drops = front.slice(1).map((p, i) => (front[i]!.trainLoss - p.trainLoss) / c.metrics.nullLoss);
-  assert.ok(Math.max(...drops) < 0.15, `largest loss step between neighbours: ${Math.max(...drops)} of L_null`);
+  const step = largestLossStep(c);
+  assert.ok(step < 0.15, `largest loss step between neighbours: ${step} of L_null`);
   assert.ok(front.filter((p) => p.l1 > 0 && p.l1 < 2.5).length >= 5, `front l1: ${front.slice(0, 8).map((p) => p.l1.toFixed(2))}`);
   assert.equal(c.branchEnds?.sparser, 'all-zero');
   assert.ok(c.points.length >= 30 && c.points.length <= 50, `${c.points.length} points for 40`);
@@ -211,11 +216,10 @@ test('a full-batch path whose shortest sparser step still jumps walks on by ε-c
   // or at l1 1.41 (loss 0.88), 6.6 target spacings away; the ε-constraint steps after it land at
   // l1 2.73 (loss 0.54) and walk to w = 0 in 12 more points (with the ε step at minScale alone,
   // not shortened below it: l1 2.16, loss 0.67)
-  const friedman = path.join(here, '..', '..', 'bench', 'data', 'friedman1.csv');
   const c = await computePath({ data: friedman, hidden: [20, 20], seed: 4, method: 'continuation' });
   const front = [...c.points].sort((a, b) => a.l1 - b.l1);
-  const steps = front.slice(1).map((p, i) => (front[i]!.trainLoss - p.trainLoss) / c.metrics.nullLoss);
-  assert.ok(Math.max(...steps) < 0.1, `largest loss step between neighbours: ${Math.max(...steps)} of L_null`);
+  const step = largestLossStep(c);
+  assert.ok(step < 0.1, `largest loss step between neighbours: ${step} of L_null`);
   assert.ok(front.filter((p) => p.l1 > 1.5 && p.l1 < 3).length >= 6, `front l1: ${front.slice(0, 14).map((p) => p.l1.toFixed(2))}`);
   assert.equal(c.branchEnds?.sparser, 'all-zero');
   // non-zeros never rise along the ε-constraint steps (they keep the last point's zeros)
@@ -237,7 +241,6 @@ test('on mini-batches of small regression data the continuation\'s front is at l
   // the trend over 3 checks of 10 steps, its start was under-trained and every later point with
   // it (friedman1 at batch 100: 1.1501 against the sweep's 1.1503; diabetes at batch 64: 0.7684
   // against 0.7758)
-  const friedman = path.join(here, '..', '..', 'bench', 'data', 'friedman1.csv');
   for (const [data, hidden, batch, l1Ref] of [[friedman, [20, 20], 100, 120], [diabetes, [10], 64, 60]] as const) {
     const run = (method: 'continuation' | 'sweep') => computePath({ data, hidden: [...hidden], batch, method });
     const [c, sw] = [await run('continuation'), await run('sweep')];

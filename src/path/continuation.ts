@@ -235,14 +235,17 @@ export class Continuation {
    * full-batch path walks it). Only after such a jump: on Fashion-MNIST ε-constraint steps along
    * the whole branch (its first λ step overshoots, and a shorter one does not) stop on plateaus
    * that λ steps jump past (loss 1.69 against 1.28 at l1 14; train hypervolume 0.9820 against
-   * 0.9837).
+   * 0.9837). A full-batch network's sparser step switches the same way once its predictor at the
+   * smallest scale still lands that far (a kink: Friedman #1, 20,20 units, seed 4, from l1 3.08
+   * every shorter step landed at w = 0 or l1 1.41); a collapse at a larger scale is retried
+   * shorter first.
    */
   private jumpedPastShortening(state: ContinuationState, p: RawPoint, spacing: number): boolean {
     // (a full-batch linear model's convex front has no such stretch)
     if ((!this.stochastic && linearPath(state)) || state.phase !== 'sparser' || state.l1Constrained || !(state.lastL1 > 0)) return false;
     // (a full-batch step that collapsed shortens its predictor first: a shorter step can land
     // between, where no shorter λ can)
-    if ((this.stochastic ? p.l1 !== 0 : true) && state.scale > this.settings.minScale) return false;
+    if ((!this.stochastic || p.l1 !== 0) && state.scale > this.settings.minScale) return false;
     return this.moved(state, p) > this.settings.maxOvershoot * spacing;
   }
 

@@ -76,9 +76,9 @@ export interface ContinuationState {
   /** Full-batch networks' sparser branch: steps redone because the corrector revived zeros (see Continuation). */
   revivals?: number;
   /**
-   * Mini-batch sparser branch: its steps are ε-constraint fits (the loss minimised over the l1
-   * ball the spacing asks for) since a λ step jumped where no shorter one could help (to w = 0,
-   * or at the smallest step; see Continuation.jumpedPastShortening).
+   * Networks' sparser branch: its steps are ε-constraint fits (the loss minimised over the l1
+   * ball the spacing asks for) since a step jumped where no shorter one could help (a mini-batch
+   * λ step to w = 0, or any step at the smallest scale; see Continuation.jumpedPastShortening).
    */
   l1Constrained?: boolean;
   /** Why each branch ended (see BranchEnd). */
