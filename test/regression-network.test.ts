@@ -266,3 +266,37 @@ test('regression network on raw features: a settling run that ends at w = 0 is r
   assert.ok(c.raw[0]!.l1 > 0, 'the initial point is the all-zero network');
   assert.ok(c.points.length >= 30 && c.points.length <= 50, `${c.points.length} points for 40`);
 });
+
+test('a regression network whose lower-loss branch ends flat on a straight stretch: the dense probe finds the lower losses beyond, the bridge walks back, and a run killed on the bridge resumes to the same path', async () => {
+  // diabetes in its own units, 10 units, seed 3: the settled start at l1 57.5 (loss 0.42·L_null,
+  // λ_flat 2.14) and the lower-loss correctors ended flat at l1 60, while the front falls on at
+  // about that slope to 0.33·L_null at l1 320 (the sweep's dense fit)
+  const opts = { ...common, seed: 3, method: 'continuation' as const };
+  const without = await computePath({ ...opts, denseEpochs: 0 });
+  const c = await computePath(opts);
+  const L0 = c.metrics.nullLoss;
+  const lowest = (r: typeof c): number => Math.min(...r.points.map((p) => p.trainLoss)) / L0;
+  assert.ok(lowest(without) > 0.4, `without the probe the front ends at ${lowest(without)}·L_null`);
+  assert.ok(lowest(c) < 0.35, `with it at ${lowest(c)}·L_null`);
+  const probe = c.raw.filter((p) => p.phase === 'dense');
+  assert.equal(probe.length, 1);
+  const bridge = c.raw.filter((p) => p.phase === 'bridge');
+  assert.ok(bridge.length >= 10, `${bridge.length} bridge points`);
+  // the bridge walks from the probe towards the lower-loss branch's end, then the sparser branch
+  // starts from the initial point: the last bridge point comes before the first sparser one
+  const firstSparser = c.raw.findIndex((p) => p.phase === 'sparser');
+  assert.ok(bridge.every((p) => p.index < firstSparser && p.l1 < probe[0]!.l1));
+  assert.ok(c.points.filter((p) => p.l1 > 100 && p.l1 < 300).length >= 8, `front l1: ${c.points.map((p) => p.l1.toFixed(0))}`);
+  assert.ok(c.points.length >= 30 && c.points.length <= 50, `${c.points.length} points for 40`);
+  assert.deepEqual(c.branchEnds, { denser: 'flat', sparser: 'all-zero' });
+  const hv = (r: typeof c): number => hypervolume(r.points.map((p) => ({ l1: p.l1, loss: p.trainLoss })), L0, 400);
+  assert.ok(hv(c) >= hv(without) + 0.03, `train HV ${hv(c)} against ${hv(without)} without the probe`);
+  // killed on the bridge, the run resumes to the same path
+  const cut = tempDir('bridge-resume');
+  let seen = 0;
+  await assert.rejects(computePath({ ...opts, out: cut, onProgress: (e) => {
+    if (e.type === 'point' && ++seen === bridge[2]!.index + 1) throw new Error('simulated kill');
+  } }), /simulated kill/);
+  const resumed = await computePath({ out: cut, resume: true });
+  assert.deepEqual(resumed.raw.map((p) => [p.index, p.l1, p.trainLoss, p.lambda]), c.raw.map((p) => [p.index, p.l1, p.trainLoss, p.lambda]));
+});

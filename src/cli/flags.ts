@@ -98,7 +98,7 @@ export const FLAGS = {
   nlambda: { syntax: '--nlambda <n>', help: 'sweep: number of λ values', parse: integer },
   lambdaMinRatio: { syntax: '--lambda-min-ratio <r>', help: 'sweep: smallest λ as a fraction of λ_max', parse: number },
   fitEpochs: { syntax: '--fit-epochs <n>', help: 'sweep, weighted-sum: cap on epochs per fit', parse: integer },
-  denseEpochs: { syntax: '--dense-epochs <n>', help: 'sweep, weighted-sum: SGD epochs of the dense start of a network', parse: integer },
+  denseEpochs: { syntax: '--dense-epochs <n>', help: 'sweep, weighted-sum: SGD epochs of the dense start of a network; continuation: of the dense probe at a regression network\'s flat end (0: none)', parse: integer },
   learningRate: { syntax: '--lr <rate>', help: 'learning rate of the command\'s optimiser (path: the heavy-ball SGD, momentum 0.9, of the baselines and of the continuation on mini-batches; ensemble, widths, neurons --reduce: Adam)', parse: number },
   population: { syntax: '--population <n>', help: 'nsga2: population size', parse: integer },
   generations: { syntax: '--generations <n>', help: 'nsga2: number of generations', parse: integer },

@@ -81,6 +81,17 @@ export interface ContinuationState {
    * λ step to w = 0, or any step at the smallest scale; see Continuation.jumpedPastShortening).
    */
   l1Constrained?: boolean;
+  /**
+   * A full-batch regression network's lower-loss branch ended flat: the next step is the dense
+   * probe (Continuation.probeDenseEnd), a fit from the init without penalty.
+   */
+  denseProbe?: boolean;
+  /**
+   * The probe found lower losses beyond the lower-loss branch's end: the sparser steps from it walk
+   * the stretch between (raw points labelled 'bridge') until a point's l1 or loss reaches that end's,
+   * then the sparser branch starts from the initial point as usual.
+   */
+  bridge?: { l1: number; loss: number };
   /** Why each branch ended (see BranchEnd). */
   ends?: Partial<Record<'denser' | 'sparser', BranchEnd>>;
 }
@@ -168,6 +179,12 @@ export interface ContinuationSettings {
   predictorLearningRate: number;
   /** Mini-batch runs: the stochastic corrector's heavy-ball learning rate (`--lr`, default 0.1). */
   stochasticLearningRate: number;
+  /**
+   * Full-batch regression networks: the dense probe's epochs and learning rate (the sweep's dense
+   * fit, `--dense-epochs` and `--lr`; see Continuation.probeDenseEnd).
+   */
+  denseProbeEpochs: number;
+  denseProbeLearningRate: number;
   /** Full batch: corrector converged when its stationarity falls to this fraction of its start value. */
   tolerance: number;
   /** Mini-batch: corrector converged when a check interval moves less than this fraction of the spacing. */
