@@ -119,7 +119,7 @@ test('preprocess.safetensors round-trips the target\'s mean and std, and refuses
   assert.throws(() => readPreprocess(dir, 2), /preprocess\.safetensors: tensor target\.mean must be F64 \[1\]$/);
 });
 
-test('regression network: the continuation starts at the dense end, spaces its points and beats the sweep', async () => {
+test('regression network: the continuation starts at the dense end, spaces its points and is within 1 % of the sweep', async () => {
   const c = await computePath({ ...common, method: 'continuation' });
   const s = await computePath({ ...common, method: 'sweep' });
   const l1s = c.points.map((p) => p.l1);
@@ -133,8 +133,10 @@ test('regression network: the continuation starts at the dense end, spaces its p
   assert.ok(Math.min(...c.points.map((p) => p.trainLoss)) < 0.4 * c.metrics.nullLoss);
   assert.ok(c.points.length >= 30 && c.points.length <= 50, `${c.points.length} points for 40`);
   assert.deepEqual(c.branchEnds, { denser: 'flat', sparser: 'all-zero' });
-  // before: 0.651 against the sweep's 0.734
-  assert.ok(hv(c) >= hv(s), `continuation ${hv(c).toFixed(4)} < sweep ${hv(s).toFixed(4)}`);
+  // before: 0.651 against the sweep's 0.734. Since the sweep starts from the same init as the
+  // continuation (initNetwork: the output bias at the target's mean) its front here is 0.7702
+  // against the continuation's 0.7680: the raw-target networks are where the sweep is as good
+  assert.ok(hv(c) >= 0.99 * hv(s), `continuation ${hv(c).toFixed(4)} < 0.99 × sweep ${hv(s).toFixed(4)}`);
 });
 
 test('regression network on raw features: the lower-loss branch ends instead of wandering (±25 % of the points)', async () => {
@@ -155,6 +157,20 @@ test('sweep: a dense fit that ends at the constant predictor\'s loss (dead units
   // 10,10 units, seed 8: a dense fit that blew up explained 0.5 % of L_null (output nearly constant)
   const t = await computePath({ ...common, hidden: [10, 10], seed: 8, method: 'sweep' });
   assert.ok(t.points.length >= 10, `${t.points.length} front points at 10,10 units`);
+});
+
+test('sweep: a full-batch regression network starts from the continuation\'s init, its output bias at the target\'s mean', async () => {
+  // Friedman #1 in its own units (target variance 2.7e5): from an output bias of 0 the dense fit
+  // diverged at lr 0.1 and, halved, ended at 0.25–1.8·L_null over seeds 1–4 (now 0.02–0.5); on
+  // seed 2 the front had 3 points
+  const run = (seed: number) => computePath({ data: friedman, hidden: [20, 20], seed, standardizeTarget: false, method: 'sweep' });
+  const s = await run(2);
+  assert.ok(s.points.length >= 30 && s.points.length <= 50, `${s.points.length} front points for 40`);
+  const t = await run(3);
+  const dense = t.raw[0]!;
+  assert.equal(dense.phase, 'dense');
+  // (seed 3 before: 0.96·L_null)
+  assert.ok(dense.trainLoss < 0.05 * t.metrics.nullLoss, `dense fit at ${dense.trainLoss / t.metrics.nullLoss}·L_null`);
 });
 
 test('sweep: fits dominated by later ones do not use up the point budget (±25 % of the points on a regression network)', async () => {

@@ -4,6 +4,7 @@ import { Mlp, WORKSPACE_BYTES, rowsWithin, type Architecture, type FirstLayerPla
 import { sparseInput, sparseRows, type SparseInput } from './sparse-input.js';
 import { rowChunks } from './chunks.js';
 import { rowCrossEntropy } from './row-loss.js';
+import { initParameters } from './init.js';
 
 /** Rows of data copied once into kernel memory. y holds class indices or regression targets. */
 export interface DeviceData {
@@ -396,6 +397,19 @@ export function zeroNetwork(problem: Problem, penalised: number, theta: Float32A
   theta.fill(0);
   if (penalised >= problem.mlp.layout.size) return;
   setNullOutputBias(problem, theta);
+}
+
+/**
+ * The seeded initialisation every path method starts a network from (He/Glorot, see init.ts).
+ * A full-batch regression network's output bias starts at the target's mean, the best constant:
+ * a target in the thousands otherwise starts with a loss many times L_null, and the sweep's
+ * dense fit at learning rate 0.1 diverged and, halved, ended at 0.91·L_null (Friedman #1 in its
+ * own units, 20,20 units, seed 2: 3 front points for 40). Mini-batch paths start from the init
+ * as it is (their starts were measured that way; see dense-walk.ts).
+ */
+export function initNetwork(problem: Problem, seed: number, theta: Float32Array): void {
+  initParameters(problem.mlp.layout, problem.arch.activation, seed, theta);
+  if (problem.fullBatch && problem.arch.loss === 'mse') setNullOutputBias(problem, theta);
 }
 
 /**

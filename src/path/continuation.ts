@@ -1,6 +1,5 @@
 import type { Kernels } from '../kernels/kernels.js';
-import { initParameters } from '../nn/init.js';
-import { setNullOutputBias, type Problem } from '../nn/problem.js';
+import { initNetwork, type Problem } from '../nn/problem.js';
 import { Sgd } from '../optim/optimizer.js';
 import { tradeoff } from '../optim/mpg.js';
 import { Corrector, type CorrectorReport } from './corrector.js';
@@ -319,13 +318,11 @@ export class Continuation {
   }
 
   /**
-   * θ ← the seeded init. A regression target's mean can be anything (hundreds): a full-batch
-   * network starts at the best constant output (mini-batch paths fit from the init as it is, see
-   * dense-walk.ts).
+   * θ ← the seeded init, the same every method starts from (initNetwork: a full-batch regression
+   * network's output bias at the target's mean).
    */
   private reinit(): void {
-    initParameters(this.problem.mlp.layout, this.problem.arch.activation, this.settings.seed, this.theta);
-    if (!this.stochastic && this.problem.arch.loss === 'mse') setNullOutputBias(this.problem, this.theta);
+    initNetwork(this.problem, this.settings.seed, this.theta);
   }
 
   /**

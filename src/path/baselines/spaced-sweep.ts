@@ -1,8 +1,7 @@
-import { initParameters } from '../../nn/init.js';
 import { measurePoint, type MethodContext } from '../method.js';
 import type { RawPoint } from '../types.js';
 import { fitEpochs, pointSeed, settleIfZero } from './fit.js';
-import { zeroNetwork } from '../../nn/problem.js';
+import { initNetwork, zeroNetwork } from '../../nn/problem.js';
 import { DEVIANCE_CHANGE, DEVIANCE_EXPLAINED, MIN_POINTS, ZERO_L2, setUpSweep, sweepLambdaMax, type Sweep } from './sweep-rules.js';
 import { nonDominated, nonDominatedPairs } from '../../metrics/front.js';
 
@@ -127,7 +126,7 @@ export function spacedSweep(ctx: MethodContext): void {
       sink(point, s);
     } else {
       // network (LassoNet's direction): the dense fit, then λ up from λ_max·ratio until every weight is zero
-      initParameters(layout, problem.arch.activation, o.seed, theta);
+      initNetwork(problem, o.seed, theta);
       const r = fitter.fit(theta, 0, o.learningRate, o.denseEpochs, pointSeed(o.seed, 0));
       const point = measurePoint(problem, theta, penalised, {
         index: 0, phase: 'dense', lambda: 0, steps: r.steps, converged: r.converged, seconds: (performance.now() - start) / 1000,

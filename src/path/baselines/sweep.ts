@@ -1,7 +1,6 @@
-import { initParameters } from '../../nn/init.js';
 import { measurePoint, type MethodContext, type PathMethod } from '../method.js';
 import { fitEpochs, settleIfZero, pointSeed } from './fit.js';
-import { zeroNetwork } from '../../nn/problem.js';
+import { initNetwork, zeroNetwork } from '../../nn/problem.js';
 import { spacedSweep } from './spaced-sweep.js';
 import { DEVIANCE_CHANGE, DEVIANCE_EXPLAINED, MIN_POINTS, ZERO_L2, setUpSweep, sweepLambdaMax } from './sweep-rules.js';
 
@@ -82,7 +81,7 @@ function gridSweep(ctx: MethodContext, n: number): void {
     } else {
       if (s.last >= 0) theta.set(ctx.load(s.last));
       else if (s.direction === 'down') zeroNetwork(problem, penalised, theta);
-      else initParameters(layout, problem.arch.activation, o.seed, theta);
+      else initNetwork(problem, o.seed, theta);
       if (s.j < 0) {
         lambda = 0;
         phase = 'dense';

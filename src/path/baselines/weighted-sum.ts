@@ -1,7 +1,6 @@
-import { initParameters } from '../../nn/init.js';
 import { measurePoint, type MethodContext, type PathMethod } from '../method.js';
 import { ProxFitter, fitEpochs, settleIfZero, pointSeed } from './fit.js';
-import { zeroNetwork } from '../../nn/problem.js';
+import { initNetwork, zeroNetwork } from '../../nn/problem.js';
 
 /** Saved with every point; a resumed run goes on from the next weight. */
 export interface WeightedSumState {
@@ -53,7 +52,7 @@ export const weightedSumMethod: PathMethod = {
         lambda = null;
         phase = 'zero';
       } else if (j === 0) {
-        initParameters(layout, problem.arch.activation, o.seed, theta);
+        initNetwork(problem, o.seed, theta);
         report = fitter.fit(theta, 0, s.lr, o.denseEpochs, pointSeed(o.seed, j));
         lambda = 0;
         phase = 'dense';
