@@ -210,6 +210,19 @@ test('a mini-batch regression path starts where a decade lower stops explaining 
   assert.ok(c.points.length >= 22, `${c.points.length} front points`);
 });
 
+test('a mini-batch pass that kills the network is undone and its step halved', async () => {
+  // diabetes in its own units, 10 units, batch 100, seed 1: the first sparser fit went from loss
+  // 0.37·L_null to 1.000·L_null at l1 397 (every unit dead), and every later point stayed there:
+  // 6 front points for 40
+  const c = await computePath({ ...common, batch: 100, seed: 1, method: 'continuation' });
+  const L0 = c.metrics.nullLoss;
+  assert.ok(c.points.length >= 20, `${c.points.length} front points`);
+  const dead = c.raw.filter((p) => p.phase === 'sparser' && p.trainLoss >= 0.99 * L0 && p.l1 > 0.5 * c.raw[0]!.l1);
+  assert.deepEqual(dead.map((p) => p.index), []);
+  const hv = hypervolume(c.points.map((p) => ({ l1: p.l1, loss: p.trainLoss })), L0, 400);
+  assert.ok(hv > 0.6, `train HV ${hv} (before: 0.152)`);
+});
+
 test('a mini-batch path whose λ step collapses to w = 0 walks the rest of the sparse end by ε-constraint steps, without a hole', async () => {
   // Friedman #1, batch 100: λ steps crept from l1 3.38 to 3.32 (loss 0.25–0.26), then the next
   // one jumped to w = 0 (loss 1.0): no λ has a minimiser in between (the front is not convex
