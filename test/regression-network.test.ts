@@ -210,6 +210,19 @@ test('a mini-batch regression path starts where a decade lower stops explaining 
   assert.ok(c.points.length >= 22, `${c.points.length} front points`);
 });
 
+test('a regression network\'s sparser steps are corrected at a fixed λ: on the raw target (10,10 units) the front reaches the sweep\'s', async () => {
+  // seed 1 with MPG correctors: train HV 0.847 against the sweep's 0.876 (l1/405)
+  const opts = { ...common, hidden: [10, 10], seed: 1 };
+  const c = await computePath({ ...opts, method: 'continuation' });
+  const s = await computePath({ ...opts, method: 'sweep' });
+  const hv = (r: typeof c): number => hypervolume(r.points.map((p) => ({ l1: p.l1, loss: p.trainLoss })), c.metrics.nullLoss, 405);
+  assert.ok(hv(c) >= hv(s) && hv(c) > 0.88, `continuation ${hv(c)}, sweep ${hv(s)}`);
+  assert.ok(c.points.length >= 30 && c.points.length <= 50, `${c.points.length} points for 40`);
+  // (a fixed-λ point reports that λ: its α is 1/(1+λ) exactly)
+  const sparser = c.raw.filter((p) => p.phase === 'sparser' && p.l1 > 0);
+  assert.ok(sparser.filter((p) => p.lambda !== null && Math.abs(p.alpha! - 1 / (1 + p.lambda)) < 1e-12).length >= 10);
+});
+
 test('a mini-batch pass that kills the network is undone and its step halved', async () => {
   // diabetes in its own units, 10 units, batch 100, seed 1: the first sparser fit went from loss
   // 0.37·L_null to 1.000·L_null at l1 397 (every unit dead), and every later point stayed there:

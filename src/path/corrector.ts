@@ -351,7 +351,7 @@ export class Corrector {
   }
 
   /** α* of the MPG step at θ (the point's local trade-off), from one more full-batch gradient. */
-  private tradeoffAt(theta: Float32Array, h: number, zeros: Int32Array | null): number {
+  tradeoffAt(theta: Float32Array, h: number, zeros: Int32Array | null): number {
     const { problem, grad, y } = this;
     const loss = problem.lossAndGradient(theta, problem.nextBatch(), grad);
     if (!Number.isFinite(loss)) return NaN;

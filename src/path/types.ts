@@ -92,6 +92,11 @@ export interface ContinuationState {
    * then the sparser branch starts from the initial point as usual.
    */
   bridge?: { l1: number; loss: number };
+  /**
+   * A fixed-λ step of a regression network's sparser branch stalled: the branch's later steps take
+   * MPG correctors again (see Continuation.sparserTradeoff).
+   */
+  sparserMpg?: boolean;
   /** Why each branch ended (see BranchEnd). */
   ends?: Partial<Record<'denser' | 'sparser', BranchEnd>>;
 }
