@@ -668,7 +668,6 @@ export class Continuation {
     state.scale = Math.min(s.maxScale, Math.max(s.minScale, state.scale * Math.min(2, Math.max(0.5, ratio))));
 
     const lambdaEnd = state.lambdaEnd ?? 0;
-    const sparser = state.phase === 'sparser';
     if (state.phase === 'denser') {
       // Where the branch will end, in l1, so that distances along a long flat stretch are measured
       // against the whole front and not against the l1 reached so far (which makes the steps grow
@@ -698,18 +697,14 @@ export class Continuation {
         if (end === 'flat' && this.probesDenseEnd()) state.denseProbe = true;
         else this.switchToSparser(state);
       }
-    } else if (this.sparserTradeoffApplies(state) && moved < FIXED_STALL * spacing) {
-      // (see sparserTradeoff; the check below runs on the next point)
-      state.sparserMpg = true;
-    }
-    if (!sparser) {
-      // (the lower-loss branch is done above)
-    } else if (state.bridge) {
-      // (the probe's point is the lower-loss end now; the bridge's own points may be dominated)
-      if (p.l1 <= state.bridge.l1 || p.trainLoss >= state.bridge.loss || state.branchPoints >= s.maxBranchPoints) this.switchToSparser(state);
     } else {
+      // a fixed-λ step that stalled: MPG steps from the next point on (see sparserTradeoff)
+      if (this.sparserTradeoffApplies(state) && moved < FIXED_STALL * spacing) state.sparserMpg = true;
       const end: BranchEnd | null = p.l1 === 0 ? 'all-zero' : state.branchPoints >= s.maxBranchPoints ? 'budget' : null;
-      if (end) {
+      if (state.bridge) {
+        // (the probe's point is the lower-loss end now; the bridge's own points may be dominated)
+        if (p.l1 <= state.bridge.l1 || p.trainLoss >= state.bridge.loss || state.branchPoints >= s.maxBranchPoints) this.switchToSparser(state);
+      } else if (end) {
         (state.ends ??= {}).sparser = end;
         state.phase = 'done';
       }
@@ -774,33 +769,27 @@ export class Continuation {
     const report: CorrectorReport = { steps: fit.steps, converged: fit.converged, alpha: 1, stationarity: NaN, relativeStationarity: NaN, startStationarity: NaN, h: state.h };
     const probe = this.measure('dense', state.next, report, (performance.now() - start) / 1000);
     const L0 = this.problem.nullLoss;
-    // the branch's end: its lowest loss (the last point may be one a corrector left higher)
-    const trail = state.trail!;
-    let end = 0;
-    for (let i = 2; i < trail.length; i += 2) if (trail[i + 1]! < trail[end + 1]!) end = i;
-    const [endL1, endLoss] = [trail[end]!, trail[end + 1]!];
+    // the branch's end: its lowest loss, the front's last pair by l1 (the last point may be one a
+    // corrector left higher)
+    const [endL1, endLoss] = frontOf(state.trail!).at(-1)!;
     const gain = (endLoss - probe.trainLoss) / L0;
     if (!(gain > 0 && gain >= PROBE_MIN_GAIN * spacing && gain / ((probe.l1 - endL1) / probe.l1) >= s.flatSlope)) {
       this.switchToSparser(state);
       return;
     }
+    this.switchToSparser(state, { index: probe.index, l1: probe.l1, loss: probe.trainLoss, lambda: 0 });
     state.bridge = { l1: endL1, loss: endLoss };
     state.l1Scale = Math.max(state.l1Scale, probe.l1);
     state.next = probe.index + 1;
-    state.phase = 'sparser';
-    state.branchPoints = 0;
-    delete state.sigmaScale;
-    delete state.before;
-    state.scale = 1;
-    state.last = probe.index;
-    state.lastLoss = probe.trainLoss;
-    state.lastL1 = probe.l1;
-    state.lastLambda = 0;
     state.trail!.push(probe.l1, probe.trainLoss);
     this.sink(probe, this.theta, state);
   }
 
-  private switchToSparser(state: ContinuationState): void {
+  /**
+   * The sparser branch starts: from the initial point (the anchor), or from `from` (a dense
+   * probe's point, whose bridge walks back first; see probeDenseEnd).
+   */
+  private switchToSparser(state: ContinuationState, from?: { index: number; l1: number; loss: number; lambda: number }): void {
     if (this.settings.direction === 'denser') {
       state.phase = 'done';
       return;
@@ -820,12 +809,12 @@ export class Continuation {
     if (!this.stochastic && !linearPath(state)) delete state.sigmaScale;
     state.arc = 0;
     state.scale = 1;
-    state.last = state.anchor;
+    state.last = from?.index ?? state.anchor;
     delete state.before;
-    // the anchor's own objectives become the reference for the first sparser step
-    state.lastLoss = state.anchorLoss ?? state.lastLoss;
-    state.lastL1 = state.anchorL1 ?? state.lastL1;
-    state.lastLambda = state.anchorLambda ?? state.lastLambda;
+    // the start's own objectives become the reference for the first sparser step
+    state.lastLoss = from?.loss ?? state.anchorLoss ?? state.lastLoss;
+    state.lastL1 = from?.l1 ?? state.anchorL1 ?? state.lastL1;
+    state.lastLambda = from ? from.lambda : state.anchorLambda ?? state.lastLambda;
   }
 }
 
