@@ -326,6 +326,20 @@ export class Continuation {
   }
 
   /**
+   * λ_flat = flatSlope·L_null/l1_scale: the trade-off at which the front's slope in normalised
+   * objectives (L/L_null against l1/l1_scale) is flatSlope, the lower-loss branch's end rule. It
+   * is where a full-batch network's initial point settles (settleFlat), and where a mini-batch
+   * path's first fit starts when the MPG step at the random init has α* = 0. That happens where
+   * the init fits worse than shrinking its weights would, in the loss's own units: a target in
+   * its own units (diabetes, std 76, 10 units, batch 100: on seed 2 shrinking the init's weights
+   * lowered the loss by far more than their l1, λ was infinite and the fit ended at w = 0, a
+   * front of one point; Friedman #1 at std 515, 20,20 units, batch 100, seed 4 likewise).
+   */
+  private flatLambda(l1Scale: number): number {
+    return (this.settings.flatSlope * this.problem.nullLoss) / Math.max(l1Scale, 1e-12);
+  }
+
+  /**
    * The settling run at λ_flat = flatSlope·L_null/scale from θ (on a working set first, see
    * settleOnWorkingSet), solved again against the settled point's l1 while that outgrows the
    * scale by over FLAT_SCALE_GROWTH (at most MAX_FLAT_SETTLES runs). Returns the last run's
@@ -333,7 +347,7 @@ export class Continuation {
    */
   private settleFlat(state: ContinuationState, spacing: number, scale: number): CorrectorReport {
     const s = this.settings;
-    const lambdaFlat = (): number => (s.flatSlope * this.problem.nullLoss) / scale;
+    const lambdaFlat = (): number => this.flatLambda(scale);
     let before = this.settleOnWorkingSet(state, spacing, lambdaFlat());
     for (let settle = 1; ; settle++) {
       const report = this.correct(state, spacing, s.maxInitialSteps, false, { lambda: lambdaFlat() });
@@ -447,7 +461,7 @@ export class Continuation {
       ...this.stochasticLambda(state, spacing),
       // (the corrector minimises the loss in this l1 ball instead of at stochasticLambda's λ)
       ...(state.phase === 'sparser' && state.l1Constrained && { l1Bound: Math.max(0, state.lastL1 - this.l1Step(state, spacing * state.scale)) }),
-      ...(initial && this.stochastic && { lambdaFactor: DENSE_START }),
+      ...(initial && this.stochastic && { lambdaFactor: DENSE_START, zeroAlphaLambda: this.flatLambda(state.l1Scale) }),
       // a mini-batch path's fits from the init stop on their trend: every later point inherits how
       // far the start was trained (see TREND_MIN_STEPS); the dense-end walk's fits below the first
       // are compared by their loss and warm up (see dense-walk.ts)

@@ -112,6 +112,11 @@ export type StochasticCorrectorSettings = CorrectorSettings & {
   /** Without `lambda`: correct at this factor times the MPG step's trade-off at θ. @default 1 */
   lambdaFactor?: number;
   /**
+   * Without `lambda`, when the MPG step at θ has α* = 0 (its trade-off is infinite): correct at
+   * this λ instead. Default: λ = ∞, which thresholds every weight at once.
+   */
+  zeroAlphaLambda?: number;
+  /**
    * σ the tolerance is relative to: converged when σ ≤ tolerance × this (the path's largest σ at
    * a corrector's start). Default: σ at this corrector's start, when it measures it (no λ given).
    */
@@ -186,7 +191,8 @@ export class StochasticCorrector {
   /**
    * Corrects θ in place at trade-off `s.lambda` (or s.fixedAlpha's; default: the MPG step's at θ),
    * or within the l1 ball of radius `s.l1Bound`. Of the other settings it uses maxSteps,
-   * moveTolerance, lossScale, tolerance, keepZeros, lambdaFactor and stationarityReference.
+   * moveTolerance, lossScale, tolerance, keepZeros, lambdaFactor, zeroAlphaLambda and
+   * stationarityReference.
    */
   run(theta: Float32Array, s: StochasticCorrectorSettings): CorrectorReport {
     const { k, problem, settings: c } = this;
@@ -201,8 +207,9 @@ export class StochasticCorrector {
       // tolerance is relative to (when the caller has no reference from the path)
       const start = this.stationarity(theta);
       startStationarity = start.stationarity;
-      // α* = 0: the point only wants to get sparser; a λ that thresholds every weight at once
-      lambda ??= start.alpha > 0 ? tradeoff(start.alpha) * (s.lambdaFactor ?? 1) : Infinity;
+      // α* = 0: the point only wants to get sparser; a λ that thresholds every weight at once,
+      // unless the caller has a finite one for that case
+      lambda ??= start.alpha > 0 ? tradeoff(start.alpha) * (s.lambdaFactor ?? 1) : s.zeroAlphaLambda ?? Infinity;
     }
     const reference = s.stationarityReference ?? startStationarity;
     const sample = problem.subsample();
