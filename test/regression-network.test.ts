@@ -236,6 +236,39 @@ test('a mini-batch pass that kills the network is undone and its step halved', a
   assert.ok(hv > 0.6, `train HV ${hv} (before: 0.152)`);
 });
 
+test('a mini-batch path whose init has α* = 0 starts at λ_flat instead of thresholding every weight', async () => {
+  // diabetes in its own units, 10 units, batch 100, seed 2: at the random init (loss 3.4·L_null)
+  // shrinking the weights lowers the loss by far more than their l1, so the MPG step's α* is 0;
+  // the first fit ran at λ = ∞, ended at w = 0 and the front was that one point
+  const c = await computePath({ ...common, batch: 100, seed: 2, method: 'continuation' });
+  const L0 = c.metrics.nullLoss;
+  assert.ok(c.raw[0]!.l1 > 0, 'the initial point is not the all-zero network');
+  assert.ok(c.points.length >= 20, `${c.points.length} front points`);
+  const lowest = Math.min(...c.points.map((p) => p.trainLoss));
+  assert.ok(lowest < 0.6 * L0, `lowest training loss ${lowest / L0}·L_null`);
+  assert.equal(c.warnings, undefined);
+  const hv = hypervolume(c.points.map((p) => ({ l1: p.l1, loss: p.trainLoss })), L0, 400);
+  assert.ok(hv > 0.65, `train HV ${hv} (before: 0.109)`);
+});
+
+test('a front that fitted nothing says so in its warnings', async () => {
+  // a target that no feature predicts: 2,000 rows of noise, one feature, a linear model
+  const dir = tempDir('nothing-fitted');
+  const file = path.join(dir, 'noise.csv');
+  let seed = 7;
+  const uniform = (): number => ((seed = (seed * 48271) % 2147483647) / 2147483647);
+  const rows = Array.from({ length: 2000 }, () => `${uniform().toFixed(6)},${(100 + uniform()).toFixed(6)}`);
+  fs.writeFileSync(file, ['x,y', ...rows].join('\n') + '\n');
+  const c = await computePath({ data: file, hidden: [], testFraction: 0, points: 10, method: 'continuation' });
+  const lowest = Math.min(...c.points.map((p) => p.trainLoss));
+  assert.ok(lowest >= 0.99 * c.metrics.nullLoss, `lowest loss ${lowest / c.metrics.nullLoss}·L_null`);
+  assert.equal(c.warnings?.length, 1);
+  assert.match(c.warnings![0]!, /lowest training loss is (99\.\d|100\.0) % of the constant predictor's: the model fitted almost nothing; the features do not predict the target linearly$/);
+  // a front that fitted something has no such warning
+  const fitted = await computePath({ ...common, hidden: [], standardize: true, points: 10, method: 'continuation' });
+  assert.equal(fitted.warnings, undefined);
+});
+
 test('a mini-batch path whose λ step collapses to w = 0 walks the rest of the sparse end by ε-constraint steps, without a hole', async () => {
   // Friedman #1, batch 100: λ steps crept from l1 3.38 to 3.32 (loss 0.25–0.26), then the next
   // one jumped to w = 0 (loss 1.0): no λ has a minimiser in between (the front is not convex

@@ -154,6 +154,27 @@ test('a running path rewrites its report as points arrive (the first at once wit
   assert.equal(seen[0], 0, 'the report exists from the first point on');
 });
 
+test('a mini-batch path rewrites path.json with its first point, though a pass checkpoint came just before, so its live report has a run to show', async () => {
+  const out = path.join(root, 'live-batches');
+  const file = path.join(out, 'report.html');
+  await loadReportBuilder();
+  const live = new LiveReport(0);
+  let passes = 0;
+  const firstPoint: boolean[] = [];
+  await computePath({
+    data: 'iris', hidden: [3], points: 6, batch: 16, out,
+    onProgress: (e) => {
+      if (e.type === 'pass') passes++;
+      live.update(e);
+      // before: the pass checkpoint of point 0 restarted the one-second clock, so path.json and
+      // the report waited a second (the live report failed, with a warning, after every point)
+      if (e.type === 'point' && !firstPoint.length) firstPoint.push(fs.existsSync(path.join(out, 'path.json')), fs.existsSync(file));
+    },
+  });
+  assert.ok(passes > 0, 'the path ran on mini-batches');
+  assert.deepEqual(firstPoint, [true, true]);
+});
+
 test('a live report waits its start delay: a path that ends before it gets no running report', async () => {
   const out = path.join(root, 'live-later');
   await loadReportBuilder();

@@ -11,7 +11,7 @@ import { parametersToTensors, tensorsToParameters } from '../nn/serialize.js';
 import { getMethod } from './methods.js';
 import { checkPathOptions, savedPathOptions, type PathOptions, type ResolvedPathOptions } from './options.js';
 import { prepareData, type PreparedData } from './prepare.js';
-import { CSV_COLUMNS, L2_CSV_COLUMNS, PATH_FORMAT, branchEndsOf, frontSize, summarise, weightsFile, type PathSummary } from './result.js';
+import { CSV_COLUMNS, L2_CSV_COLUMNS, PATH_FORMAT, branchEndsOf, frontSize, nothingFittedWarning, summarise, weightsFile, withWarning, type PathSummary } from './result.js';
 import type { RawPoint } from './types.js';
 import type { PassSink, PathMethod, PointCheckpoint, PointPass } from './method.js';
 import type { Architecture } from '../nn/mlp.js';
@@ -195,13 +195,20 @@ function run(
   const priorElapsed = resumePoint ? saved.point!.elapsed : log.length ? log[log.length - 1]!.elapsed : 0;
   const elapsed = (): number => priorElapsed + (performance.now() - started) / 1000;
   let lastState: unknown = log.length ? log[log.length - 1]!.state : null;
+  // what to try when the front fitted nothing (see nothingFittedWarning)
+  const network = arch.layers.length > 2 || arch.specs !== undefined;
+  const fitHint = !network
+    ? 'the features do not predict the target linearly'
+    : data.info.task === 'regression' && !data.info.targetScale && !problem.fullBatch
+      ? 'its fits took stochastic steps on a target in its own units, whose step sizes are not scale-free: leave out --no-standardize-target, or pass a smaller --lr'
+      : 'the features may not predict the target, or the fits failed (try another --lr or --hidden)';
   const summary = (status: PathSummary['status']): PathSummary => {
     const { points, metrics } = summarise(raw, problem.nullLoss, resolved.l1Ref, resolved.penalty ?? 'l1');
     return {
       format: PATH_FORMAT, method: resolved.method, status, seed: resolved.seed, seconds: round(elapsed(), 3),
       dataset: data.info, model: modelInfo(arch, resolved, data.info),
       objective: { loss: arch.loss, penalty: resolved.penalty ?? 'l1', penalizeBias: resolved.penalizeBias },
-      metrics, points, raw, ...branchEndsOf(lastState),
+      metrics, points, raw, ...withWarning(branchEndsOf(lastState), nothingFittedWarning(raw, problem.nullLoss, fitHint)),
     };
   };
   // a running run's summaries are rebuilt from the log and weights on resume, so they are
@@ -218,6 +225,10 @@ function run(
     out: folder?.dir ?? null, resumedPasses: saved.point?.passes ?? 0, ...(saved.restarted && { restartedPoint: saved.restarted }),
   });
   let lastCheckpoint = -Infinity; // the first point (or pass) is checkpointed at once
+  // the points' own clock: a pass checkpoint (the point in progress) does not rewrite path.json, so
+  // it must not delay the next point's (a mini-batch run's live report otherwise found no
+  // path.json for its first points and warned after each)
+  let lastPointCheckpoint = -Infinity;
   /** Whether POINT_FILE may exist (a stale one is superseded or removed with the next point). */
   let pointOnDisk = folder?.resumed === true && folder.has(POINT_FILE);
   let passes = 0;
@@ -263,8 +274,8 @@ function run(
       if (pointOnDisk) folder.removePoint();
       pointOnDisk = false;
       const now = performance.now();
-      if (now - lastCheckpoint >= CHECKPOINT_SECONDS * 1000) {
-        lastCheckpoint = now;
+      if (now - lastPointCheckpoint >= CHECKPOINT_SECONDS * 1000) {
+        lastCheckpoint = lastPointCheckpoint = now;
         folder.sync();
         writeSummary(summary('running'));
       }
