@@ -159,6 +159,17 @@ test('sweep: a dense fit that ends at the constant predictor\'s loss (dead units
   assert.ok(t.points.length >= 10, `${t.points.length} front points at 10,10 units`);
 });
 
+test('sweep: a mini-batch dense fit that ends at the constant predictor\'s loss is redone at a smaller learning rate too', async () => {
+  // Friedman #3 (target standardised), 20,20 units, batch 64, seed 3: the dense fit ended at
+  // 1.000·L_null and every later fit stayed there: a front of one point
+  const friedman3 = path.join(here, '..', '..', 'bench', 'data', 'friedman3.csv');
+  const s = await computePath({ data: friedman3, hidden: [20, 20], batch: 64, seed: 3, points: 40, method: 'sweep' });
+  assert.equal(s.raw[0]!.phase, 'dense');
+  assert.ok(s.raw[0]!.trainLoss < 0.5 * s.metrics.nullLoss, `dense fit at ${s.raw[0]!.trainLoss / s.metrics.nullLoss}·L_null`);
+  assert.ok(s.points.length >= 20, `${s.points.length} front points`);
+  assert.equal(s.warnings, undefined);
+});
+
 test('sweep: a full-batch regression network starts from the continuation\'s init, its output bias at the target\'s mean', async () => {
   // Friedman #1 in its own units (target variance 2.7e5): from an output bias of 0 the dense fit
   // diverged at lr 0.1 and, halved, ended at 0.25–1.8·L_null over seeds 1–4 (now 0.02–0.5); on

@@ -113,19 +113,27 @@ export class ProxFitter {
         converged = settled >= SETTLE;
         prev = obj;
       }
-      // A dense fit (λ = 0) that ends hardly better than the constant predictor has lost its
-      // units: on a raw regression target (diabetes with --no-standardize, target std 77, 10 ReLU
-      // units) the fit at lr 0.1 ended at L_null with all 110 weights non-zero, and the sweep's
-      // front was that one point. Redone at half the lr, as a diverged fit is (there: lr 0.0016
-      // after six halvings, 18 front points, train hypervolume 0.521 against the continuation's
-      // 0.526). At 10,10 units, seed 8, a fit at lr 0.0004 blew up to l1 2,865 and explained 0.5 %
-      // of L_null (its output nearly constant), hence the 1 % margin.
-      const dead = !diverged && lambda === 0 && attempt < MAX_DEAD_HALVINGS && prev >= (1 - DEAD_FIT_SHARE) * problem.nullLoss;
-      if (!diverged && !dead) return { steps, converged, lr };
+      if (!diverged && !this.deadDenseFit(lambda, prev, attempt)) return { steps, converged, lr };
       theta.set(this.backup);
       if (attempt >= MAX_HALVINGS) return { steps, converged: false, lr };
       lr /= 2;
     }
+  }
+
+  /**
+   * Whether a fit at λ that ended at `loss` lost its units: a dense fit (λ = 0) hardly better than
+   * the constant predictor. It is redone at half the lr, as a diverged fit is (at most
+   * MAX_DEAD_HALVINGS times). On a raw regression target (diabetes with --no-standardize, target
+   * std 77, 10 ReLU units) the full-batch fit at lr 0.1 ended at L_null with all 110 weights
+   * non-zero, and the sweep's front was that one point (with the rule: lr 0.0016 after six
+   * halvings, 18 front points, train hypervolume 0.521 against the continuation's 0.526). At 10,10
+   * units, seed 8, a fit at lr 0.0004 blew up to l1 2,865 and explained 0.5 % of L_null (its
+   * output nearly constant), hence the 1 % margin. On mini-batches likewise: Friedman #3
+   * (standardised, 20,20 units, batch 64, seed 3) ended its dense fit at 1.000·L_null, and every
+   * later fit stayed there.
+   */
+  private deadDenseFit(lambda: number, loss: number, attempt: number): boolean {
+    return lambda === 0 && attempt < MAX_DEAD_HALVINGS && loss >= (1 - DEAD_FIT_SHARE) * this.problem.nullLoss;
   }
 
   /**
@@ -136,7 +144,8 @@ export class ProxFitter {
    * loss 0.22 → 0.74 within one fit, on every retry), and the point must not be the worse for it.
    * The start is not a candidate (as in the stochastic corrector: from a point annealed at a
    * nearby λ the sweep would repeat it). Diverged, as the full-batch fit: a non-finite loss, or an
-   * epoch end more than L_null above the start; then θ goes back and the fit is redone at half the lr.
+   * epoch end more than L_null above the start; then θ goes back and the fit is redone at half the
+   * lr, as is a dense fit that lost its units (deadDenseFit).
    */
   private fitMiniBatch(theta: Float32Array, lambda: number, lr: number, epochs: number, seed: number): FitReport {
     const { k, problem, penalised } = this;
@@ -169,7 +178,7 @@ export class ProxFitter {
           this.best.set(theta);
         }
       }
-      if (!diverged) {
+      if (!diverged && !this.deadDenseFit(lambda, lowest, attempt)) {
         theta.set(this.best);
         return { steps, converged: false, lr };
       }
