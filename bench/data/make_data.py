@@ -15,6 +15,10 @@ Run once with Debian's python3 (python3-sklearn); the CSVs are committed so noth
   friedman3.csv      regression, 1,000 rows of Friedman's #3 function (make_friedman3, noise 0.1,
                      seed 0) on 4 features of very different ranges (0–100, 40π–560π, 0–1, 1–11),
                      target an angle (mean 1.3, std 0.32)
+  moons-30k.csv      binary classification, 30,000 rows of the two moons (make_moons' construction:
+                     half circles (cos t, sin t) and (1 − cos t, 0.5 − sin t), t evenly spaced in
+                     [0, π], Gaussian noise 0.25, rows shuffled; numpy seed 3): more than 10,000
+                     training rows, so a path runs on mini-batches by default
 """
 import csv, os
 from sklearn import datasets
@@ -42,3 +46,13 @@ X, y = datasets.make_moons(n_samples=1000, noise=0.25, random_state=0)
 write('moons.csv', X, ['upper' if t == 0 else 'lower' for t in y], ['x0', 'x1'], 'moon', lambda v: '%.6g' % v)
 X, y = datasets.make_friedman3(n_samples=1000, noise=0.1, random_state=0)
 write('friedman3.csv', X, ['%.6g' % t for t in y], [f'x{i}' for i in range(4)], 'y', lambda v: '%.6g' % v)
+
+import numpy as np
+rng = np.random.RandomState(3)
+n = 30000
+t = np.linspace(0, np.pi, n // 2)
+X = np.vstack([np.column_stack([np.cos(t), np.sin(t)]), np.column_stack([1 - np.cos(t), 0.5 - np.sin(t)])])
+X += rng.normal(scale=0.25, size=X.shape)
+y = np.array(['upper'] * (n // 2) + ['lower'] * (n // 2))
+order = rng.permutation(n)
+write('moons-30k.csv', X[order], y[order], ['x0', 'x1'], 'moon', lambda v: '%.6g' % v)
