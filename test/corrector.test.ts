@@ -144,6 +144,37 @@ for (const k of backends()) {
     }
   });
 
+  test(`[${k.name}] a fixed-α corrector with minL1 stops at its first step below it, on the same trajectory as the full run`, () => {
+    const problem = regressionProblem(k, 64, 4);
+    const layout = problem.mlp.layout;
+    const p = layout.weightCount;
+    const fit = adamFit(k, problem);
+    const l1Fit = k.l1Norm(p, fit);
+    // a λ far beyond the fit's: the run slides towards much smaller l1
+    const settings: CorrectorSettings = {
+      h: 1, maxSteps: 3000, tolerance: 1e-4, moveTolerance: 1e-5, lossScale: problem.nullLoss, l1Scale: l1Fit,
+      accelerate: true, restartBound: 'project', stop: 'move', fixedAlpha: 1 / (1 + 0.05 * problem.nullLoss),
+    };
+    const full = k.alloc(layout.size);
+    full.set(fit);
+    const all = new Corrector(k, problem, p).run(full, settings);
+    const l1End = k.l1Norm(p, full);
+    assert.ok(l1End < 0.6 * l1Fit, `the full run ends at l1 ${l1End} of ${l1Fit}`);
+    const minL1 = 0.5 * (l1Fit + l1End);
+    const cut = k.alloc(layout.size);
+    cut.set(fit);
+    const r = new Corrector(k, problem, p).run(cut, { ...settings, minL1 });
+    const l1Cut = k.l1Norm(p, cut);
+    assert.ok(l1Cut < minL1, `stopped at l1 ${l1Cut}, above ${minL1}`);
+    assert.equal(r.converged, false);
+    assert.ok(r.steps < all.steps, `${r.steps} steps against the full run's ${all.steps}`);
+    // the steps before it are the full run's: one step fewer ends above minL1
+    const before = k.alloc(layout.size);
+    before.set(fit);
+    new Corrector(k, problem, p).run(before, { ...settings, maxSteps: r.steps - 1 });
+    assert.ok(k.l1Norm(p, before) >= minL1, `the step before is at l1 ${k.l1Norm(p, before)}`);
+  });
+
   test(`[${k.name}] a kept forward pass gives the same loss and gradient as a fresh one, and is never reused twice`, () => {
     const problem = regressionProblem(k, 40, 6);
     const layout = problem.mlp.layout;

@@ -157,7 +157,8 @@ export class Continuation {
         // (see sparserRevived)
         // (an ε-constraint step keeps them from the start: its projected steps could revive them)
         const keep = keepZeros || (state.phase === 'sparser' && ((state.revivals ?? 0) >= REVIVALS_BEFORE_KEEPING_ZEROS || state.l1Constrained === true));
-        report = this.correct(state, spacing, s.maxCorrectorSteps, keep, this.sparserTradeoff(state), resumed);
+        const fixed = this.sparserTradeoff(state);
+        report = this.correct(state, spacing, s.maxCorrectorSteps, keep, fixed && { ...fixed, minL1: this.jumpFloor(state, spacing, retries) }, resumed);
       }
       let point = this.measure(state.bridge ? 'bridge' : state.phase, state.next, report, (performance.now() - start) / 1000);
       const lambda = tradeoff(report.alpha);
@@ -414,12 +415,12 @@ export class Continuation {
    * One corrector run from this.theta. `settle`: the initial point is being settled
    * (settleInitial), with the branches' momentum rule, at the MPG step's trade-off (lambda null)
    * or at a fixed λ; or a regression network's sparser step is corrected at a fixed λ
-   * (sparserTradeoff). `workingSet` (settleOnWorkingSet only): run this corrector, on a working set of rows
+   * (sparserTradeoff), stopping early below `minL1` (jumpFloor). `workingSet` (settleOnWorkingSet only): run this corrector, on a working set of rows
    * whose objective is `scale` times the full one's, so the step size and the progress test's
    * loss unit are scaled to match.
    */
   private correct(
-    state: ContinuationState, spacing: number, maxSteps: number, keepZeros = false, settle: { lambda: number | null } | null = null,
+    state: ContinuationState, spacing: number, maxSteps: number, keepZeros = false, settle: { lambda: number | null; minL1?: number } | null = null,
     resume?: PointCheckpoint, workingSet?: { corrector: Corrector; scale: number },
   ): CorrectorReport {
     const s = this.settings;
@@ -445,6 +446,7 @@ export class Continuation {
       restartBound: initial && !settle && this.stochastic ? 'step' : s.restartBound,
       ...(atEnd && { fixedAlpha: 1 / (1 + state.lambdaEnd!) }),
       ...(settle?.lambda != null && { fixedAlpha: 1 / (1 + settle.lambda) }),
+      ...(settle?.minL1 !== undefined && { minL1: settle.minL1 }),
       ...(!this.stochastic && !linearPath(state) && { heavyBall: HEAVY_BALL }),
       // A network's lower-loss correctors stop on progress alone (σ measured): a deep net's w = 0
       // is exactly stationary, and a corrector that starts near it (a small net on a regression
@@ -745,6 +747,22 @@ export class Continuation {
     return Number.isFinite(lambda) && lambda > 0 ? { lambda } : null;
   }
 
+  /**
+   * The l1 below which a fixed-λ sparser try stops early, where a point that far is thrown away
+   * in any case and its distance changes nothing: at minScale, maxOvershoot spacings from the last
+   * point in l1 alone (jumpedPastShortening switches the branch to ε-constraint steps); above it,
+   * with a retry left, JUMP_ABORT spacings (overshoot shortens the step by the same tenth wherever
+   * the try would have ended). Such a try would otherwise run on to the minimiser at its λ: on
+   * Friedman #1 (20,20 units, seed 1) the first sparser step from the settled point (l1 108)
+   * landed at l1 16 and, at minScale, at l1 53 after 1,445 steps, 0.3 s of a 1.3 s path, both
+   * thrown away. Undefined when the try's point may be kept.
+   */
+  private jumpFloor(state: ContinuationState, spacing: number, retries: number): number | undefined {
+    const s = this.settings;
+    const spacings = state.scale <= s.minScale ? s.maxOvershoot : retries < s.maxRetries ? JUMP_ABORT : null;
+    return spacings === null ? undefined : state.lastL1 - spacings * spacing * paceScale(state);
+  }
+
   /** Whether the next sparser step is corrected at a fixed λ (see sparserTradeoff). */
   private sparserTradeoffApplies(state: ContinuationState): boolean {
     return state.phase === 'sparser' && !state.l1Constrained && !state.sparserMpg && !this.stochastic && !linearPath(state) && this.problem.arch.loss === 'mse';
@@ -981,6 +999,12 @@ const PROBE_MIN_GAIN = 0.5;
  * in its own units, seed 3: 24 steps of 0.006·L_null each from l1 9 to 7, 65 front points for 40).
  */
 const FIXED_STALL = 0.5;
+/**
+ * jumpFloor: a fixed-λ try that moved this many spacings in l1 alone stops. overshoot cuts the
+ * scale by spacing/moved but by at most a tenth, so a try beyond 10 spacings gets the same retry
+ * wherever it would have ended.
+ */
+const JUMP_ABORT = 10;
 /** The factor on λ when an initial point collapsed to w = 0 (a decade per retry; see also settleFlat). */
 const INITIAL_LAMBDA_RETRY = 0.1;
 

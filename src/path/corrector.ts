@@ -109,6 +109,11 @@ export interface CorrectorSettings {
    * end (one more gradient). Overrides fixedAlpha and restartBound.
    */
   l1Bound?: number;
+  /**
+   * Stop (not converged) as soon as an accepted step's ‖θ_pen‖₁ falls below this: the caller
+   * throws away a point that far in any case, so the rest of the run would be wasted.
+   */
+  minL1?: number;
 }
 
 /**
@@ -314,6 +319,10 @@ export class Corrector {
       thetaLoss = lastLoss;
       prev.set(theta);
       theta.set(y);
+      if (s.minL1 !== undefined && k.l1Norm(p, theta) < s.minL1) {
+        step++;
+        break;
+      }
       if (++accepted >= 5) {
         h *= 1.25;
         accepted = 0;
