@@ -262,6 +262,15 @@ test('a mini-batch path whose init has α* = 0 starts at λ_flat instead of thre
   assert.ok(hv > 0.65, `train HV ${hv} (before: 0.109)`);
 });
 
+test('the continuation\'s all-zero network is the constant predictor: its loss is L_null exactly', async () => {
+  // 10,10 units, target in its own units, seed 1: the last corrector left the biases at
+  // 1.00014·L_null (the default MNIST path's at 1.017·L_null)
+  const c = await computePath({ ...common, hidden: [10, 10], seed: 1, method: 'continuation' });
+  const zero = c.raw.filter((p) => p.l1 === 0);
+  assert.ok(zero.length >= 1, 'the path reaches w = 0');
+  for (const p of zero) assert.ok(Math.abs(p.trainLoss / c.metrics.nullLoss - 1) < 1e-6, `w = 0 at ${p.trainLoss / c.metrics.nullLoss}·L_null`);
+});
+
 test('a front that fitted nothing says so in its warnings', async () => {
   // a target that no feature predicts: 2,000 rows of noise, one feature, a linear model
   const dir = tempDir('nothing-fitted');

@@ -400,6 +400,16 @@ export function zeroNetwork(problem: Problem, penalised: number, theta: Float32A
 }
 
 /**
+ * A point with every penalised parameter at 0 gets the exact best constant output (its biases,
+ * which the fit or corrector left where they were, may not have settled yet): the all-zero
+ * network's loss is then L_null exactly. (The default MNIST path's last corrector left it at
+ * 1.017·L_null.)
+ */
+export function settleIfZero(problem: Problem, penalised: number, theta: Float32Array): void {
+  if (problem.k.countNonzero(penalised, theta) === 0) zeroNetwork(problem, penalised, theta);
+}
+
+/**
  * The seeded initialisation every path method starts a network from (He/Glorot, see init.ts).
  * A full-batch regression network's output bias starts at the target's mean, the best constant:
  * a target in the thousands otherwise starts with a loss many times L_null, and the sweep's

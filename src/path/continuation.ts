@@ -1,5 +1,5 @@
 import type { Kernels } from '../kernels/kernels.js';
-import { initNetwork, type Problem } from '../nn/problem.js';
+import { initNetwork, settleIfZero, type Problem } from '../nn/problem.js';
 import { Sgd } from '../optim/optimizer.js';
 import { tradeoff } from '../optim/mpg.js';
 import { Corrector, type CorrectorReport } from './corrector.js';
@@ -159,6 +159,8 @@ export class Continuation {
         const keep = keepZeros || (state.phase === 'sparser' && ((state.revivals ?? 0) >= REVIVALS_BEFORE_KEEPING_ZEROS || state.l1Constrained === true));
         report = this.correct(state, spacing, s.maxCorrectorSteps, keep, this.sparserTradeoff(state), resumed, undefined, this.jumpFloor(state, spacing, retries));
       }
+      // the all-zero network is the constant predictor: its biases exact, its loss L_null
+      settleIfZero(this.problem, s.penalised, theta);
       let point = this.measure(state.bridge ? 'bridge' : state.phase, state.next, report, (performance.now() - start) / 1000);
       const lambda = tradeoff(report.alpha);
       if (state.phase === 'initial' && this.stochastic && point.l1 === 0 && Number.isFinite(lambda) && retries < s.maxRetries) {

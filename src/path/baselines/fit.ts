@@ -212,11 +212,6 @@ export function fullGradient(problem: Problem, theta: Float32Array, grad: Float3
 }
 
 
-/** A fit that ended with every penalised parameter at 0 is given the exact best constant output (its biases may not have settled yet). */
-export function settleIfZero(problem: Problem, penalised: number, theta: Float32Array): void {
-  if (problem.k.countNonzero(penalised, theta) === 0) zeroNetwork(problem, penalised, theta);
-}
-
 /**
  * λ_max, where the λ grid starts (glmnet's λ_max; docs/baselines.md):
  * - linear model: glmnet's exact value (lambda-max.ts), max |∂L/∂w| at w = 0 with the intercepts

@@ -1,7 +1,7 @@
 import { measurePoint, type MethodContext } from '../method.js';
 import type { RawPoint } from '../types.js';
-import { fitEpochs, pointSeed, settleIfZero } from './fit.js';
-import { initNetwork, zeroNetwork } from '../../nn/problem.js';
+import { fitEpochs, pointSeed } from './fit.js';
+import { initNetwork, settleIfZero, zeroNetwork } from '../../nn/problem.js';
 import { DEVIANCE_CHANGE, DEVIANCE_EXPLAINED, MIN_POINTS, ZERO_L2, setUpSweep, sweepLambdaMax, type Sweep } from './sweep-rules.js';
 import { nonDominated, nonDominatedPairs } from '../../metrics/front.js';
 

@@ -1,6 +1,6 @@
 import { measurePoint, type MethodContext, type PathMethod } from '../method.js';
-import { fitEpochs, settleIfZero, pointSeed } from './fit.js';
-import { initNetwork, zeroNetwork } from '../../nn/problem.js';
+import { fitEpochs, pointSeed } from './fit.js';
+import { initNetwork, settleIfZero, zeroNetwork } from '../../nn/problem.js';
 import { spacedSweep } from './spaced-sweep.js';
 import { DEVIANCE_CHANGE, DEVIANCE_EXPLAINED, MIN_POINTS, ZERO_L2, setUpSweep, sweepLambdaMax } from './sweep-rules.js';
 

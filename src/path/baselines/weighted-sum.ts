@@ -1,6 +1,6 @@
 import { measurePoint, type MethodContext, type PathMethod } from '../method.js';
-import { ProxFitter, fitEpochs, settleIfZero, pointSeed } from './fit.js';
-import { initNetwork, zeroNetwork } from '../../nn/problem.js';
+import { ProxFitter, fitEpochs, pointSeed } from './fit.js';
+import { initNetwork, settleIfZero, zeroNetwork } from '../../nn/problem.js';
 
 /** Saved with every point; a resumed run goes on from the next weight. */
 export interface WeightedSumState {
