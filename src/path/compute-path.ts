@@ -196,8 +196,7 @@ function run(
   const elapsed = (): number => priorElapsed + (performance.now() - started) / 1000;
   let lastState: unknown = log.length ? log[log.length - 1]!.state : null;
   // what to try when the front fitted nothing (see nothingFittedWarning)
-  const network = arch.layers.length > 2 || arch.specs !== undefined;
-  const fitHint = !network
+  const fitHint = layout.depth === 1
     ? 'the features do not predict the target linearly'
     : data.info.task === 'regression' && !data.info.targetScale && !problem.fullBatch
       ? 'its fits took stochastic steps on a target in its own units, whose step sizes are not scale-free: leave out --no-standardize-target, or pass a smaller --lr'

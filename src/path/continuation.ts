@@ -127,7 +127,7 @@ export class Continuation {
           this.reinit();
           state.l1Scale = this.k.l1Norm(s.penalised, theta);
         }
-        report = this.correct(state, spacing, s.maxInitialSteps, false, null, resumed);
+        report = this.correct(state, spacing, s.maxInitialSteps, false, null, { resume: resumed });
         if (!this.stochastic && !linearPath(state)) report = this.settleInitial(state, spacing, report);
       } else {
         theta.set(load(state.last));
@@ -157,7 +157,7 @@ export class Continuation {
         // (see sparserRevived)
         // (an ε-constraint step keeps them from the start: its projected steps could revive them)
         const keep = keepZeros || (state.phase === 'sparser' && ((state.revivals ?? 0) >= REVIVALS_BEFORE_KEEPING_ZEROS || state.l1Constrained === true));
-        report = this.correct(state, spacing, s.maxCorrectorSteps, keep, this.sparserTradeoff(state), resumed, undefined, this.jumpFloor(state, spacing, retries));
+        report = this.correct(state, spacing, s.maxCorrectorSteps, keep, this.sparserTradeoff(state), { resume: resumed, minL1: this.jumpFloor(state, spacing, retries) });
       }
       // the all-zero network is the constant predictor: its biases exact, its loss L_null
       settleIfZero(this.problem, s.penalised, theta);
@@ -392,7 +392,7 @@ export class Continuation {
     const scale = n / rows.length;
     this.workingSetRows = rows.length;
     const corrector = new Corrector(this.k, this.problem.restrictedTo(rows), s.penalised);
-    return this.correct(state, spacing, s.maxInitialSteps, false, { lambda: lambdaFlat * scale }, undefined, { corrector, scale }).steps;
+    return this.correct(state, spacing, s.maxInitialSteps, false, { lambda: lambdaFlat * scale }, { workingSet: { corrector, scale } }).steps;
   }
 
   /**
@@ -422,7 +422,7 @@ export class Continuation {
    */
   private correct(
     state: ContinuationState, spacing: number, maxSteps: number, keepZeros = false, settle: { lambda: number | null } | null = null,
-    resume?: PointCheckpoint, workingSet?: { corrector: Corrector; scale: number }, minL1?: number,
+    { resume, workingSet, minL1 }: { resume?: PointCheckpoint; workingSet?: { corrector: Corrector; scale: number }; minL1?: number } = {},
   ): CorrectorReport {
     const s = this.settings;
     const initial = state.phase === 'initial';
