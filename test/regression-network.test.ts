@@ -139,6 +139,26 @@ test('regression network: the continuation starts at the dense end, spaces its p
   assert.ok(hv(c) >= 0.99 * hv(s), `continuation ${hv(c).toFixed(4)} < 0.99 × sweep ${hv(s).toFixed(4)}`);
 });
 
+test('a regression network\'s lower-loss branch ends once two points in a row do not beat its lowest loss so far', async () => {
+  // diabetes standardised, 10 units, seed 1: the flat end was measured against the last point, so
+  // a point that fell back and the next that climbed back looked like progress, and the branch
+  // went back and forth between l1 50 and 53 for 16 points (losses 0.2924–0.3061)
+  const c = await computePath({ data: diabetes, hidden: [10], points: 40, method: 'continuation' });
+  assert.equal(c.branchEnds?.denser, 'flat');
+  const L0 = c.metrics.nullLoss;
+  const scale = Math.max(...c.raw.map((p) => p.l1));
+  let best = c.raw.find((p) => p.phase === 'initial')!;
+  const beats = c.raw.filter((p) => p.phase === 'denser').map((p) => {
+    const gain = (best.trainLoss - p.trainLoss) / L0, cost = (p.l1 - best.l1) / scale;
+    if (p.trainLoss < best.trainLoss) best = p;
+    return gain > 0 && (cost <= 0 || gain / cost >= 0.02);
+  });
+  assert.ok(beats.length >= 2 && beats.length <= 8, `${beats.length} lower-loss points`);
+  // the last two did not beat the best, and no two before them in a row failed to
+  assert.deepEqual(beats.slice(-2), [false, false]);
+  assert.ok(beats.slice(0, -2).every((b, i, a) => b || a[i + 1] !== false), beats.join(' '));
+});
+
 test('regression network on raw features: the lower-loss branch ends instead of wandering (±25 % of the points)', async () => {
   const c = await computePath({ ...common, standardize: false, method: 'continuation' });
   // before: 76 points, the branch pulled back and forth by correctors in a flat stretch

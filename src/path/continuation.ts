@@ -696,14 +696,22 @@ export class Continuation {
         state.l1Estimate = Math.max(state.l1Estimate ?? 0, p.l1 + slope * Math.max(0, p.lambda - lambdaEnd));
       }
       const gain = (prevLoss - p.trainLoss) / L0;
-      const cost = (p.l1 - prevL1) / state.l1Scale;
       // progress stalls (the corrector pulled the point back where it was) → count it
       state.stuckCount = moved < 0.1 * spacing ? state.stuckCount + 1 : 0;
       // a network's front turns flat: moving along it buys almost no loss, or the step did not
       // move denser at all (in a flat stretch the MPG corrector pulls the predicted point back
       // to a sparser trade-off: on the diabetes network, 10 units, the branch took 44 points from
-      // l1 237 to 415, 9 of them below the last one's l1, and the front had 56 points for 40)
-      state.flatCount = lambdaEnd === 0 && (cost <= 0 || gain / cost < s.flatSlope) ? state.flatCount + 1 : 0;
+      // l1 237 to 415, 9 of them below the last one's l1, and the front had 56 points for 40).
+      // Measured against the branch's lowest-loss point so far, not the last point: a point that
+      // falls back and the next that only climbs back again both count as flat (on the default
+      // diabetes network the branch went back and forth between l1 50 and 53 for 16 points, at
+      // losses from 0.2924 up to 0.3061, before two flat points came in a row; now 5).
+      const best = state.denserBest ?? [state.anchorL1 ?? prevL1, state.anchorLoss ?? prevLoss];
+      const gainOnBest = (best[1] - p.trainLoss) / L0;
+      const costOnBest = (p.l1 - best[0]) / state.l1Scale;
+      const improved = gainOnBest > 0 && (costOnBest <= 0 || gainOnBest / costOnBest >= s.flatSlope);
+      state.flatCount = lambdaEnd === 0 && !improved ? state.flatCount + 1 : 0;
+      if (p.trainLoss < best[1]) state.denserBest = [p.l1, p.trainLoss];
       const unregularised = ((p.alpha ?? 0) >= 1 - 1e-9 && p.converged)
         || (lambdaEnd > 0 && p.lambda !== null && p.lambda <= lambdaEnd)
         || p.trainLoss <= s.minLossFraction * L0;
