@@ -709,12 +709,8 @@ export class Continuation {
       // falls back and the next that only climbs back again both count as flat (on the default
       // diabetes network the branch went back and forth between l1 50 and 53 for 16 points, at
       // losses from 0.2924 up to 0.3061, before two flat points came in a row; now 5).
-      const best = state.denserBest ?? [state.anchorL1 ?? prevL1, state.anchorLoss ?? prevLoss];
-      const gainOnBest = (best[1] - p.trainLoss) / L0;
-      const costOnBest = (p.l1 - best[0]) / state.l1Scale;
-      const improved = gainOnBest > 0 && (costOnBest <= 0 || gainOnBest / costOnBest >= s.flatSlope);
-      state.flatCount = lambdaEnd === 0 && !improved ? state.flatCount + 1 : 0;
-      if (p.trainLoss < best[1]) state.denserBest = [p.l1, p.trainLoss];
+      // (a linear model's branch ends at lambdaEnd instead, and keeps no trail)
+      state.flatCount = lambdaEnd === 0 && !this.beatsBranchEnd(state, p) ? state.flatCount + 1 : 0;
       const unregularised = ((p.alpha ?? 0) >= 1 - 1e-9 && p.converged)
         || (lambdaEnd > 0 && p.lambda !== null && p.lambda <= lambdaEnd)
         || p.trainLoss <= s.minLossFraction * L0;
@@ -779,6 +775,18 @@ export class Continuation {
     return spacings === null ? undefined : state.lastL1 - spacings * spacing * paceScale(state);
   }
 
+  /**
+   * Whether the lower-loss branch's point p beats the branch's end so far (its lowest loss, the
+   * front's last pair by l1 in the trail before p) at a normalised slope of flatSlope or more, or
+   * with a lower loss at no larger l1 (see advance).
+   */
+  private beatsBranchEnd(state: ContinuationState, p: RawPoint): boolean {
+    const [endL1, endLoss] = branchEnd(state.trail!.slice(0, -2));
+    const gain = (endLoss - p.trainLoss) / this.problem.nullLoss;
+    const cost = (p.l1 - endL1) / state.l1Scale;
+    return gain > 0 && (cost <= 0 || gain / cost >= this.settings.flatSlope);
+  }
+
   /** Whether the next sparser step is corrected at a fixed λ (see sparserTradeoff). */
   private sparserTradeoffApplies(state: ContinuationState): boolean {
     return state.phase === 'sparser' && !state.l1Constrained && !state.sparserMpg && !this.stochastic && !linearPath(state) && this.problem.arch.loss === 'mse';
@@ -817,9 +825,7 @@ export class Continuation {
     const report: CorrectorReport = { steps: fit.steps, converged: fit.converged, alpha: 1, stationarity: NaN, relativeStationarity: NaN, startStationarity: NaN, h: state.h };
     const probe = this.measure('dense', state.next, report, (performance.now() - start) / 1000);
     const L0 = this.problem.nullLoss;
-    // the branch's end: its lowest loss, the front's last pair by l1 (the last point may be one a
-    // corrector left higher)
-    const [endL1, endLoss] = frontOf(state.trail!).at(-1)!;
+    const [endL1, endLoss] = branchEnd(state.trail!);
     const gain = (endLoss - probe.trainLoss) / L0;
     if (!(gain > 0 && gain >= PROBE_MIN_GAIN * spacing && gain / ((probe.l1 - endL1) / probe.l1) >= s.flatSlope)) {
       this.switchToSparser(state);
@@ -1038,6 +1044,14 @@ function frontOf(trail: number[]): Array<[number, number]> {
   const pairs: Array<[number, number]> = [];
   for (let i = 0; i < trail.length; i += 2) pairs.push([trail[i]!, trail[i + 1]!]);
   return nonDominatedPairs(pairs);
+}
+
+/**
+ * The lower-loss branch's end so far: its lowest loss, the last pair by l1 of the front of a
+ * non-empty trail (the last point may be one a corrector left higher).
+ */
+function branchEnd(trail: number[]): [number, number] {
+  return frontOf(trail).at(-1)!;
 }
 
 /** A linear model's path: walked from glmnet's end λ = lambdaEnd > 0 (see distance()). */

@@ -57,10 +57,8 @@ export interface ContinuationState {
   lastLoss: number;
   lastL1: number;
   lastLambda: number | null;
-  /** Lower-loss branch: successive points that did not beat the branch's best by the flat slope. */
+  /** Lower-loss branch: successive points that did not beat its end so far by the flat slope (see Continuation.advance). */
   flatCount: number;
-  /** Lower-loss branch: (l1, loss) of its lowest-loss point so far (absent: the initial point). */
-  denserBest?: [number, number];
   stuckCount: number;
   branchPoints: number;
   /** glmnet's end of a linear model's path, 1e-4·λ_max (0 for networks: λ_max vanishes there). */
